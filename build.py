@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+"""Assemble everything a browser downloads into ``dist/static/``.
+
+Usage: ``python build.py [--base /static/] [--fast]``
+
+Layout of the output (``dist/`` is ignored by git and rewritten on every run)::
+
+    dist/static/refiner.js                 the loader, stable URL (short cache)
+    dist/static/manifest.json              every versioned URL (for the server, tests, benches)
+    dist/static/v/<hash>/micropython.mjs   MicroPython runtime (patched, see below)
+    dist/static/v/<hash>/micropython.wasm
+    dist/static/v/<hash>/pyodide.mjs ...   Pyodide runtime (indexURL of the loader)
+    dist/static/v/<hash>/core.js ...       @pyscript/core dist (for <script type="mpy|py"> apps)
+    dist/static/v/<hash>/axe.min.js        axe-core (accessibility tests)
+    dist/static/v/<hash>/refiner_web.json  {"files": {"refiner_web/x.py": "<source>"}}
+    dist/static/v/<hash>/refiner_web/...   the same files one by one, plus
+    dist/static/v/<hash>/files.json        {"files": {"./refiner_web/x.py": "refiner_web/x.py"}}
+    dist/static/v/<hash>/mpy.json, py.json PyScript configs: interpreter + files from this build
+    dist/static/v/<hash>/*.css             widget styles (static/*.css)
+
+Each group of files lives under ``v/<hash>/`` where the hash is taken over the group's names and
+contents, so the server may cache ``/static/v/...`` for a year and a client change does not
+invalidate the 10 MB Pyodide download. The loader learns the versioned URLs from a manifest that
+is substituted into ``static/refiner.js`` at the marker ``/*@manifest*/null``, so it needs no
+extra request. Every file that compresses by at least 5 % gets ``.gz`` and ``.br`` siblings
+(brotli quality 11; results cached in ``node_modules/.cache/refiner-build`` by content hash so
+rebuilds are fast).
+
+MicroPython patch: ``micropython.mjs`` (1.27.0) assigns ``globalThis.Module``,
+``globalThis.loadMicroPython`` and six ``globalThis.proxy_js_*`` / ``pyProxyFinalizationRegistry``
+globals, and its proxy helpers (top level of the module) read ``Module`` and ``proxy_js_ref``
+*unqualified* for the whole life of the interpreter, i.e. from the global object. A host page with
+its own ``window.Module`` therefore loses it, and if the page later reassigns ``Module`` every
+Python->JS conversion in our runtime breaks. The build declares these names with ``let`` at the
+top of the module, so the same unqualified references bind to module scope, and drops the global
+assignments. The patch is checked by exact match counts: an upgrade that changes the code fails
+the build instead of shipping an unpatched runtime.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import brotli
+
+ROOT = Path(__file__).resolve().parent
+NODE_MODULES = ROOT / "node_modules"
+DIST = ROOT / "dist"
+OUT = DIST / "static"
+CACHE = NODE_MODULES / ".cache" / "refiner-build"
+
+MPY_DIR = NODE_MODULES / "@micropython" / "micropython-webassembly-pyscript"
+PYODIDE_DIR = NODE_MODULES / "pyodide"
+PYSCRIPT_DIR = NODE_MODULES / "@pyscript" / "core" / "dist"
+AXE_DIR = NODE_MODULES / "axe-core"
+CLIENT_DIR = ROOT / "refiner_web"
+STATIC_SRC = ROOT / "static"
+
+PYODIDE_FILES = (
+    "pyodide.mjs",
+    "pyodide.asm.mjs",
+    "pyodide.asm.wasm",
+    "python_stdlib.zip",
+    "pyodide-lock.json",
+)
+MANIFEST_MARKER = "/*@manifest*/null"
+HASH_LEN = 12
+MIN_SAVING = 0.05  # keep .gz/.br only when they save at least 5 %
+
+
+Row = tuple[str, int, int | None, int | None]  # path, raw, gz, br sizes
+
+
+@dataclass
+class Group:
+    """Files served together under one ``v/<hash>/`` directory."""
+
+    name: str
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for rel in sorted(self.files):
+            data = self.files[rel]
+            h.update(rel.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
+        return h.hexdigest()[:HASH_LEN]
+
+
+class BuildError(Exception):
+    pass
+
+
+def read(path: Path) -> bytes:
+    if not path.is_file():
+        raise BuildError(f"missing {path.relative_to(ROOT)} (run `npm ci`?)")
+    return path.read_bytes()
+
+
+def _replace_exact(text: str, old: str, new: str, count: int, what: str) -> str:
+    found = text.count(old)
+    if found != count:
+        raise BuildError(f"micropython.mjs patch '{what}': expected {count} match(es), got {found}")
+    return text.replace(old, new)
+
+
+MPY_SCOPED = (
+    "Module",
+    "proxy_js_ref",
+    "proxy_js_ref_next",
+    "proxy_js_ref_map",
+    "proxy_js_map",
+    "proxy_js_existing",
+    "pyProxyFinalizationRegistry",
+)
+
+
+def patch_micropython(source: bytes) -> bytes:
+    """Keep MicroPython's would-be globals in module scope (see the module docstring)."""
+    text = source.decode("utf-8")
+    if re.search(r"^\s*(?:let|const|var)\s+Module\b", text):
+        raise BuildError("micropython.mjs already declares Module at top level: patch obsolete?")
+    text = _replace_exact(
+        text,
+        "globalThis.Module=Module,",
+        "_refinerSetModule(Module),",
+        1,
+        "globalThis.Module",
+    )
+    text = _replace_exact(
+        text,
+        "if(globalThis.loadMicroPython=loadMicroPython,",
+        "if(",
+        1,
+        "globalThis.loadMicroPython",
+    )
+    pattern = re.compile(r"globalThis\.(" + "|".join(MPY_SCOPED[1:]) + r")\b")
+    hits = len(pattern.findall(text))
+    if hits < len(MPY_SCOPED) - 1:
+        raise BuildError(f"micropython.mjs patch 'proxy globals': only {hits} matches")
+    text = pattern.sub(r"\1", text)
+    # `globalThis.crypto=require("crypto")` only runs under Node when crypto is missing.
+    leftover = set(re.findall(r"globalThis\.(\w+)\s*=(?!=)", text)) - {"crypto"}
+    if leftover:
+        raise BuildError(f"micropython.mjs still assigns globals: {sorted(set(leftover))}")
+    prologue = (
+        "/* refiner-web build.py: module-scoped runtime state instead of globals */"
+        f"let {','.join(MPY_SCOPED)};"
+        "const _refinerSetModule=m=>{Module=m};\n"
+    )
+    return (prologue + text).encode("utf-8")
+
+
+def collect_micropython() -> Group:
+    group = Group("micropython")
+    group.files["micropython.mjs"] = patch_micropython(read(MPY_DIR / "micropython.mjs"))
+    group.files["micropython.wasm"] = read(MPY_DIR / "micropython.wasm")
+    return group
+
+
+def collect_pyodide() -> Group:
+    group = Group("pyodide")
+    for name in PYODIDE_FILES:
+        group.files[name] = read(PYODIDE_DIR / name)
+    return group
+
+
+def collect_pyscript() -> Group:
+    group = Group("pyscript")
+    if not PYSCRIPT_DIR.is_dir():
+        raise BuildError("missing node_modules/@pyscript/core/dist (run `npm ci`?)")
+    for path in sorted(PYSCRIPT_DIR.iterdir()):
+        if path.is_file() and path.suffix in {".js", ".css"}:
+            group.files[path.name] = path.read_bytes()
+    if "core.js" not in group.files:
+        raise BuildError("@pyscript/core/dist/core.js not found")
+    return group
+
+
+def collect_axe() -> Group:
+    return Group("axe", {"axe.min.js": read(AXE_DIR / "axe.min.js")})
+
+
+def client_sources() -> dict[str, bytes]:
+    """``refiner_web/**/*.py`` keyed by their path in the interpreter's file system."""
+    files: dict[str, bytes] = {}
+    if CLIENT_DIR.is_dir():
+        for path in sorted(CLIENT_DIR.rglob("*.py")):
+            if "__pycache__" in path.parts:
+                continue
+            files[path.relative_to(ROOT).as_posix()] = path.read_bytes()
+    return files
+
+
+def collect_app(base: str, versioned: dict[str, str]) -> Group:
+    """refiner_web (bundle + single files + PyScript manifests) and widget styles."""
+    group = Group("app")
+    sources = client_sources()
+    bundle = {"files": {rel: data.decode("utf-8") for rel, data in sources.items()}}
+    group.files["refiner_web.json"] = _json_bytes(bundle)
+    for rel, data in sources.items():
+        group.files[rel] = data
+    # PyScript `files` section: URLs are resolved against the config file's own URL.
+    files_section = {f"./{rel}": rel for rel in sources}
+    group.files["files.json"] = _json_bytes({"files": files_section})
+    # PyScript resolves `interpreter` against the page URL, hence the absolute base path.
+    group.files["mpy.json"] = _json_bytes(
+        {"interpreter": f"{base}{versioned['micropython']}micropython.mjs", "files": files_section}
+    )
+    group.files["py.json"] = _json_bytes(
+        {"interpreter": f"{base}{versioned['pyodide']}pyodide.mjs", "files": files_section}
+    )
+    if STATIC_SRC.is_dir():
+        for path in sorted(STATIC_SRC.glob("*.css")):
+            group.files[path.name] = path.read_bytes()
+    return group
+
+
+def _json_bytes(obj: object) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def write_group(group: Group) -> str:
+    """Write the group under ``v/<hash>/`` and return that prefix (relative to ``static/``)."""
+    prefix = f"v/{group.digest()}/"
+    for rel, data in group.files.items():
+        dest = OUT / prefix / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+    return prefix
+
+
+def render_loader(manifest: dict[str, object]) -> bytes:
+    source = read(STATIC_SRC / "refiner.js").decode("utf-8")
+    if source.count(MANIFEST_MARKER) != 1:
+        raise BuildError(f"static/refiner.js must contain {MANIFEST_MARKER!r} exactly once")
+    literal = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+    return source.replace(MANIFEST_MARKER, literal).encode("utf-8")
+
+
+# -- compression ------------------------------------------------------------------------------
+
+
+def _brotli_cached(data: bytes, quality: int) -> bytes:
+    key = hashlib.sha256(data).hexdigest()
+    cached = CACHE / f"{key}.q{quality}.br"
+    if cached.is_file():
+        return cached.read_bytes()
+    out = brotli.compress(data, quality=quality, lgwin=24)
+    try:
+        CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(out)
+        tmp.replace(cached)
+    except OSError:
+        pass  # the cache is an optimisation only
+    return out
+
+
+def compress_file(args: tuple[str, int]) -> Row:
+    """Write ``.gz``/``.br`` siblings when worth it; return (path, raw, gz, br) sizes."""
+    path_str, quality = args
+    path = Path(path_str)
+    data = path.read_bytes()
+    limit = len(data) * (1 - MIN_SAVING)
+    gz = gzip.compress(data, compresslevel=9, mtime=0)
+    if len(gz) > limit:
+        return path_str, len(data), None, None
+    br = _brotli_cached(data, quality)
+    path.with_name(path.name + ".gz").write_bytes(gz)
+    br_size: int | None = None
+    if len(br) <= limit:
+        path.with_name(path.name + ".br").write_bytes(br)
+        br_size = len(br)
+    return path_str, len(data), len(gz), br_size
+
+
+def compress_all(paths: Iterable[Path], quality: int) -> list[Row]:
+    jobs = [(str(p), quality) for p in sorted(paths)]
+    # Largest first so the slow brotli pass on the wasm files starts at once.
+    jobs.sort(key=lambda job: -Path(job[0]).stat().st_size)
+    workers = max(1, min(len(jobs), os.cpu_count() or 1))
+    if workers == 1:
+        results = [compress_file(job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(compress_file, jobs))
+    return sorted(results)
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "-"
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.2f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.1f} kB"
+    return f"{n} B"
+
+
+def print_table(rows: list[Row]) -> None:
+    width = max(len(Path(r[0]).relative_to(OUT).as_posix()) for r in rows)
+    print(f"{'file':<{width}}  {'raw':>10}  {'gz':>10}  {'br':>10}")
+    totals = [0, 0, 0]
+    for path, raw, gz, br in rows:
+        rel = Path(path).relative_to(OUT).as_posix()
+        print(f"{rel:<{width}}  {_size(raw):>10}  {_size(gz):>10}  {_size(br):>10}")
+        totals[0] += raw
+        totals[1] += gz if gz is not None else raw
+        totals[2] += br if br is not None else (gz if gz is not None else raw)
+    print(
+        f"{'total (' + str(len(rows)) + ' files)':<{width}}  "
+        + "  ".join(f"{_size(t):>10}" for t in totals)
+    )
+
+
+# -- main -------------------------------------------------------------------------------------
+
+
+def build(base: str = "/static/", quality: int = 11, quiet: bool = False) -> dict[str, object]:
+    started = time.monotonic()
+    if not base.startswith("/") or not base.endswith("/"):
+        raise BuildError("--base must start and end with '/'")
+    groups = [collect_micropython(), collect_pyodide(), collect_pyscript(), collect_axe()]
+    if DIST.exists():
+        shutil.rmtree(DIST)
+    OUT.mkdir(parents=True)
+    versioned = {group.name: write_group(group) for group in groups}
+    app = collect_app(base, versioned)
+    versioned["app"] = write_group(app)
+
+    loader_manifest: dict[str, object] = {
+        "micropython": versioned["micropython"] + "micropython.mjs",
+        "pyodide": versioned["pyodide"],
+        "bundle": versioned["app"] + "refiner_web.json",
+    }
+    (OUT / "refiner.js").write_bytes(render_loader(loader_manifest))
+    full_manifest = {
+        "base": base,
+        "loader": "refiner.js",
+        **loader_manifest,
+        "pyscript": versioned["pyscript"] + "core.js",
+        "pyscript_css": versioned["pyscript"] + "core.css",
+        "pyscript_config": {
+            "mpy": versioned["app"] + "mpy.json",
+            "py": versioned["app"] + "py.json",
+        },
+        "files": versioned["app"] + "files.json",
+        "axe": versioned["axe"] + "axe.min.js",
+        "styles": sorted(versioned["app"] + n for n in app.files if n.endswith(".css")),
+        "client_files": len(client_sources()),
+    }
+    (OUT / "manifest.json").write_bytes(_json_bytes(full_manifest) + b"\n")
+
+    rows = compress_all((p for p in OUT.rglob("*") if p.is_file()), quality)
+    if not quiet:
+        print_table(rows)
+        print(f"built {OUT.relative_to(ROOT)} in {time.monotonic() - started:.1f} s")
+    if not client_sources():
+        print(
+            "warning: refiner_web/ has no .py files; the loader will fail to boot", file=sys.stderr
+        )
+    return full_manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--base",
+        default="/static/",
+        help="URL path where dist/static is served (for PyScript configs)",
+    )
+    parser.add_argument(
+        "--fast", action="store_true", help="brotli quality 5 instead of 11 (development)"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no size table")
+    args = parser.parse_args(argv)
+    try:
+        build(args.base, 5 if args.fast else 11, args.quiet)
+    except BuildError as exc:
+        print(f"build.py: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+/*! refiner-web loader (MIT). Include with:
+ *   <script src="https://HOST/static/refiner.js" data-runtime="micropython" async></script>
+ * data-runtime: "micropython" (default) | "pyodide"; data-api: API origin (default: this
+ * script's origin). Boots the interpreter directly, installs the `refiner_web` package in its
+ * file system, registers the `refiner_bridge` JS module (docs/internals.md) and runs
+ * `import refiner_web.boot; refiner_web.boot.start()`. Leaves no globals besides `_refiner` and
+ * `_refinerQueue`. build.py substitutes the manifest of versioned URLs below.
+ */
+(function () {
+  "use strict";
+  var MANIFEST = /*@manifest*/null;
+  var w = window;
+  var d = document;
+  var MARK = "\u0000";
+  var BOOTED = typeof Symbol === "function" ? Symbol.for("refiner.loader") : "__refinerLoader";
+
+  var queue = w._refinerQueue;
+  if (!Array.isArray(queue)) queue = w._refinerQueue = [];
+  if (queue[BOOTED]) return; // included twice: the first copy owns the boot
+  Object.defineProperty(queue, BOOTED, { value: true });
+  if (typeof w._refiner !== "function") {
+    // Page without the snippet: provide the queueing stub ourselves.
+    w._refiner = function () { w._refinerQueue.push(arguments); };
+  }
+
+  var failed = false;
+  function fail(where, err) {
+    if (failed) return;
+    failed = true;
+    try { console.error("[refiner] " + where + ": " + ((err && err.message) || err), err); }
+    catch (_) { /* console unavailable */ }
+  }
+
+  function ownScript() {
+    var s = d.currentScript;
+    if (s && s.src) return s;
+    var all = d.getElementsByTagName("script");
+    for (var i = all.length - 1; i >= 0; i--) {
+      if (/\/refiner\.js(?:[?#]|$)/.test(all[i].src)) return all[i];
+    }
+    return null;
+  }
+
+  // --- encoding of calls (docs/internals.md: "An encoded call") -----------------------------
+  function encode(args) {
+    var fns = [];
+    var stack = [];
+    function marker(kind) { var m = {}; m[MARK] = kind; return m; }
+    function walk(v) {
+      switch (typeof v) {
+        case "function": {
+          var i = fns.indexOf(v);
+          if (i < 0) { i = fns.length; fns.push(v); }
+          var f = marker("fn"); f.i = i; return f;
+        }
+        case "undefined": return marker("undefined");
+        case "number":
+          if (v !== v) return marker("nan");
+          if (v === Infinity) return marker("inf");
+          if (v === -Infinity) return marker("-inf");
+          return v;
+        case "symbol": return marker("symbol");
+        case "bigint": { var b = marker("bigint"); b.v = String(v); return b; }
+        case "object": {
+          if (v === null) return null;
+          if (v instanceof Date) {
+            var dt = marker("date"); dt.v = isNaN(v.getTime()) ? null : v.toISOString(); return dt;
+          }
+          if (stack.indexOf(v) >= 0) return marker("cycle");
+          stack.push(v);
+          try {
+            if (Array.isArray(v)) return v.map(function (x) { return walk(x); });
+            if (typeof v.toJSON === "function") return walk(v.toJSON());
+            var out = {};
+            Object.keys(v).forEach(function (k) {
+              out[k.charAt(0) === MARK ? MARK + k : k] = walk(v[k]);
+            });
+            return out;
+          } finally { stack.pop(); }
+        }
+        default: return v; // string, boolean
+      }
+    }
+    var list = [];
+    for (var i = 0; i < args.length; i++) list.push(walk(args[i]));
+    return { json: JSON.stringify(list), fns: fns };
+  }
+
+  // --- the bridge ---------------------------------------------------------------------------
+  var script = ownScript();
+  if (!script) { fail("boot", "cannot find the refiner.js script tag"); return; }
+  var src = script.src;
+  var runtime = (script.getAttribute("data-runtime") || "micropython").toLowerCase();
+  var api = (script.getAttribute("data-api") || new URL(src).origin).replace(/\/+$/, "");
+  var live = null;
+
+  function dispatch(args) {
+    try { live(encode(args)); }
+    catch (err) {
+      try { console.error("[refiner] " + String(args[0]) + ": " + ((err && err.message) || err)); }
+      catch (_) { /* ignore */ }
+    }
+  }
+
+  var bridge = {
+    api: api,
+    runtime: runtime,
+    drain: function () {
+      return queue.splice(0, queue.length).map(function (args) { return encode(args); });
+    },
+    listen: function (fn) {
+      var first = live === null;
+      live = fn;
+      if (!first) return;
+      // Anything queued since drain() goes first, in order; afterwards the queue (and any
+      // stub or reference to it the page kept) dispatches at once.
+      queue.splice(0, queue.length).forEach(dispatch);
+      queue.push = function () {
+        for (var i = 0; i < arguments.length; i++) dispatch(arguments[i]);
+        return queue.length;
+      };
+      w._refiner = function () { dispatch(arguments); };
+      try { performance.mark("refiner:live", { detail: { runtime: runtime } }); }
+      catch (_) { try { performance.mark("refiner:live"); } catch (_e) { /* ignore */ } }
+      d.dispatchEvent(new CustomEvent("refiner:ready", { detail: { runtime: runtime } }));
+    },
+    call: function (fn, json, next) {
+      try {
+        var args = JSON.parse(json);
+        if (next !== undefined && next !== null) args.push(next);
+        return fn.apply(undefined, args) === false ? "false" : "";
+      } catch (err) {
+        try { console.error("[refiner] callback: " + ((err && err.message) || err), err); }
+        catch (_) { /* ignore */ }
+        return "error";
+      }
+    },
+    arity: function (fn) { return fn.length; },
+  };
+
+  // --- boot ---------------------------------------------------------------------------------
+  var ROOT = "/refiner";
+  var START = [
+    "import sys",
+    "if '" + ROOT + "' not in sys.path:",
+    "    sys.path.insert(0, '" + ROOT + "')",
+    "import refiner_web.boot",
+    "_refiner_start = refiner_web.boot.start()",
+    "if hasattr(_refiner_start, 'send'):",
+    "    await _refiner_start",
+    "del _refiner_start",
+  ].join("\n");
+
+  function url(rel) { return new URL(rel, src).href; }
+
+  function mkdirs(FS, path) {
+    var parts = path.split("/").filter(Boolean);
+    var cur = "";
+    for (var i = 0; i < parts.length; i++) {
+      cur += "/" + parts[i];
+      try { FS.mkdir(cur); } catch (_) { /* exists */ }
+    }
+  }
+
+  function logLine(fn) {
+    return function (line) { try { fn.call(console, line); } catch (_) { /* ignore */ } };
+  }
+
+  async function boot() {
+    if (!MANIFEST) throw new Error("unbuilt loader (run build.py)");
+    var bundle = fetch(url(MANIFEST.bundle)).then(function (r) {
+      if (!r.ok) throw new Error("refiner_web.json: HTTP " + r.status);
+      return r.json();
+    });
+    bundle.catch(function () { /* reported below */ });
+    var py;
+    if (runtime === "pyodide") {
+      var pm = await import(url(MANIFEST.pyodide + "pyodide.mjs"));
+      py = await pm.loadPyodide({
+        indexURL: url(MANIFEST.pyodide),
+        packages: [],
+        stdout: logLine(console.log),
+        stderr: logLine(console.error),
+      });
+    } else if (runtime === "micropython") {
+      var mm = await import(url(MANIFEST.micropython));
+      py = await mm.loadMicroPython({
+        url: url(MANIFEST.micropython.replace(/\.mjs$/, ".wasm")),
+        linebuffer: true,
+        stdout: logLine(console.log),
+        stderr: logLine(console.error),
+      });
+    } else {
+      throw new Error("unknown data-runtime " + JSON.stringify(runtime));
+    }
+    var files = (await bundle).files || {};
+    Object.keys(files).forEach(function (rel) {
+      var path = ROOT + "/" + rel;
+      mkdirs(py.FS, path.slice(0, path.lastIndexOf("/")));
+      py.FS.writeFile(path, files[rel]);
+    });
+    py.registerJsModule("refiner_bridge", bridge);
+    await py.runPythonAsync(START);
+  }
+
+  boot().catch(function (err) { fail("boot", err); });
+})();
