@@ -1,0 +1,35 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from . import client_api, errors, static
+from .db import create_tables, make_engine
+from .middleware import BodyLimitMiddleware, CORSMiddleware
+from .models import MAX_BODY_BYTES
+from .store import ClientStore
+
+
+def create_app(
+    db_url: str, static_dir: Path | None = None, index_html: Path | None = None
+) -> FastAPI:
+    """Build the server over `db_url` (tables are created if missing), serving the build
+    output from `static_dir` at `/static/` and `index_html` at `/` when given."""
+    engine = make_engine(db_url)
+    create_tables(engine)
+    app = FastAPI(
+        title="refiner-web server",
+        version="0.1.0",
+        description="Self-hostable in-app surveys: client API (public, CORS) and runtime files.",
+    )
+    app.state.engine = engine
+    app.state.store = ClientStore(engine)
+    errors.install(app)
+    app.include_router(client_api.router(app.state.store))
+    static.install(app, static_dir, index_html)
+    app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES, json_prefix=client_api.PREFIX)
+    app.add_middleware(CORSMiddleware, prefixes=(client_api.PREFIX + "/", "/static/"))
+    return app

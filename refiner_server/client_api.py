@@ -1,0 +1,78 @@
+"""The public client endpoints under `/api/v1/client/{project}` (docs/internals.md).
+
+Plain `def` handlers: FastAPI runs them in its threadpool, where the sync engine lives.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+
+from .models import (
+    Accepted,
+    DismissalIn,
+    ErrorOut,
+    EventIn,
+    PingIn,
+    PingOut,
+    ResponseIn,
+    ResponseOut,
+    ViewIn,
+)
+from .store import ClientStore
+
+PREFIX = "/api/v1/client"
+
+ProjectPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+ResponsePath = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": why}
+    for code, why in {
+        400: "invalid JSON",
+        401: "signature required (identity verification)",
+        403: "invalid signature",
+        404: "unknown project",
+        409: "conflict with the stored write",
+        413: "body over 64 KiB",
+        422: "invalid body",
+    }.items()
+}
+
+
+def router(store: ClientStore) -> APIRouter:
+    """The client routes bound to `store`."""
+    api = APIRouter(prefix=PREFIX, tags=["client"], responses=_ERRORS)
+
+    @api.post("/{project}/ping", response_model=PingOut)
+    def ping(project: ProjectPath, body: PingIn) -> dict[str, Any]:
+        """Upsert the contact (user fields, traits, account) and list the live surveys."""
+        return store.ping(project, body)
+
+    @api.post("/{project}/events", status_code=202, response_model=Accepted)
+    def post_event(project: ProjectPath, body: EventIn) -> dict[str, str]:
+        """Record an event once per `event_id`."""
+        store.event(project, body)
+        return {"id": body.event_id}
+
+    @api.post("/{project}/views", status_code=202, response_model=Accepted)
+    def post_view(project: ProjectPath, body: ViewIn) -> dict[str, str]:
+        """Record that a survey was shown, once per `view_id`."""
+        store.view(project, body)
+        return {"id": body.view_id}
+
+    @api.post("/{project}/dismissals", status_code=202, response_model=Accepted)
+    def post_dismissal(project: ProjectPath, body: DismissalIn) -> dict[str, str]:
+        """Record a dismissal, once per `dismissal_id`."""
+        store.dismissal(project, body)
+        return {"id": body.dismissal_id}
+
+    @api.put("/{project}/responses/{response_id}", response_model=ResponseOut)
+    def put_response(
+        project: ProjectPath, response_id: ResponsePath, body: ResponseIn
+    ) -> dict[str, Any]:
+        """Create or update a response; `completed` is sticky and stamped once."""
+        return store.response(project, response_id, body)
+
+    return api

@@ -1,0 +1,233 @@
+"""Contacts: who a request is about, and what we know of them (traits, account).
+
+Resolution rules (one transaction, caller holds the write lock):
+- identified (user id): the contact of (project, user_id); the anonymous id, if any, is
+  attached to it. An anonymous-only contact that held that anonymous id is merged into it
+  (or simply promoted when the user is new). An anonymous id last used by another user
+  moves to this one: an anonymous id maps to one contact per project.
+- anonymous: the contact of the anonymous id, created on first sight.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from .db import (
+    CONTACT_OWNED,
+    accounts,
+    as_utc,
+    contact_anonymous_ids,
+    contacts,
+    traits,
+)
+from .models import parse_date
+
+
+def resolve(
+    conn: Connection,
+    project_id: str,
+    anonymous_id: str | None,
+    user_id: str | None,
+    now: datetime,
+    touch: bool = False,
+) -> sa.Row[Any]:
+    """The contact row for this request, created or merged as needed; `touch` marks it seen."""
+    anon_pk = _anon_contact_pk(conn, project_id, anonymous_id) if anonymous_id else None
+    if user_id is None:
+        if anon_pk is None:
+            anon_pk = _insert_contact(conn, project_id, None, now)
+            _map_anon(conn, project_id, anonymous_id, anon_pk, now, new=True)
+        pk = anon_pk
+    else:
+        pk = _by_user(conn, project_id, user_id)
+        anon_row = _get(conn, anon_pk) if anon_pk is not None else None
+        if pk is None:
+            if anon_row is not None and anon_row.user_id is None:
+                pk = anon_pk  # promote the anonymous contact: same person, now known
+                conn.execute(contacts.update().where(contacts.c.pk == pk).values(user_id=user_id))
+            else:
+                pk = _insert_contact(conn, project_id, user_id, now)
+        if anonymous_id is not None and anon_pk != pk:
+            if anon_row is not None and anon_row.user_id is None:
+                _merge(conn, source=anon_row, target_pk=pk)
+            _map_anon(conn, project_id, anonymous_id, pk, now, new=anon_pk is None)
+    if touch:
+        conn.execute(contacts.update().where(contacts.c.pk == pk).values(last_seen_at=now))
+    return _get(conn, pk)
+
+
+def _anon_contact_pk(conn: Connection, project_id: str, anonymous_id: str) -> int | None:
+    return conn.execute(
+        sa.select(contact_anonymous_ids.c.contact_pk).where(
+            contact_anonymous_ids.c.project_id == project_id,
+            contact_anonymous_ids.c.anonymous_id == anonymous_id,
+        )
+    ).scalar()
+
+
+def _by_user(conn: Connection, project_id: str, user_id: str) -> int | None:
+    return conn.execute(
+        sa.select(contacts.c.pk).where(
+            contacts.c.project_id == project_id, contacts.c.user_id == user_id
+        )
+    ).scalar()
+
+
+def _get(conn: Connection, pk: int) -> sa.Row[Any]:
+    return conn.execute(sa.select(contacts).where(contacts.c.pk == pk)).one()
+
+
+def _insert_contact(conn: Connection, project_id: str, user_id: str | None, now: datetime) -> int:
+    return conn.execute(
+        contacts.insert().values(
+            project_id=project_id, user_id=user_id, first_seen_at=now, last_seen_at=now
+        )
+    ).inserted_primary_key[0]
+
+
+def _map_anon(
+    conn: Connection, project_id: str, anonymous_id: str, pk: int, now: datetime, new: bool
+) -> None:
+    if new:
+        conn.execute(
+            contact_anonymous_ids.insert().values(
+                project_id=project_id, anonymous_id=anonymous_id, contact_pk=pk, created_at=now
+            )
+        )
+    else:
+        conn.execute(
+            contact_anonymous_ids.update()
+            .where(
+                contact_anonymous_ids.c.project_id == project_id,
+                contact_anonymous_ids.c.anonymous_id == anonymous_id,
+            )
+            .values(contact_pk=pk)
+        )
+
+
+def _merge(conn: Connection, source: sa.Row[Any], target_pk: int) -> None:
+    """Fold an anonymous contact into the identified one and delete it."""
+    for table in (*CONTACT_OWNED, contact_anonymous_ids):
+        conn.execute(
+            table.update().where(table.c.contact_pk == source.pk).values(contact_pk=target_pk)
+        )
+    taken = sa.select(traits.c.key).where(traits.c.contact_pk == target_pk)
+    conn.execute(
+        traits.update()
+        .where(traits.c.contact_pk == source.pk, traits.c.key.not_in(taken))
+        .values(contact_pk=target_pk)
+    )
+    target = _get(conn, target_pk)
+    conn.execute(
+        contacts.update()
+        .where(contacts.c.pk == target_pk)
+        .values(
+            first_seen_at=min(as_utc(target.first_seen_at), as_utc(source.first_seen_at)),
+            last_seen_at=max(as_utc(target.last_seen_at), as_utc(source.last_seen_at)),
+            email=target.email if target.email is not None else source.email,
+            name=target.name if target.name is not None else source.name,
+            account_pk=target.account_pk if target.account_pk is not None else source.account_pk,
+        )
+    )
+    conn.execute(contacts.delete().where(contacts.c.pk == source.pk))
+
+
+def typed(key: str, value: Any) -> dict[str, Any]:
+    """Column values of one trait. bool is checked before int (bool is an int in Python);
+    a string is a date only on a key ending `_at`; a quoted number stays a string."""
+    row: dict[str, Any] = {
+        "value_text": None,
+        "value_int": None,
+        "value_bool": None,
+        "value_date": None,
+    }
+    if isinstance(value, bool):
+        row.update(type="boolean", value_bool=value)
+    elif isinstance(value, int):
+        row.update(type="integer", value_int=value)
+    elif key.endswith("_at"):
+        row.update(type="date", value_date=parse_date(value))
+    else:
+        row.update(type="string", value_text=value)
+    return row
+
+
+def trait_value(row: sa.Row[Any]) -> Any:
+    """The Python value of a stored trait row (the read side of `typed`)."""
+    if row.type == "boolean":
+        return row.value_bool
+    if row.type == "integer":
+        return row.value_int
+    if row.type == "date":
+        return as_utc(row.value_date)
+    return row.value_text
+
+
+def upsert_traits(
+    conn: Connection,
+    project_id: str,
+    values: dict[str, Any],
+    now: datetime,
+    contact_pk: int | None = None,
+    account_pk: int | None = None,
+) -> None:
+    """Set the given traits of one owner; traits not named are kept."""
+    if not values:
+        return
+    owner = traits.c.contact_pk if contact_pk is not None else traits.c.account_pk
+    owner_pk = contact_pk if contact_pk is not None else account_pk
+    existing = dict(
+        conn.execute(
+            sa.select(traits.c.key, traits.c.pk).where(
+                owner == owner_pk, traits.c.key.in_(list(values))
+            )
+        ).all()
+    )
+    inserts = []
+    for key, value in values.items():
+        row = typed(key, value)
+        if key in existing:
+            conn.execute(
+                traits.update().where(traits.c.pk == existing[key]).values(**row, updated_at=now)
+            )
+        else:
+            inserts.append(
+                dict(
+                    row,
+                    project_id=project_id,
+                    contact_pk=contact_pk,
+                    account_pk=account_pk,
+                    key=key,
+                    updated_at=now,
+                )
+            )
+    if inserts:
+        conn.execute(traits.insert(), inserts)
+
+
+def upsert_account(
+    conn: Connection, project_id: str, account_id: str, name: str | None, now: datetime
+) -> int:
+    """The account's pk, created on first sight; a given name replaces the stored one."""
+    pk = conn.execute(
+        sa.select(accounts.c.pk).where(
+            accounts.c.project_id == project_id, accounts.c.account_id == account_id
+        )
+    ).scalar()
+    if pk is None:
+        return conn.execute(
+            accounts.insert().values(
+                project_id=project_id,
+                account_id=account_id,
+                name=name,
+                created_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+    if name is not None:
+        conn.execute(accounts.update().where(accounts.c.pk == pk).values(name=name, updated_at=now))
+    return pk

@@ -1,0 +1,257 @@
+"""Schema and engine: SQLAlchemy Core tables that run on SQLite (default) and PostgreSQL.
+
+Only portable types are used (String, Text, Integer, BigInteger, Boolean, DateTime, JSON).
+Times are stored as UTC; SQLite drops the offset, so readers go through `as_utc`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TS = sa.DateTime(timezone=True)
+ID = sa.String(64)  # ids made by clients, projects and surveys
+LONG = sa.String(255)  # user ids, names, trait keys and values
+URL = sa.String(2048)
+
+
+def _project_fk() -> sa.Column[str]:
+    return sa.Column(
+        "project_id", ID, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+def _contact_fk(nullable: bool = False) -> sa.Column[int]:
+    return sa.Column(
+        "contact_pk",
+        sa.Integer,
+        sa.ForeignKey("contacts.pk", ondelete="CASCADE"),
+        nullable=nullable,
+        index=True,
+    )
+
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", LONG, nullable=False, server_default=""),
+    sa.Column("identity_verification", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("secret", LONG, nullable=True),
+    sa.Column("ping_interval_s", sa.Integer, nullable=False, server_default="300"),
+    sa.Column("allowed_origins", sa.JSON, nullable=False, default=list),
+    sa.Column("created_at", TS, nullable=False),
+)
+
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    _project_fk(),
+    sa.Column("id", ID, nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False, server_default="draft"),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.PrimaryKeyConstraint("project_id", "id"),
+)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+    _project_fk(),
+    sa.Column("account_id", LONG, nullable=False),
+    sa.Column("name", LONG, nullable=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.UniqueConstraint("project_id", "account_id"),
+)
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+    _project_fk(),
+    sa.Column("user_id", LONG, nullable=True),  # NULL: anonymous contact
+    sa.Column("email", LONG, nullable=True),
+    sa.Column("name", LONG, nullable=True),
+    sa.Column(
+        "account_pk",
+        sa.Integer,
+        sa.ForeignKey("accounts.pk", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("first_seen_at", TS, nullable=False),
+    sa.Column("last_seen_at", TS, nullable=False),
+    sa.UniqueConstraint("project_id", "user_id"),  # NULLs are distinct on SQLite and PG
+)
+
+contact_anonymous_ids = sa.Table(
+    "contact_anonymous_ids",
+    metadata,
+    _project_fk(),
+    sa.Column("anonymous_id", ID, nullable=False),
+    _contact_fk(),
+    sa.Column("created_at", TS, nullable=False),
+    sa.PrimaryKeyConstraint("project_id", "anonymous_id"),
+)
+
+TRAIT_TYPES = ("string", "integer", "boolean", "date")
+
+traits = sa.Table(
+    "traits",
+    metadata,
+    sa.Column("pk", sa.Integer, primary_key=True, autoincrement=True),
+    _project_fk(),
+    _contact_fk(nullable=True),
+    sa.Column(
+        "account_pk",
+        sa.Integer,
+        sa.ForeignKey("accounts.pk", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("key", LONG, nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("value_text", LONG, nullable=True),
+    sa.Column("value_int", sa.BigInteger, nullable=True),
+    sa.Column("value_bool", sa.Boolean, nullable=True),
+    sa.Column("value_date", TS, nullable=True),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.CheckConstraint("(contact_pk IS NULL) <> (account_pk IS NULL)", name="one_owner"),
+    sa.CheckConstraint("type IN ('string', 'integer', 'boolean', 'date')", name="known_type"),
+    sa.UniqueConstraint("contact_pk", "key"),
+    sa.UniqueConstraint("account_pk", "key"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    _project_fk(),
+    sa.Column("event_id", ID, nullable=False),
+    _contact_fk(),
+    sa.Column("name", LONG, nullable=False),
+    sa.Column("occurred_at", TS, nullable=False),
+    sa.Column("received_at", TS, nullable=False),
+    sa.PrimaryKeyConstraint("project_id", "event_id"),
+)
+
+views = sa.Table(
+    "views",
+    metadata,
+    _project_fk(),
+    sa.Column("view_id", ID, nullable=False),
+    sa.Column("form_id", ID, nullable=False),
+    _contact_fk(),
+    sa.Column("shown_at", TS, nullable=False),
+    sa.Column("received_at", TS, nullable=False),
+    sa.PrimaryKeyConstraint("project_id", "view_id"),
+)
+
+dismissals = sa.Table(
+    "dismissals",
+    metadata,
+    _project_fk(),
+    sa.Column("dismissal_id", ID, nullable=False),
+    sa.Column("form_id", ID, nullable=False),
+    _contact_fk(),
+    sa.Column("dismissed_at", TS, nullable=False),
+    sa.Column("received_at", TS, nullable=False),
+    sa.PrimaryKeyConstraint("project_id", "dismissal_id"),
+)
+
+responses = sa.Table(
+    "responses",
+    metadata,
+    _project_fk(),
+    sa.Column("response_id", ID, nullable=False),
+    sa.Column("form_id", ID, nullable=False),
+    _contact_fk(),
+    sa.Column("answers", sa.JSON, nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("locale", sa.String(64), nullable=True),
+    sa.Column("page_url", URL, nullable=True),
+    sa.Column("completed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Column("completed_at", TS, nullable=True),
+    sa.PrimaryKeyConstraint("project_id", "response_id"),
+    sa.Index("ix_responses_project_form", "project_id", "form_id"),
+)
+
+#: tables that point at a contact; a merge moves their rows to the surviving contact
+CONTACT_OWNED = (events, views, dismissals, responses)
+
+
+def utcnow() -> datetime:
+    """Aware UTC now; one clock for every stored time."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Read side of the UTC convention: SQLite hands back naive datetimes that are UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """Wire format of times: `2026-11-23T19:45:59Z` (docs/internals.md)."""
+    value = as_utc(value)
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Engine for `url`; on SQLite: WAL, synchronous=NORMAL, foreign keys, busy timeout,
+    and `BEGIN IMMEDIATE` so that concurrent writers queue on the lock instead of failing
+    with SQLITE_BUSY when a read transaction upgrades to a write."""
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+    engine = sa.create_engine(url, **kwargs)
+    if is_sqlite(engine):
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_on_begin)
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+    finally:
+        cur.close()
+
+
+def _sqlite_on_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_tables(engine: Engine) -> None:
+    """Create missing tables (idempotent); the whole of `migrate` for now."""
+    metadata.create_all(engine)

@@ -1,0 +1,187 @@
+"""Serving the build output: precompressed siblings, right MIME types, cache headers.
+
+The build writes every file with `.br` and `.gz` copies beside it. A request gets the best
+copy its Accept-Encoding allows, typed as the original (`.wasm` must be `application/wasm`:
+Pyodide only compiles by streaming). Files under `v/<hash>/` never change: cached for a year.
+Small files are kept in memory (checked against mtime and size on every request) so a hit
+costs one stat per candidate and no thread hop.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from email.utils import formatdate
+from pathlib import Path
+
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, Response
+
+from .errors import error_response
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+NO_CACHE = "no-cache"
+CACHE_FILE_MAX = 4 * 1024 * 1024
+CACHE_TOTAL_MAX = 128 * 1024 * 1024
+
+MEDIA_TYPES = {
+    ".wasm": "application/wasm",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".css": "text/css; charset=utf-8",
+    ".py": "text/plain; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".zip": "application/zip",
+    ".whl": "application/zip",
+    ".tar": "application/x-tar",
+    ".gz": "application/gzip",
+    ".br": "application/octet-stream",
+}
+
+#: content codings we have siblings for, best first
+ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+
+def media_type(path: str) -> str:
+    """Content-Type of a file by its suffix (of the original, not of a `.br` copy)."""
+    return MEDIA_TYPES.get(os.path.splitext(path)[1].lower(), "application/octet-stream")
+
+
+def accepted_encodings(header: str | None) -> set[str]:
+    """Codings of ours that an Accept-Encoding header allows (q > 0, `*` honoured)."""
+    if not header:
+        return set()
+    qs: dict[str, float] = {}
+    for part in header.split(","):
+        token, _, params = part.partition(";")
+        token = token.strip().lower()
+        if token == "x-gzip":
+            token = "gzip"
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if token:
+            qs[token] = q
+    star = qs.get("*", 0.0)
+    return {c for c, _ in ENCODINGS if qs.get(c, star) > 0}
+
+
+def _regular(path: str) -> os.stat_result | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return st if stat.S_ISREG(st.st_mode) else None
+
+
+class FileServer:
+    """Serves files by absolute path with encoding negotiation and an in-memory cache."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[int, int, bytes]] = {}
+        self._cached_bytes = 0
+
+    async def serve(
+        self, request: Request, path: str, cache_control: str, ctype: str | None = None
+    ) -> Response:
+        st = _regular(path)
+        if st is None:
+            return error_response(404, "not_found", "no such file")
+        headers = {
+            "content-type": ctype or media_type(path),
+            "cache-control": cache_control,
+            "vary": "Accept-Encoding",
+        }
+        accepts = accepted_encodings(request.headers.get("accept-encoding"))
+        chosen, chosen_st, tag = path, st, ""
+        for coding, suffix in ENCODINGS:
+            if coding in accepts:
+                sibling_st = _regular(path + suffix)
+                if sibling_st is not None:
+                    chosen, chosen_st, tag = path + suffix, sibling_st, "-" + coding
+                    headers["content-encoding"] = coding
+                    break
+        etag = f'"{chosen_st.st_mtime_ns:x}-{chosen_st.st_size:x}{tag}"'
+        headers["etag"] = etag
+        headers["last-modified"] = formatdate(chosen_st.st_mtime, usegmt=True)
+        if _matches(request.headers.get("if-none-match"), etag):
+            del headers["content-type"]
+            headers.pop("content-encoding", None)
+            return Response(status_code=304, headers=headers)
+        if chosen_st.st_size > CACHE_FILE_MAX:
+            return FileResponse(chosen, stat_result=chosen_st, headers=headers)
+        body = await self._read(chosen, chosen_st)
+        headers["content-length"] = str(len(body))
+        if request.method == "HEAD":
+            return Response(headers=headers)
+        return Response(body, headers=headers)
+
+    async def _read(self, path: str, st: os.stat_result) -> bytes:
+        hit = self._cache.get(path)
+        if hit is not None and hit[0] == st.st_mtime_ns and hit[1] == st.st_size:
+            return hit[2]
+        body = await anyio.to_thread.run_sync(Path(path).read_bytes)
+        if self._cached_bytes + len(body) > CACHE_TOTAL_MAX:
+            self._cache.clear()
+            self._cached_bytes = 0
+        old = self._cache.pop(path, None)
+        if old is not None:
+            self._cached_bytes -= len(old[2])
+        self._cache[path] = (st.st_mtime_ns, st.st_size, body)
+        self._cached_bytes += len(body)
+        return body
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
+def safe_join(root: str, relpath: str) -> str | None:
+    """`root/relpath`, or None for anything that could leave `root` or name a hidden file:
+    `..`, `.`, empty segments, dot-files, backslashes, NUL bytes."""
+    if "\\" in relpath or "\x00" in relpath:
+        return None
+    parts = relpath.split("/")
+    if any(not p or p.startswith(".") for p in parts):
+        return None
+    full = os.path.normpath(os.path.join(root, *parts))
+    if os.path.commonpath([root, full]) != root:
+        return None
+    return full
+
+
+def install(app: FastAPI, static_dir: Path | None, index_html: Path | None) -> None:
+    """Routes: `GET|HEAD /static/{path}` from `static_dir` and `GET|HEAD /` as `index_html`."""
+    files = FileServer()
+    if static_dir is not None:
+        root = os.path.abspath(static_dir)
+
+        @app.api_route("/static/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+        async def static_file(request: Request, path: str) -> Response:
+            full = safe_join(root, path)
+            if full is None:
+                return error_response(404, "not_found", "no such file")
+            cache = IMMUTABLE if path.startswith("v/") else NO_CACHE
+            return await files.serve(request, full, cache)
+
+    if index_html is not None:
+        index = os.path.abspath(index_html)
+
+        @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+        async def demo_page(request: Request) -> Response:
+            return await files.serve(request, index, NO_CACHE, "text/html; charset=utf-8")
