@@ -1,0 +1,40 @@
+"""Start-up: from the loader's bridge, or inside a PyScript app."""
+
+import js
+
+from refiner_web.browser import BrowserPlatform
+from refiner_web.client import Client
+from refiner_web.ffi import proxy
+from refiner_web.jsvalues import decode_call
+
+
+def _run_encoded(client: Client, call: object) -> None:
+    try:
+        args = decode_call(call.json, list(call.fns))
+    except Exception as error:  # noqa: BLE001 - a value the loader could not encode
+        client.platform.warn("[refiner] _refiner: arguments could not be read: %r" % (error,))
+        return
+    client.dispatch(args)
+
+
+def start() -> Client:
+    """Runs the calls queued before we were ready, in order, then goes live."""
+    import refiner_bridge
+
+    client = Client(BrowserPlatform(refiner_bridge), refiner_bridge.api)
+    for call in refiner_bridge.drain():
+        _run_encoded(client, call)
+    client.finish_boot()
+    refiner_bridge.listen(proxy(lambda call: _run_encoded(client, call)))
+    return client
+
+
+def python_client(api: object = None) -> Client:
+    """The client of a PyScript app, talking to the API at the page's origin by default.
+
+    Boot finishes on the next turn of the event loop, so the commands an app issues
+    together (setProject, identifyUser, ...) go out in one first ping.
+    """
+    client = Client(BrowserPlatform(), api or js.location.origin)
+    client.platform.set_timeout(client.finish_boot, 0)
+    return client

@@ -1,0 +1,164 @@
+"""The thin adapter: every call from the client into the browser goes through here.
+
+Works the same on MicroPython and Pyodide; only `refiner_web.ffi` knows which one runs.
+"""
+
+import asyncio
+import json
+
+import js
+
+from refiner_web.ffi import once, proxy
+
+
+class LocalStorage:
+    """`window.localStorage`; any call may raise (blocked storage, a full quota)."""
+
+    def get(self, key: str) -> object:
+        return js.localStorage.getItem(key)
+
+    def set(self, key: str, value: str) -> None:
+        js.localStorage.setItem(key, value)
+
+    def remove(self, key: str) -> None:
+        js.localStorage.removeItem(key)
+
+
+class BrowserPlatform:
+    """What `refiner_web.client.Client` needs from the browser."""
+
+    def __init__(self, bridge: object = None) -> None:
+        self.bridge = bridge
+        self.tasks = []
+        self.listeners = []
+
+    # time and randomness
+    def now_ms(self) -> float:
+        return js.Date.now()
+
+    def random(self) -> float:
+        return js.Math.random()
+
+    def random_id(self) -> str:
+        """128 bits from `crypto.getRandomValues`, as 32 hex digits."""
+        data = js.crypto.getRandomValues(js.Uint8Array.new(16))
+        return "".join("%02x" % data[i] for i in range(16))
+
+    # storage
+    def storage(self) -> object:
+        return LocalStorage()
+
+    def get_cookie(self, name: str) -> object:
+        try:
+            cookies = js.document.cookie
+        except Exception:  # noqa: BLE001 - sandboxed documents throw here
+            return None
+        for part in cookies.split(";"):
+            key, _, value = part.strip().partition("=")
+            if key == name:
+                return value
+        return None
+
+    def set_cookie(self, name: str, value: str, max_age_s: int) -> None:
+        secure = "; Secure" if js.location.protocol == "https:" else ""
+        try:
+            js.document.cookie = "%s=%s; Max-Age=%d; Path=/; SameSite=Lax%s" % (
+                name,
+                value,
+                max_age_s,
+                secure,
+            )
+        except Exception:  # noqa: BLE001
+            pass
+
+    # the page
+    def page(self) -> dict:
+        return {
+            "url": js.location.href,
+            "title": js.document.title,
+            "referrer": js.document.referrer,
+        }
+
+    def visible(self) -> bool:
+        return js.document.visibilityState != "hidden"
+
+    def on_visibility(self, hidden, visible) -> None:  # noqa: ANN001
+        def changed(event: object) -> None:
+            if self.visible():
+                visible()
+            else:
+                hidden()
+
+        self._listen(js.document, "visibilitychange", changed)
+        self._listen(js.window, "pagehide", lambda event: hidden())
+
+    def _listen(self, target: object, name: str, fn) -> None:  # noqa: ANN001
+        handler = proxy(fn)
+        self.listeners.append(handler)
+        target.addEventListener(name, handler)
+
+    def warn(self, text: str) -> None:
+        js.console.warn(text)
+
+    # timers and tasks
+    def set_timeout(self, fn, ms: float) -> object:  # noqa: ANN001
+        return js.setTimeout(once(fn), max(0, int(ms)))
+
+    def clear_timeout(self, handle: object) -> None:
+        js.clearTimeout(handle)
+
+    def spawn(self, coroutine: object) -> None:
+        """Runs a coroutine in the background; a failure is logged, never raised."""
+
+        async def run() -> None:
+            try:
+                await coroutine
+            except Exception as error:  # noqa: BLE001
+                self.warn("[refiner] background task failed: %r" % (error,))
+            finally:
+                self.tasks.remove(task[0])
+
+        task = [None]
+        task[0] = asyncio.create_task(run())
+        self.tasks.append(task[0])
+
+    # network
+    async def request(self, method: str, url: str, body: str, keepalive: bool) -> tuple:
+        """(status, text, retry_after_s); status 0 when no answer came."""
+        try:
+            response = await js.fetch(url, self._options(method, body, keepalive))
+            text = await response.text()
+        except Exception:  # noqa: BLE001 - a network failure rejects the fetch
+            return 0, "", 0
+        retry_after = response.headers.get("Retry-After")
+        try:
+            retry_after_s = int(retry_after) if retry_after else 0
+        except ValueError:
+            retry_after_s = 0
+        return response.status, text, retry_after_s
+
+    def send_on_exit(self, method: str, url: str, body: str) -> None:
+        """A request that outlives the page (`fetch` with keepalive)."""
+        try:
+            js.fetch(url, self._options(method, body, True))
+        except Exception:  # noqa: BLE001
+            pass
+
+    def _options(self, method: str, body: str, keepalive: bool) -> object:
+        headers = js.Headers.new()
+        headers.set("Content-Type", "application/json")
+        options = js.Object.new()
+        options.method = method
+        options.body = body
+        options.headers = headers
+        options.keepalive = keepalive
+        options.credentials = "omit"
+        return options
+
+    # the page's callbacks
+    def call(self, fn: object, args: list) -> object:
+        """Calls a callback with `args`; returns "false" when it returned false."""
+        target = getattr(fn, "fn", None)
+        if target is not None and self.bridge is not None:
+            return self.bridge.call(target, json.dumps(args), None)
+        return "false" if fn(*args) is False else ""

@@ -1,0 +1,399 @@
+"""The client: one method per command of the reference documents.
+
+Pure Python. Everything that touches the browser goes through `platform` (see
+`refiner_web.browser` for the real one); tests drive the same class under CPython.
+"""
+
+import json
+
+from refiner_web import commands
+from refiner_web.commands import CALLBACKS, CommandError
+from refiner_web.dates import iso_from_ms
+from refiner_web.outbox import Outbox
+from refiner_web.storage import SafeStore
+
+COOKIE = "refiner_anonymous_id"
+COOKIE_MAX_AGE_S = 2 * 365 * 24 * 3600
+USER_KEY = "refiner:user"
+LOCALE_KEY = "refiner:locale"
+ANON_KEY = "refiner:anonymous_id"
+DEFAULT_PING_MS = 300000
+MIN_PING_MS = 10000
+
+
+def _is_hex_id(value: object) -> bool:
+    if not isinstance(value, str) or len(value) != 32:
+        return False
+    for char in value:
+        if char not in "0123456789abcdef":
+            return False
+    return True
+
+
+class Client:
+    """State of one page's client and the dispatcher of its commands."""
+
+    def __init__(self, platform: object, api: str) -> None:
+        self.platform = platform
+        self.api = api.rstrip("/")
+        self.storage = SafeStore(platform.storage(), self._warn_plain)
+        self.outbox = Outbox(self.storage)
+        self.project = None
+        self.waiting_writes = []
+        self.anonymous_id = self._anonymous_id()
+        self.user = self._load_json(USER_KEY)
+        self.locale = self.storage.get(LOCALE_KEY)
+        self.response_data = []
+        self.callbacks = {}
+        self.forms = []
+        self.surveys = None
+        self.pinging = True
+        self.booting = True
+        self.ping_interval_ms = DEFAULT_PING_MS
+        self.ping_timer = None
+        self.ping_soon = False
+        self.last_ping_ms = None
+        self.flush_timer = None
+        self.flushing = False
+        platform.on_visibility(self._page_hidden, self._page_visible)
+
+    # -- the command queue -------------------------------------------------------------
+
+    def dispatch(self, args: list) -> None:
+        """Runs one `_refiner(name, ...)` call. Never raises: the host page must not see
+        our errors, so every fault becomes one console warning."""
+        name = "_refiner"
+        try:
+            name = commands.parse_name(args[0] if args else None)
+            handler = HANDLERS.get(name)
+            if handler is None:
+                self._warn(name, "unknown command")
+                return
+            handler(self, args[1:], lambda text: self._warn(name, text))
+        except CommandError as error:
+            self._warn(name, str(error))
+        except Exception as error:  # noqa: BLE001 - the page must never see our exception
+            self._warn(name, "internal error: %r" % (error,))
+
+    def finish_boot(self) -> None:
+        """Called once the queued calls ran: the first ping carries their identity."""
+        self.booting = False
+        self.outbox.wake(self.platform.now_ms())
+        self._schedule_ping(0)
+        self._schedule_flush(0)
+
+    # -- commands ----------------------------------------------------------------------
+
+    def set_project(self, args: list, warn) -> None:
+        project = commands.parse_project(args, warn)
+        changed = project != self.project
+        self.project = project
+        for write in self.waiting_writes:
+            self._queue(*write)
+        self.waiting_writes = []
+        if changed and not self.booting:
+            self._schedule_ping(0)
+
+    def identify_user(self, args: list, warn) -> None:
+        identity = commands.parse_identify(args, warn)
+        if identity["locale"] is not None:
+            self._store_locale(identity["locale"])
+        self.user = identity
+        self.storage.set(USER_KEY, json.dumps(identity))
+        if not self.booting:
+            self._schedule_ping(0)
+
+    def reset_user(self, args: list, warn) -> None:
+        """Back to anonymous mode; the anonymous cookie stays, as the documents say."""
+        commands.parse_nothing(args, warn)
+        self.user = None
+        self.storage.remove(USER_KEY)
+        if not self.booting:
+            self._schedule_ping(0)
+
+    def track_event(self, args: list, warn) -> None:
+        name = commands.parse_event_name(args, warn)
+        event_id = self.platform.random_id()
+        body = self._ids({"event_id": event_id, "name": name, "occurred_at": self._now_iso()})
+        self._write("event:" + event_id, "POST", "events", body)
+
+    def show_form(self, args: list, warn) -> None:
+        form_id, force = commands.parse_show_form(args, warn)
+        self._survey_layer().show(form_id, force)
+
+    def dismiss_form(self, args: list, warn) -> None:
+        self._survey_layer().dismiss(commands.parse_form_id(args, warn))
+
+    def close_form(self, args: list, warn) -> None:
+        self._survey_layer().close(commands.parse_form_id(args, warn))
+
+    def add_to_response(self, args: list, warn) -> None:
+        """Hidden fields for the next response; later calls add to earlier ones, null clears."""
+        fields = commands.parse_response_data(args, warn)
+        if fields is None:
+            self.response_data = []
+            return
+        keys = [key for key, _ in fields]
+        self.response_data = [p for p in self.response_data if p[0] not in keys] + fields
+
+    def set_locale(self, args: list, warn) -> None:
+        self._store_locale(commands.parse_locale(args, warn))
+
+    def stop_pinging(self, args: list, warn) -> None:
+        """Ends every background request; writes the page asks for still go out."""
+        commands.parse_nothing(args, warn)
+        self.pinging = False
+        self._cancel_ping()
+
+    def register_callback(self, name: str, args: list, warn) -> None:
+        fn = commands.parse_callback(args, warn)
+        if fn is None:
+            self.callbacks.pop(name, None)
+        else:
+            self.callbacks[name] = fn
+
+    # -- what the survey layer uses ----------------------------------------------------
+
+    def emit(self, name: str, args: list) -> object:
+        """Calls a page callback; its exception is logged and the survey goes on.
+        Returns what it returned ("false" when it returned false)."""
+        fn = self.callbacks.get(name)
+        if fn is None:
+            return None
+        try:
+            return self.platform.call(fn, args)
+        except Exception as error:  # noqa: BLE001
+            self._warn(name, "callback raised %r" % (error,))
+            return "error"
+
+    def record(self, kind: str, key: str, method: str, path: str, fields: dict) -> None:
+        """Queues a write of the survey layer (a view, a dismissal, a response)."""
+        self._write(kind + ":" + key, method, path, self._ids(fields))
+
+    def hidden_fields(self) -> dict:
+        return dict(self.response_data)
+
+    def _survey_layer(self) -> object:
+        if self.surveys is None:
+            from refiner_web.survey_requests import SurveyRequests
+
+            self.surveys = SurveyRequests(self)
+        return self.surveys
+
+    # -- identity ----------------------------------------------------------------------
+
+    def _anonymous_id(self) -> str:
+        """The id kept in the `refiner_anonymous_id` cookie (localStorage when cookies are
+        off), made from 128 random bits on first sight and kept about two years."""
+        platform = self.platform
+        value = platform.get_cookie(COOKIE)
+        if not _is_hex_id(value):
+            value = self.storage.get(ANON_KEY)
+        if not _is_hex_id(value):
+            value = platform.random_id()
+        platform.set_cookie(COOKIE, value, COOKIE_MAX_AGE_S)
+        self.storage.set(ANON_KEY, value)
+        return value
+
+    def _store_locale(self, locale: str) -> None:
+        self.locale = locale
+        self.storage.set(LOCALE_KEY, locale)
+
+    def _load_json(self, key: str) -> object:
+        text = self.storage.get(key)
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            self.storage.remove(key)
+            return None
+
+    def _ids(self, fields: dict) -> dict:
+        fields["anonymous_id"] = self.anonymous_id
+        fields["user_id"] = self.user["id"] if self.user else None
+        fields["signature"] = self.user["signature"] if self.user else None
+        return fields
+
+    def user_payload(self) -> object:
+        user = self.user
+        if user is None:
+            return None
+        account = user["account"]
+        return {
+            "id": user["id"],
+            "email": user["email"],
+            "name": user["name"],
+            "traits": dict(user["traits"]),
+            "account": None
+            if account is None
+            else {"id": account["id"], "name": account["name"], "traits": dict(account["traits"])},
+        }
+
+    # -- pinging -----------------------------------------------------------------------
+
+    def _schedule_ping(self, delay_ms: float) -> None:
+        if not self.pinging or self.project is None:
+            return
+        if delay_ms == 0:
+            if self.ping_soon:
+                return
+            self.ping_soon = True
+        self._cancel_ping()
+        self.ping_timer = self.platform.set_timeout(self._ping_now, delay_ms)
+
+    def _cancel_ping(self) -> None:
+        if self.ping_timer is not None:
+            self.platform.clear_timeout(self.ping_timer)
+            self.ping_timer = None
+
+    def _ping_now(self) -> None:
+        self.ping_timer = None
+        self.ping_soon = False
+        if self.pinging and self.project is not None:
+            self.platform.spawn(self.ping())
+
+    async def ping(self) -> None:
+        """Tells the server who is here and learns which surveys they may see."""
+        body = {
+            "anonymous_id": self.anonymous_id,
+            "user": self.user_payload(),
+            "signature": self.user["signature"] if self.user else None,
+            "locale": self.locale,
+            "page": self.platform.page(),
+        }
+        self.last_ping_ms = self.platform.now_ms()
+        status, text, _ = await self.platform.request(
+            "POST", self._url("ping"), json.dumps(body), False
+        )
+        if 200 <= status < 300:
+            self._take_ping_answer(text)
+        elif 400 <= status < 500:
+            self._warn("ping", "server refused (%d): %s" % (status, _error_message(text)))
+        if self.pinging and self.platform.visible():
+            self._schedule_ping(self.ping_interval_ms)
+
+    def _take_ping_answer(self, text: str) -> None:
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            self._warn("ping", "the server's answer is not JSON")
+            return
+        forms = answer.get("forms") if isinstance(answer, dict) else None
+        if isinstance(forms, list):
+            self.forms = [f for f in forms if isinstance(f, dict) and isinstance(f.get("id"), str)]
+        interval = answer.get("ping_interval_s") if isinstance(answer, dict) else None
+        if isinstance(interval, (int, float)) and not isinstance(interval, bool):
+            self.ping_interval_ms = max(MIN_PING_MS, int(interval * 1000))
+        if self.surveys is not None:
+            self.surveys.forms_changed()
+
+    def _page_hidden(self) -> None:
+        self._cancel_ping()
+        self.ping_soon = False
+        self.flush_on_hide()
+
+    def _page_visible(self) -> None:
+        if not self.pinging or self.booting:
+            return
+        waited = self.platform.now_ms() - (self.last_ping_ms or 0)
+        self._schedule_ping(max(0, self.ping_interval_ms - waited))
+        self._schedule_flush(0)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def _write(self, key: str, method: str, path: str, body: dict) -> None:
+        if self.project is None:
+            self.waiting_writes.append((key, method, path, body))
+            return
+        self._queue(key, method, path, body)
+
+    def _queue(self, key: str, method: str, path: str, body: dict) -> None:
+        dropped = self.outbox.add(key, method, self._url(path), body, self.platform.now_ms())
+        for entry in dropped:
+            self._warn("outbox", "full; dropped the oldest write %s" % entry["key"])
+        if not self.booting:
+            self._schedule_flush(0)
+
+    def _url(self, path: str) -> str:
+        return "%s/api/v1/client/%s/%s" % (self.api, self.project, path)
+
+    def _schedule_flush(self, delay_ms: float) -> None:
+        if self.flush_timer is not None:
+            self.platform.clear_timeout(self.flush_timer)
+        self.flush_timer = self.platform.set_timeout(self._flush_now, max(0, delay_ms))
+
+    def _flush_now(self) -> None:
+        self.flush_timer = None
+        self.platform.spawn(self.flush())
+
+    async def flush(self) -> None:
+        """Sends every due write, one at a time and in order, then waits for the next."""
+        if self.flushing:
+            return
+        self.flushing = True
+        try:
+            for entry in self.outbox.due(self.platform.now_ms()):
+                status, text, retry_after_s = await self.platform.request(
+                    entry["method"], entry["path"], json.dumps(entry["body"]), False
+                )
+                now = self.platform.now_ms()
+                outcome = self.outbox.settle(entry, status, now, self.platform.random())
+                if outcome == "dropped":
+                    self._warn(
+                        entry["key"].split(":")[0],
+                        "server refused (%d): %s; not retried" % (status, _error_message(text)),
+                    )
+                if retry_after_s:
+                    self.outbox.postpone_all(now + retry_after_s * 1000)
+                if outcome == "retry":
+                    break
+        finally:
+            self.flushing = False
+        next_ms = self.outbox.next_due_ms()
+        if next_ms is not None:
+            self._schedule_flush(next_ms - self.platform.now_ms())
+
+    def flush_on_hide(self) -> None:
+        """The page may be going away: hand every waiting write to the browser with
+        keepalive. They stay in the outbox; a resend is harmless, the ids make it so."""
+        for entry in self.outbox.due(float("inf")):
+            self.platform.send_on_exit(entry["method"], entry["path"], json.dumps(entry["body"]))
+
+    # -- small helpers -----------------------------------------------------------------
+
+    def _now_iso(self) -> str:
+        return iso_from_ms(self.platform.now_ms())
+
+    def _warn(self, command: str, text: str) -> None:
+        self.platform.warn("[refiner] %s: %s" % (command, text))
+
+    def _warn_plain(self, text: str) -> None:
+        self.platform.warn("[refiner] " + text)
+
+
+def _error_message(text: str) -> str:
+    try:
+        return json.loads(text)["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return text[:200]
+
+
+def _callback_handler(name: str):
+    return lambda client, args, warn: client.register_callback(name, args, warn)
+
+
+HANDLERS = {
+    "setProject": Client.set_project,
+    "identifyUser": Client.identify_user,
+    "resetUser": Client.reset_user,
+    "trackEvent": Client.track_event,
+    "showForm": Client.show_form,
+    "dismissForm": Client.dismiss_form,
+    "closeForm": Client.close_form,
+    "addToResponse": Client.add_to_response,
+    "setLocale": Client.set_locale,
+    "stopPinging": Client.stop_pinging,
+}
+for _name in CALLBACKS:
+    HANDLERS[_name] = _callback_handler(_name)

@@ -1,0 +1,228 @@
+"""Parsing and checking of every `_refiner` command of the reference documents.
+
+`parse(name, args, warn)` turns the raw arguments into the values the client acts on, or
+raises CommandError with the rule that was broken. Lesser faults (one bad trait, an extra
+argument) go to `warn` and the command still runs, as the documents promise.
+"""
+
+from refiner_web.jsvalues import UNDEFINED, JsFunction, describe
+from refiner_web.traits import MAX_STRING, clean_traits
+
+CALLBACKS = ("onBeforeShow", "onNavigation", "onShow", "onClose", "onDismiss", "onComplete")
+USER_FIELDS = ("id", "email", "name", "account", "locale")
+MAX_DATA_KEYS = 100
+MAX_DATA_STRING = 4096
+MAX_ID = 255
+
+
+class CommandError(Exception):
+    """A call that cannot run; its text is the rule, for the console warning."""
+
+
+def _expect_count(args: list, most: int, warn) -> None:
+    if len(args) > most:
+        warn(
+            "takes at most %d argument%s; %d extra ignored"
+            % (most, "" if most == 1 else "s", len(args) - most)
+        )
+
+
+def _arg(args: list, index: int) -> object:
+    return args[index] if index < len(args) else UNDEFINED
+
+
+def _identifier(value: object, what: str) -> str:
+    """A non-empty id: a string, or a whole number that JavaScript code passed for one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value == value and value == int(value):
+        return str(int(value))
+    if not isinstance(value, str):
+        raise CommandError("%s must be a non-empty string, not %s" % (what, describe(value)))
+    value = value.strip()
+    if not value:
+        raise CommandError("%s must be a non-empty string" % what)
+    if len(value) > MAX_ID:
+        raise CommandError("%s is at most %d characters" % (what, MAX_ID))
+    return value
+
+
+def _optional_text(fields: dict, key: str, warn) -> object:
+    """A user field that may be absent or empty (the reference snippet sends `email: ''`)."""
+    value = fields.get(key)
+    if value is None or value is UNDEFINED or value == "":
+        return None
+    if not isinstance(value, str):
+        warn("%s ignored: must be a string, not %s" % (key, describe(value)))
+        return None
+    if len(value) > MAX_STRING:
+        warn("%s ignored: strings are at most 255 characters" % key)
+        return None
+    return value
+
+
+def _account(value: object, warn) -> object:
+    if value is None or value is UNDEFINED:
+        return None
+    if not isinstance(value, dict):
+        warn("account ignored: must be an object with an id, not %s" % describe(value))
+        return None
+    try:
+        account_id = _identifier(value.get("id", UNDEFINED), "account.id")
+    except CommandError as error:
+        warn("account ignored: %s" % error)
+        return None
+    name = _optional_text(value, "name", lambda text: warn("account." + text))
+    traits = [(k, v) for k, v in value.items() if k not in ("id", "name")]
+    return {
+        "id": account_id,
+        "name": name,
+        "traits": clean_traits(traits, lambda text: warn("account " + text)),
+    }
+
+
+def _locale(value: object) -> str:
+    if not isinstance(value, str) or not value or len(value) > 35:
+        raise CommandError("a locale is a language tag such as 'de' or 'pt-BR'")
+    for char in value:
+        if not (char.isalpha() or char.isdigit() or char in "-_"):
+            raise CommandError("a locale is a language tag such as 'de' or 'pt-BR'")
+    return value.replace("_", "-")
+
+
+def parse_identify(args: list, warn) -> dict:
+    """`identifyUser(user, {signature})`: the identity with checked traits and account."""
+    _expect_count(args, 2, warn)
+    fields = _arg(args, 0)
+    if not isinstance(fields, dict):
+        raise CommandError("the first argument must be an object, not %s" % describe(fields))
+    user_id = None
+    if fields.get("id", None) not in (None, UNDEFINED, ""):
+        user_id = _identifier(fields["id"], "id")
+    email = _optional_text(fields, "email", warn)
+    if user_id is None and email is None:
+        raise CommandError("needs an id or an email")
+    locale = None
+    if fields.get("locale") not in (None, UNDEFINED):
+        try:
+            locale = _locale(fields["locale"])
+        except CommandError as error:
+            warn("locale ignored: %s" % error)
+    traits = [(k, v) for k, v in fields.items() if k not in USER_FIELDS]
+    if locale is not None:
+        traits.append(("locale", locale))
+    signature = None
+    options = _arg(args, 1)
+    if isinstance(options, dict):
+        signature = options.get("signature")
+        if signature is not None and not isinstance(signature, str):
+            warn("signature ignored: must be a string, not %s" % describe(signature))
+            signature = None
+    elif options is not UNDEFINED and options is not None:
+        warn("second argument ignored: must be an object like {signature: '...'}")
+    return {
+        "id": user_id,
+        "email": email,
+        "name": _optional_text(fields, "name", warn),
+        "traits": clean_traits(traits, warn),
+        "account": _account(fields.get("account"), warn),
+        "locale": locale,
+        "signature": signature,
+    }
+
+
+def _data_value(key: str, value: object) -> object:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("numbers must be finite")
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_DATA_STRING:
+            raise ValueError("strings are at most %d characters" % MAX_DATA_STRING)
+        return value
+    raise ValueError(
+        "a value must be a string, a number, a boolean or null, not %s" % describe(value)
+    )
+
+
+def parse_response_data(args: list, warn) -> object:
+    """`addToResponse(object | null)`: checked hidden fields as (key, value) pairs, or None."""
+    _expect_count(args, 1, warn)
+    data = _arg(args, 0)
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise CommandError("takes an object or null, not %s" % describe(data))
+    kept = []
+    for key, value in data.items():
+        if len(kept) >= MAX_DATA_KEYS:
+            warn("field %s dropped: at most %d fields" % (key, MAX_DATA_KEYS))
+            continue
+        if not key or len(key) > MAX_STRING:
+            warn("field dropped: names are 1 to 255 characters")
+            continue
+        try:
+            kept.append((key, _data_value(key, value)))
+        except ValueError as error:
+            warn("field %s dropped: %s" % (key, error))
+    return kept
+
+
+def parse_event_name(args: list, warn) -> str:
+    _expect_count(args, 1, warn)
+    name = _arg(args, 0)
+    if not isinstance(name, str) or not name.strip():
+        raise CommandError("the event name must be a non-empty string, not %s" % describe(name))
+    if len(name) > MAX_STRING:
+        raise CommandError("the event name is at most 255 characters")
+    return name
+
+
+def parse_form_id(args: list, warn, most: int = 1) -> str:
+    _expect_count(args, most, warn)
+    return _identifier(_arg(args, 0), "the survey id")
+
+
+def parse_show_form(args: list, warn) -> tuple:
+    """`showForm(id, force)`: force is a boolean that skips trigger restrictions."""
+    form_id = parse_form_id(args, warn, 2)
+    force = _arg(args, 1)
+    if force is UNDEFINED or force is None:
+        return form_id, False
+    if not isinstance(force, bool):
+        raise CommandError("force must be true or false, not %s" % describe(force))
+    return form_id, force
+
+
+def parse_project(args: list, warn) -> str:
+    _expect_count(args, 1, warn)
+    return _identifier(_arg(args, 0), "the project id")
+
+
+def parse_locale(args: list, warn) -> str:
+    _expect_count(args, 1, warn)
+    return _locale(_arg(args, 0))
+
+
+def parse_callback(args: list, warn) -> object:
+    """A callback registration: a function, or null to remove the one registered."""
+    _expect_count(args, 1, warn)
+    fn = _arg(args, 0)
+    if fn is None:
+        return None
+    if isinstance(fn, JsFunction) or callable(fn):
+        return fn
+    raise CommandError("takes a function or null, not %s" % describe(fn))
+
+
+def parse_nothing(args: list, warn) -> None:
+    _expect_count(args, 0, warn)
+
+
+def parse_name(value: object) -> str:
+    """The command name, the first argument of every call."""
+    if not isinstance(value, str):
+        raise CommandError("the first argument must be a command name, not %s" % describe(value))
+    return value

@@ -1,0 +1,48 @@
+"""Storage that never fails the client.
+
+Browsers block `localStorage` (privacy modes, sandboxed iframes, a full quota) by throwing.
+Each store below remembers in memory as well, so the client keeps working for the life of
+the page and only persistence across reloads is lost.
+"""
+
+
+class SafeStore:
+    """get/set/remove over a backend (same methods) that may raise at any call."""
+
+    def __init__(self, backend: object, warn) -> None:
+        self.backend = backend
+        self.memory = {}
+        self.warn = warn
+        self.failed = False
+
+    def _fail(self, error: Exception) -> None:
+        if not self.failed:
+            self.failed = True
+            self.warn("storage: unavailable (%s); keeping data in memory for this page" % error)
+
+    def get(self, key: str) -> object:
+        if key in self.memory:
+            return self.memory[key]
+        try:
+            return self.backend.get(key) if self.backend is not None else None
+        except Exception as error:  # noqa: BLE001 - a browser may throw anything here
+            self._fail(error)
+            return None
+
+    def set(self, key: str, value: str) -> None:
+        try:
+            if self.backend is not None:
+                self.backend.set(key, value)
+                self.memory.pop(key, None)
+                return
+        except Exception as error:  # noqa: BLE001
+            self._fail(error)
+        self.memory[key] = value
+
+    def remove(self, key: str) -> None:
+        self.memory.pop(key, None)
+        try:
+            if self.backend is not None:
+                self.backend.remove(key)
+        except Exception as error:  # noqa: BLE001
+            self._fail(error)

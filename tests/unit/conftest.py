@@ -1,0 +1,131 @@
+"""A platform for driving the pure client under CPython: a clock the test moves, timers the
+test fires, and a server answer per request that the test decides."""
+
+import asyncio
+import json
+
+import pytest
+
+from refiner_web.client import Client
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.data = {}
+
+    def get(self, key):
+        return self.data.get(key)
+
+    def set(self, key, value):
+        self.data[key] = value
+
+    def remove(self, key):
+        self.data.pop(key, None)
+
+
+class FakePlatform:
+    def __init__(self) -> None:
+        self.clock = 1_700_000_000_000.0
+        self.store = MemoryStore()
+        self.cookies = {}
+        self.timers = {}
+        self.next_timer = 0
+        self.warnings = []
+        self.requests = []
+        self.exit_requests = []
+        self.answer = lambda method, url, body: (202, "{}", 0)
+        self.ids = 0
+        self.is_visible = True
+        self.hidden = self.shown = None
+        self.pending = []
+
+    def now_ms(self):
+        return self.clock
+
+    def random(self):
+        return 0.5
+
+    def random_id(self):
+        self.ids += 1
+        return "%032x" % self.ids
+
+    def storage(self):
+        return self.store
+
+    def get_cookie(self, name):
+        return self.cookies.get(name)
+
+    def set_cookie(self, name, value, max_age_s):
+        self.cookies[name] = value
+
+    def page(self):
+        return {"url": "https://host.example/app", "title": "App", "referrer": ""}
+
+    def visible(self):
+        return self.is_visible
+
+    def on_visibility(self, hidden, visible):
+        self.hidden, self.shown = hidden, visible
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+    def set_timeout(self, fn, ms):
+        self.next_timer += 1
+        self.timers[self.next_timer] = (self.clock + ms, fn)
+        return self.next_timer
+
+    def clear_timeout(self, handle):
+        self.timers.pop(handle, None)
+
+    def spawn(self, coroutine):
+        self.pending.append(coroutine)
+
+    async def request(self, method, url, body, keepalive):
+        self.requests.append((method, url, json.loads(body)))
+        return self.answer(method, url, json.loads(body))
+
+    def send_on_exit(self, method, url, body):
+        self.exit_requests.append((method, url, json.loads(body)))
+
+    def call(self, fn, args):
+        return "false" if fn(*args) is False else ""
+
+    # test controls
+    def run(self, until_ms=None):
+        """Fires due timers and runs spawned work until nothing is left to do now."""
+        limit = self.clock if until_ms is None else until_ms
+        while True:
+            if self.pending:
+                coroutine = self.pending.pop(0)
+                asyncio.run(coroutine)
+                continue
+            due = [(at, h) for h, (at, fn) in self.timers.items() if at <= limit]
+            if not due:
+                break
+            at, handle = min(due)
+            self.clock = max(self.clock, at)
+            _, fn = self.timers.pop(handle)
+            fn()
+        self.clock = max(self.clock, limit)
+
+    def posted(self, suffix):
+        return [body for method, url, body in self.requests if url.endswith(suffix)]
+
+
+@pytest.fixture
+def platform():
+    return FakePlatform()
+
+
+@pytest.fixture
+def make_client(platform):
+    def make(*calls, boot=True):
+        client = Client(platform, "http://api.test")
+        for call in calls:
+            client.dispatch(list(call))
+        if boot:
+            client.finish_boot()
+        return client
+
+    return make

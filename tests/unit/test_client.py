@@ -1,0 +1,208 @@
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from refiner_web.client import COOKIE, HANDLERS
+from refiner_web.jsvalues import UNDEFINED, JsFunction, Opaque
+
+
+def test_queued_calls_run_in_order_and_first_ping_carries_identity(platform, make_client):
+    make_client(
+        ("setProject", "PROJECT-ID"),
+        ("trackEvent", "first"),
+        ("identifyUser", {"id": "u1", "plan": "pro"}),
+        ("trackEvent", "second"),
+    )
+    platform.run()
+    pings = platform.posted("/ping")
+    assert len(pings) == 1
+    assert pings[0]["user"]["id"] == "u1" and pings[0]["user"]["traits"] == {"plan": "pro"}
+    events = platform.posted("/events")
+    assert [e["name"] for e in events] == ["first", "second"]
+    assert [e["user_id"] for e in events] == [None, "u1"]
+    assert all(
+        url.startswith("http://api.test/api/v1/client/PROJECT-ID/")
+        for _, url, _ in platform.requests
+    )
+
+
+def test_writes_before_set_project_wait_for_it(platform, make_client):
+    client = make_client(("trackEvent", "early"))
+    platform.run()
+    assert platform.requests == []
+    client.dispatch(["setProject", "P1"])
+    platform.run()
+    assert [e["name"] for e in platform.posted("/events")] == ["early"]
+
+
+def test_anonymous_cookie_made_once_and_survives_reset(platform, make_client):
+    client = make_client(("setProject", "P"), ("identifyUser", {"id": "u"}))
+    anonymous = platform.cookies[COOKIE]
+    assert len(anonymous) == 32
+    client.dispatch(["resetUser"])
+    assert client.user is None and platform.cookies[COOKIE] == anonymous
+    reloaded = make_client()
+    assert reloaded.anonymous_id == anonymous
+
+
+def test_identified_user_survives_reload_until_reset(platform, make_client):
+    make_client(("setProject", "P"), ("identifyUser", {"id": "u7", "n": 1}))
+    reloaded = make_client(("setProject", "P"))
+    assert reloaded.user["id"] == "u7" and dict(reloaded.user["traits"]) == {"n": 1}
+    reloaded.dispatch(["resetUser"])
+    assert make_client().user is None
+
+
+def test_stop_pinging_stops_pings_but_not_events(platform, make_client):
+    client = make_client(("setProject", "P"))
+    platform.run()
+    assert len(platform.posted("/ping")) == 1
+    client.dispatch(["stopPinging"])
+    client.dispatch(["identifyUser", {"id": "u"}])
+    client.dispatch(["trackEvent", "after-stop"])
+    platform.run(until_ms=platform.clock + 3_600_000)
+    assert len(platform.posted("/ping")) == 1
+    assert [e["name"] for e in platform.posted("/events")] == ["after-stop"]
+
+
+def test_periodic_ping_follows_server_interval(platform, make_client):
+    platform.answer = lambda m, url, b: (200, json.dumps({"forms": [], "ping_interval_s": 60}), 0)
+    make_client(("setProject", "P"))
+    platform.run()
+    platform.run(until_ms=platform.clock + 60_000 * 3 + 1)
+    assert len(platform.posted("/ping")) == 4
+
+
+def test_hidden_page_stops_pings_and_hands_writes_to_keepalive(platform, make_client):
+    platform.answer = lambda m, url, b: (0, "", 0)  # server unreachable
+    client = make_client(("setProject", "P"), ("trackEvent", "e"))
+    platform.run()
+    platform.is_visible = False
+    platform.hidden()
+    assert [b["name"] for _, _, b in platform.exit_requests] == ["e"]
+    before = len(platform.posted("/ping"))
+    platform.run(until_ms=platform.clock + 3_600_000)
+    assert len(platform.posted("/ping")) == before
+    assert len(client.outbox.entries) == 1  # still kept until the server confirms
+
+
+def test_unreachable_server_keeps_event_and_delivers_after_reload(platform, make_client):
+    platform.answer = lambda m, url, b: (0, "", 0)
+    make_client(("setProject", "P"), ("trackEvent", "kept"))
+    platform.run(until_ms=platform.clock + 10_000)
+    tries = len(platform.posted("/events"))
+    assert tries >= 2  # retried with backoff
+    platform.answer = lambda m, url, b: (202, "{}", 0)
+    platform.requests.clear()
+    make_client(("setProject", "P"))  # a reload
+    platform.run()
+    events = platform.posted("/events")
+    assert {e["name"] for e in events} == {"kept"}
+    assert len({e["event_id"] for e in events}) == 1
+
+
+def test_refused_write_is_dropped_with_one_warning(platform, make_client):
+    platform.answer = lambda m, url, b: (
+        (422, '{"error": {"code": "invalid", "message": "name too long"}}', 0)
+        if url.endswith("/events")
+        else (200, "{}", 0)
+    )
+    client = make_client(("setProject", "P"), ("trackEvent", "e"))
+    platform.run(until_ms=platform.clock + 600_000)
+    assert len(platform.posted("/events")) == 1
+    assert client.outbox.entries == []
+    assert platform.warnings == [
+        "[refiner] event: server refused (422): name too long; not retried"
+    ]
+
+
+def test_add_to_response_merges_and_null_clears(make_client):
+    client = make_client(("addToResponse", {"a": 1, "b": "x"}), ("addToResponse", {"b": "y"}))
+    assert client.hidden_fields() == {"a": 1, "b": "y"}
+    client.dispatch(["addToResponse", None])
+    assert client.hidden_fields() == {}
+
+
+def test_set_locale_goes_into_the_ping(platform, make_client):
+    make_client(("setProject", "P"), ("setLocale", "de"))
+    platform.run()
+    assert platform.posted("/ping")[0]["locale"] == "de"
+
+
+def test_dismiss_form_records_a_dismissal_and_close_form_tells_nobody(platform, make_client):
+    make_client(("setProject", "P"), ("dismissForm", "nps"), ("closeForm", "other"))
+    platform.run()
+    dismissals = platform.posted("/dismissals")
+    assert [d["form_id"] for d in dismissals] == ["nps"]
+    assert dismissals[0]["dismissed_at"].endswith("Z")
+    assert len(platform.requests) == 2  # the ping and the one dismissal
+
+
+def test_callbacks_register_and_null_unregisters(make_client):
+    seen = []
+    client = make_client(("onShow", lambda form_id: seen.append(form_id)))
+    client.emit("onShow", ["f1"])
+    client.dispatch(["onShow", None])
+    client.emit("onShow", ["f2"])
+    assert seen == ["f1"]
+
+
+def test_raising_callback_is_logged_and_contained(platform, make_client):
+    def broken(form_id, data):
+        raise RuntimeError("boom")
+
+    client = make_client(("onComplete", broken))
+    assert client.emit("onComplete", ["f", {}]) == "error"
+    assert "boom" in platform.warnings[0] and platform.warnings[0].startswith(
+        "[refiner] onComplete"
+    )
+
+
+def test_unknown_command_and_bad_arguments_warn_once_each(platform, make_client):
+    client = make_client()
+    client.dispatch(["flyToMoon"])
+    client.dispatch(["trackEvent", 42])
+    client.dispatch([])
+    client.dispatch([None])
+    assert platform.warnings == [
+        "[refiner] flyToMoon: unknown command",
+        "[refiner] trackEvent: the event name must be a non-empty string, not a number",
+        "[refiner] _refiner: the first argument must be a command name, not null",
+        "[refiner] _refiner: the first argument must be a command name, not null",
+    ]
+
+
+js_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text()
+    | st.sampled_from([UNDEFINED, Opaque("symbol"), JsFunction(None)]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(max_size=8) | st.sampled_from(["__proto__", "id", "account"]), inner, max_size=4
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(HANDLERS)), st.lists(js_values, max_size=3))
+def test_no_call_ever_raises(name, args):
+    from refiner_web.client import Client
+    from tests.unit.conftest import FakePlatform
+
+    platform = FakePlatform()
+    client = Client(platform, "http://api.test")
+    client.dispatch(["setProject", "P"])
+    client.dispatch([name] + args)
+    client.finish_boot()
+    platform.run()
+    client.dispatch(["trackEvent", "still-works"])
+    platform.run()
+    assert "still-works" in [e["name"] for e in platform.posted("/events")]
+    assert not any("internal error" in w for w in platform.warnings)

@@ -1,0 +1,65 @@
+"""The client's pure core under the real MicroPython 1.27 (the npm WebAssembly build, run by
+Node): every module imports, and a whole session gives exactly what CPython gives."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MPY = ROOT / "node_modules/@micropython/micropython-webassembly-pyscript/micropython.mjs"
+
+RUNNER = """
+import {loadMicroPython} from %s;
+import {readFileSync, readdirSync} from 'node:fs';
+const out = [];
+const mp = await loadMicroPython({stdout: s => out.push(s), stderr: s => out.push('ERR ' + s)});
+try { mp.FS.mkdir('/lib'); } catch (e) {}
+mp.FS.mkdir('/lib/refiner_web');
+for (const f of readdirSync(%s)) {
+  if (f.endsWith('.py')) mp.FS.writeFile('/lib/refiner_web/' + f, readFileSync(%s + '/' + f));
+}
+mp.FS.writeFile('/scenario.py', readFileSync(%s));
+try { await mp.runPythonAsync(%s); } catch (e) { out.push('ERR ' + e.message); }
+process.stdout.write(out.join('\\n'));
+"""
+
+
+def node(code: str) -> str:
+    args = [json.dumps(str(MPY)), json.dumps(str(ROOT / "refiner_web"))]
+    args = [args[0], args[1], args[1], json.dumps(str(Path(__file__).parent / "scenario.py"))]
+    script = RUNNER % (*args, json.dumps(code))
+    if shutil.which("node") is None or not MPY.exists():
+        pytest.fail("needs node and `npm ci` (the README's test command installs both)")
+    result = subprocess.run(
+        ["node", "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60
+    )
+    return result.stdout + result.stderr[-2000:]
+
+
+def test_every_module_imports_on_micropython():
+    modules = sorted(p.stem for p in (ROOT / "refiner_web").glob("*.py"))
+    code = (
+        "import sys\nsys.path.append('/lib')\n"
+        + "".join("import refiner_web.%s\n" % m for m in modules if m != "__init__")
+        + "print('imported', %d)" % len(modules)
+    )
+    output = node(code)
+    assert output.strip() == "imported %d" % len(modules), output
+
+
+def test_session_matches_cpython():
+    code = "import sys\nsys.path.append('/lib')\nexec(open('/scenario.py').read())"
+    micropython = node(code)
+    cpython = subprocess.run(
+        [sys.executable, str(Path(__file__).parent / "scenario.py")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT)},
+    )
+    assert cpython.returncode == 0, cpython.stderr
+    assert json.loads(micropython) == json.loads(cpython.stdout)

@@ -1,0 +1,104 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from refiner_web.outbox import MAX_DELAY_MS, MAX_ENTRIES, Outbox, backoff_ms, is_retryable
+from tests.unit.conftest import MemoryStore
+
+
+def box():
+    return Outbox(MemoryStore())
+
+
+def test_entries_are_persisted_before_sending_and_survive_a_new_page():
+    store = MemoryStore()
+    Outbox(store).add("event:1", "POST", "/events", {"event_id": "1"}, 0)
+    again = Outbox(store)
+    assert [e["key"] for e in again.due(0)] == ["event:1"]
+
+
+def test_success_removes_and_5xx_retries_and_4xx_drops():
+    outbox = box()
+    for key in ("a", "b", "c"):
+        outbox.add(key, "POST", "/p", {"k": key}, 0)
+    a, b, c = outbox.due(0)
+    assert outbox.settle(a, 202, 0, 0.5) == "sent"
+    assert outbox.settle(b, 503, 0, 0.5) == "retry"
+    assert outbox.settle(c, 422, 0, 0.5) == "dropped"
+    assert [e["key"] for e in outbox.entries] == ["b"]
+    assert outbox.due(0) == []
+    assert [e["key"] for e in outbox.due(1000)] == ["b"]
+
+
+def test_network_failure_and_rate_limit_are_retried():
+    for status in (0, 408, 429, 500, 502):
+        assert is_retryable(status)
+    for status in (400, 401, 403, 404, 413, 422):
+        assert not is_retryable(status)
+
+
+def test_backoff_doubles_and_is_capped():
+    delays = [backoff_ms(n, 1.0) for n in range(12)]
+    assert delays[:4] == [1000, 2000, 4000, 8000]
+    assert max(delays) == MAX_DELAY_MS
+
+
+@given(st.integers(0, 1000), st.floats(0, 1))
+def test_backoff_stays_within_half_and_full_ceiling(attempts, random):
+    ceiling = min(MAX_DELAY_MS, 1000 * 2 ** min(attempts, 20))
+    assert ceiling / 2 <= backoff_ms(attempts, random) <= ceiling
+
+
+def test_same_key_replaces_older_version():
+    outbox = box()
+    outbox.add("response:r1", "PUT", "/r/r1", {"answers": {"q": 1}}, 0)
+    outbox.add("response:r1", "PUT", "/r/r1", {"answers": {"q": 1, "w": 2}}, 0)
+    assert [e["body"] for e in outbox.due(0)] == [{"answers": {"q": 1, "w": 2}}]
+
+
+def test_newer_version_queued_while_older_in_flight_is_kept():
+    outbox = box()
+    outbox.add("response:r1", "PUT", "/r", {"v": 1}, 0)
+    in_flight = outbox.due(0)[0]
+    outbox.add("response:r1", "PUT", "/r", {"v": 2}, 0)
+    assert outbox.settle(in_flight, 200, 0, 0.5) == "sent"
+    assert [e["body"] for e in outbox.entries] == [{"v": 2}]
+
+
+def test_retry_after_postpones_everything():
+    outbox = box()
+    outbox.add("a", "POST", "/p", {}, 0)
+    outbox.postpone_all(30000)
+    assert outbox.due(29999) == [] and len(outbox.due(30000)) == 1
+
+
+def test_full_box_drops_oldest():
+    outbox = box()
+    for n in range(MAX_ENTRIES):
+        outbox.add("e%d" % n, "POST", "/p", {}, 0)
+    dropped = outbox.add("last", "POST", "/p", {}, 0)
+    assert [e["key"] for e in dropped] == ["e0"]
+    assert len(outbox.entries) == MAX_ENTRIES
+
+
+def test_corrupt_storage_is_ignored():
+    store = MemoryStore()
+    store.set("refiner:outbox", "{not json")
+    assert Outbox(store).entries == []
+    store.set("refiner:outbox", '[{"key": "x"}, 5]')
+    assert Outbox(store).entries == []
+
+
+def test_new_page_forgets_backoff_but_not_retry_after():
+    outbox = box()
+    outbox.add("a", "POST", "/p", {}, 0)
+    outbox.add("b", "POST", "/p", {}, 0)
+    a, b = outbox.due(0)
+    outbox.settle(a, 503, 0, 1.0)
+    outbox.settle(b, 503, 0, 1.0)
+    outbox.postpone_all(60000)
+    outbox.add("c", "POST", "/p", {}, 10)
+    outbox.wake(20)
+    assert [e["key"] for e in outbox.due(20)] == ["c"]
+    outbox.settle(outbox.due(20)[0], 503, 20, 1.0)
+    outbox.wake(5000)
+    assert [e["key"] for e in outbox.due(5000)] == ["c"]
