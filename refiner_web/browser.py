@@ -8,6 +8,7 @@ import json
 
 import js
 
+from refiner_web.dates import ms_from_iso
 from refiner_web.ffi import once, proxy
 
 
@@ -34,7 +35,7 @@ class BrowserPlatform:
 
     # time and randomness
     def now_ms(self) -> float:
-        return js.Date.now()
+        return ms_from_iso(js.Date.new().toISOString())
 
     def random(self) -> float:
         return js.Math.random()

@@ -181,3 +181,19 @@ def _from_timestamp(number: int) -> str:
     if number > 253402300799:  # 9999-12-31T23:59:59Z
         raise ValueError("a Unix timestamp beyond the year 9999")
     return iso_from_seconds(number)
+
+
+def ms_from_iso(text: str) -> int:
+    """Milliseconds since the epoch of JavaScript's `Date.prototype.toISOString()` text.
+
+    The clock is read this way because MicroPython 1.27's FFI wraps integral JavaScript
+    numbers beyond 32 bits (`Date.now()` arrives as garbage); text crosses intact.
+    """
+    year = _digits(text, 0, 4)
+    month = _digits(text, 5, 2)
+    day = _digits(text, 8, 2)
+    seconds, _ = _parse_time(text[11:19])
+    millis = _digits(text, 20, 3) if text[19:20] == "." else 0
+    if year < 0 or month < 0 or day < 0 or millis < 0:
+        raise ValueError("not a toISOString() text: %r" % text)
+    return (days_from_civil(year, month, day) * 86400 + seconds) * 1000 + millis

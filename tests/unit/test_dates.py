@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refiner_web.dates import civil_from_days, days_from_civil, iso_from_seconds, parse_date
+from refiner_web.dates import (
+    civil_from_days,
+    days_from_civil,
+    iso_from_seconds,
+    ms_from_iso,
+    parse_date,
+)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 moments = st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31))
@@ -96,3 +102,10 @@ def test_parse_date_raises_only_value_error(text):
     except ValueError:
         return
     assert len(result) == 20 and result.endswith("Z")
+
+
+@given(st.integers(min_value=0, max_value=253402300799999))
+def test_ms_from_iso_reads_javascript_iso_text(ms):
+    moment = EPOCH + timedelta(milliseconds=ms)
+    text = iso(moment)[:-1] + ".%03dZ" % (moment.microsecond // 1000)
+    assert ms_from_iso(text) == ms
