@@ -20,9 +20,7 @@ with warnings.catch_warnings():  # starlette nags about httpx; TestClient is sti
 from refiner_server.app import create_app
 from refiner_server.projects import create_project, import_surveys
 
-SECRET = "s3cret-for-tests"
-ANON = "anon-0000000001"
-ANON2 = "anon-0000000002"
+SECRET = "s3cret-for-tests"  # of project `sec`; the tests repeat it (no conftest imports)
 
 
 def write_with_siblings(path: Path, data: bytes, gz: bool = True, br: bool = True) -> None:
