@@ -1,0 +1,176 @@
+"""The loader (static/refiner.js) on both runtimes: boot, globals, host-page safety, serving.
+
+These tests rely only on what the loader promises: ``performance.mark('refiner:live')`` and the
+``refiner:ready`` event once the client calls ``refiner_bridge.listen``, the globals it leaves,
+and the requests it makes. Where a command must reach Python, the visible effect used is the
+client's first request to the API (``ping`` after ``setProject``, ``events`` after
+``trackEvent``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Request, Response
+
+if TYPE_CHECKING:  # conftest is not importable by name: tests/*/ are not packages
+    from conftest import HostPage
+
+PROJECT = "demo"  # created by `refiner-server serve --demo`
+
+#: new window properties after boot, per runtime. The MicroPython build keeps the runtime's
+#: `Module`, `loadMicroPython` and `proxy_js_*` in module scope (build.py); Pyodide sets none.
+PINNED_GLOBALS = {
+    "micropython": ["_refiner", "_refinerQueue"],
+    "pyodide": ["_refiner", "_refinerQueue"],
+}
+
+#: records the order of `load` and `refiner:ready` on <html data-order>, without a global
+ORDER_PROBE = (
+    "<script>(function(){var h=document.documentElement;"
+    "function add(x){h.dataset.order=(h.dataset.order?h.dataset.order+',':'')+x;}"
+    "window.addEventListener('load',function(){add('load');});"
+    "document.addEventListener('refiner:ready',function(e){add('ready:'+e.detail.runtime);});"
+    "})();</script>"
+)
+
+PING_PATH = f"/api/v1/client/{PROJECT}/ping"
+EVENTS_PATH = f"/api/v1/client/{PROJECT}/events"
+
+
+def _names(host: HostPage) -> set[str]:
+    return set(host.page.evaluate("Object.getOwnPropertyNames(window)"))
+
+
+def _ready_order(host: HostPage) -> list[str]:
+    return str(host.page.evaluate("document.documentElement.dataset.order || ''")).split(",")
+
+
+def test_boots_and_refiner_goes_live(host: HostPage) -> None:
+    with host.page.expect_request(lambda r: r.url.endswith(PING_PATH)) as ping:
+        host.open(head=ORDER_PROBE)
+        host.wait_ready()
+    assert ping.value.method == "POST"
+    assert _ready_order(host).count(f"ready:{host.runtime}") == 1
+    # The stub is gone: calls are dispatched at once instead of queueing.
+    with host.page.expect_request(lambda r: r.url.endswith(EVENTS_PATH)):
+        queued = host.page.evaluate("_refiner('trackEvent', 'e2e-live'), _refinerQueue.length")
+    assert queued == 0
+    assert host.page.evaluate("performance.getEntriesByName('refiner:live').length") == 1
+    assert host.errors() == []
+
+
+def test_host_page_module_global_is_kept(host: HostPage) -> None:
+    own = "<script>window.Module = {mine: true};</script>"
+    host.open(head=own)
+    host.wait_ready()
+    assert host.page.evaluate("JSON.stringify(window.Module)") == '{"mine":true}'
+    # The runtime must not read the page's Module later either: replace it, then make Python
+    # and JavaScript exchange values again (dispatching a command converts its arguments).
+    host.page.evaluate("window.Module = {replaced: 1}")
+    with host.page.expect_request(lambda r: r.url.endswith(EVENTS_PATH)) as event:
+        host.page.evaluate("_refiner('trackEvent', 'after-module', {n: 1})")
+    assert "after-module" in (event.value.post_data or "")
+    assert host.page.evaluate("JSON.stringify(window.Module)") == '{"replaced":1}'
+    assert host.errors() == []
+
+
+def test_new_globals_are_pinned(host: HostPage) -> None:
+    host.open(snippet=False, loader=False)
+    baseline = _names(host)
+    host.open()
+    host.wait_ready()
+    host.page.wait_for_timeout(500)  # anything the runtime sets lazily after boot
+    added = sorted(_names(host) - baseline)
+    assert added == PINNED_GLOBALS[host.runtime]
+
+
+def test_included_twice_boots_once(host: HostPage) -> None:
+    requests: list[str] = []
+    host.page.on("request", lambda r: requests.append(r.url))
+    # Chromium fetches one URL once even for two tags (and runs it twice); the query string
+    # makes the third copy a separate download, so all three surely execute.
+    tag = '<script src="/static/refiner.js{}" data-runtime="%s" async></script>' % host.runtime
+    host.open(head=ORDER_PROBE, after_loader=tag.format("") + tag.format("?copy=3"))
+    host.wait_ready()
+    host.page.wait_for_timeout(1000)  # a second boot would land after the first
+    assert sum("/static/refiner.js" in u for u in requests) == 2
+    assert sum(u.endswith(".wasm") for u in requests) == 1
+    assert sum(u.endswith("/refiner_web.json") for u in requests) == 1
+    assert host.page.evaluate("performance.getEntriesByName('refiner:live').length") == 1
+    assert _ready_order(host).count(f"ready:{host.runtime}") == 1
+    assert host.errors() == []
+
+
+def test_page_without_stub(host: HostPage) -> None:
+    # No snippet at all: the loader defines the queue and a queueing _refiner; the page calls
+    # it only after the script ran (on load), before or after the client went live.
+    late = "<script>window.addEventListener('load', function(){_refiner('setProject', 'demo');});"
+    late += "</script>"
+    with host.page.expect_request(lambda r: r.url.endswith(PING_PATH)):
+        host.open(snippet=False, after_loader=late)
+        host.wait_ready()
+    assert host.page.evaluate("Array.isArray(window._refinerQueue)")
+    assert host.errors() == []
+
+
+def test_call_after_ready_without_stub(host: HostPage) -> None:
+    host.open(snippet=False)
+    host.wait_ready()
+    with host.page.expect_request(lambda r: r.url.endswith(PING_PATH)):
+        host.page.evaluate("_refiner('setProject', 'demo')")
+    assert host.errors() == []
+
+
+def test_load_event_not_delayed_by_boot(host: HostPage) -> None:
+    host.open(head=ORDER_PROBE)
+    mark = host.wait_ready()
+    assert _ready_order(host) == ["load", f"ready:{host.runtime}"]
+    load_end = host.page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
+    assert 0 < load_end < mark
+
+
+def test_runtime_served_from_own_origin_only(host: HostPage) -> None:
+    requests: list[Request] = []
+    host.page.on("request", lambda r: requests.append(r))
+    host.open()
+    host.wait_ready()
+    host.page.wait_for_timeout(300)
+    hosts = {urlsplit(r.url).hostname for r in requests if not r.url.startswith(("data:", "blob:"))}
+    assert hosts == {"127.0.0.1"}, sorted(r.url for r in requests)
+    paths = [urlsplit(r.url).path for r in requests]
+    expected = ["micropython.mjs", "micropython.wasm"]
+    if host.runtime == "pyodide":
+        expected = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
+    for name in expected + ["refiner_web.json"]:
+        assert any(p.startswith("/static/v/") and p.endswith("/" + name) for p in paths), name
+
+
+def test_wasm_served_as_application_wasm(host: HostPage) -> None:
+    responses: list[Response] = []
+    host.page.on("response", lambda r: responses.append(r))
+    host.open()
+    host.wait_ready()
+    wasm = [r for r in responses if urlsplit(r.url).path.endswith(".wasm")]
+    assert wasm, "no .wasm fetched"
+    for response in wasm:
+        assert response.status == 200
+        assert response.headers["content-type"].split(";")[0] == "application/wasm"
+
+
+def test_boot_error_is_logged_once_and_not_thrown(host: HostPage) -> None:
+    host.page.route("**/refiner_web.json", lambda route: route.fulfill(status=500, body="no"))
+    host.open()
+    host.page.wait_for_function("performance.getEntriesByType('navigation')[0].loadEventEnd > 0")
+    deadline_ms = 60_000 if host.runtime == "pyodide" else 20_000
+    waited = 0
+    while not [m for m in host.console if "[refiner] boot" in m.text] and waited < deadline_ms:
+        host.page.wait_for_timeout(100)
+        waited += 100
+    host.page.wait_for_timeout(500)
+    boot = [m.text for m in host.console if m.text.startswith("[refiner] boot")]
+    assert len(boot) == 1, host.messages()
+    assert "refiner_web.json" in boot[0]
+    assert host.page_errors == []
+    assert not host.is_ready()
