@@ -136,6 +136,17 @@ def _merge(conn: Connection, source: sa.Row[Any], target_pk: int) -> None:
     conn.execute(contacts.delete().where(contacts.c.pk == source.pk))
 
 
+VALUE_COLUMNS = (traits.c.value_text, traits.c.value_int, traits.c.value_bool, traits.c.value_date)
+
+
+def _same(old: sa.Row[Any], new: dict[str, Any]) -> bool:
+    if old.type != new["type"]:
+        return False
+    if new["type"] == "date":
+        return as_utc(old.value_date) == new["value_date"]
+    return all(getattr(old, c.name) == new[c.name] for c in VALUE_COLUMNS)
+
+
 def typed(key: str, value: Any) -> dict[str, Any]:
     """Column values of one trait. bool is checked before int (bool is an int in Python);
     a string is a date only on a key ending `_at`; a quoted number stays a string."""
@@ -175,25 +186,29 @@ def upsert_traits(
     contact_pk: int | None = None,
     account_pk: int | None = None,
 ) -> None:
-    """Set the given traits of one owner; traits not named are kept."""
+    """Set the given traits of one owner; traits not named are kept. Unchanged traits (the
+    usual case: the client sends them on every ping) cost no write."""
     if not values:
         return
     owner = traits.c.contact_pk if contact_pk is not None else traits.c.account_pk
     owner_pk = contact_pk if contact_pk is not None else account_pk
-    existing = dict(
-        conn.execute(
-            sa.select(traits.c.key, traits.c.pk).where(
+    cols = (traits.c.type, *VALUE_COLUMNS)
+    existing = {
+        r.key: r
+        for r in conn.execute(
+            sa.select(traits.c.pk, traits.c.key, *cols).where(
                 owner == owner_pk, traits.c.key.in_(list(values))
             )
-        ).all()
-    )
+        )
+    }
     inserts = []
     for key, value in values.items():
         row = typed(key, value)
-        if key in existing:
-            conn.execute(
-                traits.update().where(traits.c.pk == existing[key]).values(**row, updated_at=now)
-            )
+        old = existing.get(key)
+        if old is not None:
+            if _same(old, row):
+                continue
+            conn.execute(traits.update().where(traits.c.pk == old.pk).values(**row, updated_at=now))
         else:
             inserts.append(
                 dict(

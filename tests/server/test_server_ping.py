@@ -268,3 +268,14 @@ def test_open_project_ignores_signature(client):
     body = identified("u1")
     body["signature"] = "garbage"
     assert client.post(PING, json=body).status_code == 200
+
+
+def test_unchanged_traits_are_not_rewritten(client, db):
+    same = {"plan": "pro", "seats": 3, "paying": True, "signed_up_at": "2020-04-26T15:58:14Z"}
+    client.post(PING, json=identified(traits=same))
+    before = {t["key"]: t["updated_at"] for t in db.rows(traits)}
+    client.post(PING, json=identified(traits={**same, "seats": 4}))
+    after = {t["key"]: t for t in db.rows(traits)}
+    assert after["seats"]["value_int"] == 4 and after["seats"]["updated_at"] > before["seats"]
+    for key in ("plan", "paying", "signed_up_at"):
+        assert after[key]["updated_at"] == before[key]
