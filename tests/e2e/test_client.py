@@ -71,6 +71,9 @@ def events_of_user(db_path: Path, user_id: str, count: int = 1) -> list:
 
 
 def refiner_warnings(host: HostPage) -> list:
+    """The client's warnings so far; Playwright's sync API delivers console events only
+    while one of its calls runs, hence the short wait."""
+    host.page.wait_for_timeout(100)
     return [m.text for m in host.console if m.type == "warning" and "[refiner]" in m.text]
 
 
