@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -20,7 +22,14 @@ def create_app(
     output from `static_dir` at `/static/` and `index_html` at `/` when given."""
     engine = make_engine(db_url)
     create_tables(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()  # close pooled connections; SQLite checkpoints its WAL on close
+
     app = FastAPI(
+        lifespan=lifespan,
         title="refiner-web server",
         version="0.1.0",
         description="Self-hostable in-app surveys: client API (public, CORS) and runtime files.",
