@@ -1,0 +1,1 @@
+"""API tests against a real database (see conftest.py)."""
