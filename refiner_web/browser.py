@@ -157,9 +157,21 @@ class BrowserPlatform:
         return options
 
     # the page's callbacks
-    def call(self, fn: object, args: list) -> object:
-        """Calls a callback with `args`; returns "false" when it returned false."""
+    def call(self, fn: object, args: list, next_step: object = None) -> object:
+        """Calls a callback with `args` (and `next_step` last, when given); returns
+        "false" when it returned false."""
         target = getattr(fn, "fn", None)
         if target is not None and self.bridge is not None:
-            return self.bridge.call(target, json.dumps(args), None)
+            handle = None if next_step is None else proxy(next_step)
+            return self.bridge.call(target, json.dumps(args), handle)
+        if next_step is not None:
+            args = args + [next_step]
         return "false" if fn(*args) is False else ""
+
+    def arity(self, fn: object) -> int:
+        """How many parameters a callback declares (JavaScript's `fn.length`)."""
+        target = getattr(fn, "fn", None)
+        if target is not None and self.bridge is not None:
+            return self.bridge.arity(target)
+        code = getattr(fn, "__code__", None)  # CPython and Pyodide; MicroPython has none
+        return code.co_argcount if code is not None else 0

@@ -46,6 +46,7 @@ class Client:
         self.response_data = []
         self.callbacks = {}
         self.forms = []
+        self.forms_known = False
         self.surveys = None
         self.pinging = True
         self.booting = True
@@ -154,14 +155,15 @@ class Client:
 
     # -- what the survey layer uses ----------------------------------------------------
 
-    def emit(self, name: str, args: list) -> object:
+    def emit(self, name: str, args: list, next_step: object = None) -> object:
         """Calls a page callback; its exception is logged and the survey goes on.
-        Returns what it returned ("false" when it returned false)."""
+        Returns what it returned ("false" when it returned false). `next_step`, when
+        given, is passed as the last argument (onBeforeShow's `next`)."""
         fn = self.callbacks.get(name)
         if fn is None:
             return None
         try:
-            return self.platform.call(fn, args)
+            return self.platform.call(fn, args, next_step)
         except Exception as error:  # noqa: BLE001
             self._warn(name, "callback raised %r" % (error,))
             return "error"
@@ -175,9 +177,9 @@ class Client:
 
     def _survey_layer(self) -> object:
         if self.surveys is None:
-            from refiner_web.survey_requests import SurveyRequests
+            from refiner_web.surveys import Surveys
 
-            self.surveys = SurveyRequests(self)
+            self.surveys = Surveys(self)
         return self.surveys
 
     # -- identity ----------------------------------------------------------------------
@@ -282,11 +284,11 @@ class Client:
         forms = answer.get("forms") if isinstance(answer, dict) else None
         if isinstance(forms, list):
             self.forms = [f for f in forms if isinstance(f, dict) and isinstance(f.get("id"), str)]
+            self.forms_known = True
         interval = answer.get("ping_interval_s") if isinstance(answer, dict) else None
         if isinstance(interval, (int, float)) and not isinstance(interval, bool):
             self.ping_interval_ms = max(MIN_PING_MS, int(interval * 1000))
-        if self.surveys is not None:
-            self.surveys.forms_changed()
+        self._survey_layer().forms_changed()
 
     def _page_hidden(self) -> None:
         self._cancel_ping()

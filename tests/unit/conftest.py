@@ -82,14 +82,20 @@ class FakePlatform:
         self.pending.append(coroutine)
 
     async def request(self, method, url, body, keepalive):
-        self.requests.append((method, url, json.loads(body)))
-        return self.answer(method, url, json.loads(body))
+        data = None if body is None else json.loads(body)
+        self.requests.append((method, url, data))
+        return self.answer(method, url, data)
 
     def send_on_exit(self, method, url, body):
         self.exit_requests.append((method, url, json.loads(body)))
 
-    def call(self, fn, args):
+    def call(self, fn, args, next_step=None):
+        if next_step is not None:
+            args = args + [next_step]
         return "false" if fn(*args) is False else ""
+
+    def arity(self, fn):
+        return fn.__code__.co_argcount
 
     # test controls
     def run(self, until_ms=None):

@@ -1,0 +1,220 @@
+import json
+
+import pytest
+
+from refiner_web.client import Client
+from refiner_web.surveys import Surveys
+
+NPS = {"id": "nps", "questions": [{"id": "score", "type": "nps"}], "trigger": {"type": "manual"}}
+CSAT = {"id": "csat", "questions": [{"id": "c", "type": "csat"}], "trigger": {"type": "manual"}}
+WELCOME = {
+    "id": "hi",
+    "questions": [{"id": "s", "type": "statement"}],
+    "trigger": {"type": "immediate"},
+}
+
+
+class View:
+    """Records what the orchestrator asks of the widget; the test plays the user."""
+
+    opened = []
+
+    def __init__(self, form, locale, hooks):
+        self.form, self.locale, self.hooks = form, locale, hooks
+        self.form_id = form["id"]
+        self.is_open = False
+
+    def open(self):
+        self.is_open = True
+        View.opened.append(self)
+        self.hooks.shown()
+        self.hooks.navigated(self.form["questions"][0], 0)
+
+    def close(self):
+        if self.is_open:
+            self.is_open = False
+            self.hooks.closed()
+
+
+@pytest.fixture
+def calls():
+    return []
+
+
+@pytest.fixture
+def boot(platform, calls):
+    """A booted client whose ping serves `forms`; callbacks record into `calls`."""
+    View.opened = []
+
+    def make(*commands, forms=(NPS, CSAT), answer=None):
+        def respond(method, url, body):
+            if url.endswith("/ping"):
+                return 200, json.dumps({"forms": list(forms), "ping_interval_s": 300}), 0
+            if answer is not None:
+                return answer(method, url, body)
+            return 202, "{}", 0
+
+        platform.answer = respond
+        client = Client(platform, "http://api.test")
+        client.surveys = Surveys(client, make_view=View)
+        client.dispatch(["setProject", "P"])
+        for name in (
+            "onBeforeShow",
+            "onNavigation",
+            "onShow",
+            "onClose",
+            "onDismiss",
+            "onComplete",
+        ):
+            client.dispatch([name, lambda *args, name=name: calls.append((name,) + args[:2])])
+        for command in commands:
+            client.dispatch(list(command))
+        client.finish_boot()
+        platform.run()
+        return client
+
+    return make
+
+
+def shown_ids():
+    return [view.form_id for view in View.opened]
+
+
+def test_show_form_waits_for_the_first_ping_then_shows(boot, platform, calls):
+    boot(("showForm", "nps"))
+    assert shown_ids() == ["nps"]
+    assert [c[0] for c in calls] == ["onBeforeShow", "onShow", "onNavigation"]
+    assert calls[0][2] == NPS  # onBeforeShow(formId, formConfig, ...)
+    views = platform.posted("/views")
+    assert [v["form_id"] for v in views] == ["nps"] and views[0]["shown_at"].endswith("Z")
+
+
+def test_one_survey_at_a_time(boot, calls):
+    client = boot(("showForm", "nps"), ("showForm", "csat"))
+    assert shown_ids() == ["nps"]
+    client.dispatch(["closeForm", "nps"])
+    assert shown_ids() == ["nps", "csat"]
+    assert ("onClose", "nps") in calls
+
+
+def test_completed_survey_is_refused_unless_forced(boot, platform, calls):
+    client = boot(("addToResponse", {"plan": "pro"}), ("showForm", "nps"))
+    view = View.opened[0]
+    view.hooks.answered({"score": 9}, False)
+    view.hooks.answered({"score": 9}, True)
+    view.close()
+    platform.run()
+    responses = platform.posted("/responses/" + view.hooks.response_id)
+    assert responses[-1]["completed"] is True and responses[-1]["answers"] == {"score": 9}
+    assert responses[-1]["data"] == {"plan": "pro"}
+    assert ("onComplete", "nps", {"plan": "pro", "score": 9}) in calls
+    client.dispatch(["showForm", "nps"])
+    assert shown_ids() == ["nps"]
+    assert platform.warnings[-1] == "[refiner] showForm: survey nps not shown: already completed"
+    client.dispatch(["showForm", "nps", True])
+    assert shown_ids() == ["nps", "nps"]
+
+
+def test_dismiss_form_records_and_closes_and_close_form_tells_nobody(boot, platform, calls):
+    client = boot(("showForm", "nps"))
+    client.dispatch(["dismissForm", "nps"])
+    platform.run()
+    assert [d["form_id"] for d in platform.posted("/dismissals")] == ["nps"]
+    assert [c[0] for c in calls][-2:] == ["onDismiss", "onClose"]
+    client.dispatch(["showForm", "nps"])
+    assert platform.warnings[-1].endswith("already dismissed")
+    client.dispatch(["showForm", "csat"])
+    platform.run()
+    before = len(platform.requests)
+    client.dispatch(["closeForm", "csat"])
+    platform.run()
+    assert [m for m, url, b in platform.requests[before:]] == []
+    assert calls[-1] == ("onClose", "csat")
+
+
+def test_user_dismissal_through_the_view(boot, platform, calls):
+    boot(("showForm", "csat"))
+    View.opened[0].hooks.dismissed()
+    platform.run()
+    assert [d["form_id"] for d in platform.posted("/dismissals")] == ["csat"]
+    assert not View.opened[0].is_open
+
+
+def test_on_before_show_false_cancels_and_the_queue_goes_on(boot, platform, calls):
+    client = boot()
+    client.dispatch(["onBeforeShow", lambda form_id, config: form_id != "nps" or False])
+    client.dispatch(["showForm", "nps"])
+    client.dispatch(["showForm", "csat"])
+    assert shown_ids() == ["csat"]
+    assert "onBeforeShow returned false" in platform.warnings[0]
+
+
+def test_on_before_show_with_next_decides_later(boot):
+    client = boot()
+    later = []
+    client.dispatch(["onBeforeShow", lambda form_id, config, next: later.append(next)])
+    client.dispatch(["showForm", "nps"])
+    assert shown_ids() == []
+    later[0]()
+    later[0]()  # a second call changes nothing
+    assert shown_ids() == ["nps"]
+
+
+def test_unknown_survey_warns(boot, platform):
+    client = boot()
+    client.dispatch(["showForm", "nope"])
+    assert platform.warnings == [
+        "[refiner] showForm: survey nope is not live or not served to this user"
+    ]
+
+
+def test_forced_survey_outside_the_ping_is_fetched(boot, platform):
+    extra = {"id": "extra", "questions": [{"id": "q", "type": "text"}]}
+
+    def answer(method, url, body):
+        if url.endswith("/forms/extra"):
+            return 200, json.dumps(extra), 0
+        return (
+            (404, '{"error": {"code": "not_found", "message": "no"}}', 0)
+            if method == "GET"
+            else (202, "{}", 0)
+        )
+
+    client = boot(answer=answer)
+    client.dispatch(["showForm", "extra", True])
+    platform.run()
+    assert shown_ids() == ["extra"]
+    client.dispatch(["closeForm", "extra"])
+    client.dispatch(["showForm", "gone", True])
+    platform.run()
+    assert platform.warnings[-1].endswith("survey gone is not live or not served to this user")
+
+
+def test_show_form_after_stop_pinging_still_works(boot, platform):
+    boot(
+        ("stopPinging",), ("showForm", "csat"), answer=lambda m, url, b: (200, json.dumps(CSAT), 0)
+    )
+    assert platform.posted("/ping") == []
+    assert shown_ids() == ["csat"]
+
+
+def test_immediate_trigger_shows_once_per_page(boot, platform):
+    client = boot(forms=(WELCOME, NPS))
+    assert shown_ids() == ["hi"]
+    client.dispatch(["closeForm", "hi"])
+    client._take_ping_answer(json.dumps({"forms": [WELCOME]}))
+    assert shown_ids() == ["hi"]
+
+
+def test_throwing_callback_does_not_stop_the_survey(boot, platform):
+    client = boot()
+
+    def broken(form_id):
+        raise RuntimeError("page bug")
+
+    client.dispatch(["onShow", broken])
+    client.dispatch(["showForm", "nps"])
+    platform.run()
+    assert shown_ids() == ["nps"]
+    assert len(platform.posted("/views")) == 1
+    assert "page bug" in platform.warnings[0]
