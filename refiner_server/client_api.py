@@ -25,6 +25,7 @@ from .store import ClientStore
 PREFIX = "/api/v1/client"
 
 ProjectPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+FormPath = Annotated[str, Path(min_length=1, max_length=64)]
 ResponsePath = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -33,7 +34,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         400: "invalid JSON",
         401: "signature required (identity verification)",
         403: "invalid signature",
-        404: "unknown project",
+        404: "unknown project (or form)",
         409: "conflict with the stored write",
         413: "body over 64 KiB",
         422: "invalid body",
@@ -49,6 +50,11 @@ def router(store: ClientStore) -> APIRouter:
     def ping(project: ProjectPath, body: PingIn) -> dict[str, Any]:
         """Upsert the contact (user fields, traits, account) and list the live surveys."""
         return store.ping(project, body)
+
+    @api.get("/{project}/forms/{form_id}")
+    def get_form(project: ProjectPath, form_id: FormPath) -> dict[str, Any]:
+        """The definition of one live survey (for `showForm(id, true)`); 404 otherwise."""
+        return store.form(project, form_id)
 
     @api.post("/{project}/events", status_code=202, response_model=Accepted)
     def post_event(project: ProjectPath, body: EventIn) -> dict[str, str]:

@@ -133,6 +133,24 @@ class ClientStore:
             },
         }
 
+    # -- one survey, for a forced showForm ----------------------------------------------
+
+    def form(self, project_id: str, form_id: str) -> dict[str, Any]:
+        """The definition of a live survey, whoever asks: forcing skips audience and
+        trigger, never status. Read-only, so no write lock."""
+        with self.engine.connect().execution_options(readonly=True) as conn:
+            self._project(conn, project_id)
+            definition = conn.execute(
+                sa.select(surveys.c.definition).where(
+                    surveys.c.project_id == project_id,
+                    surveys.c.id == form_id,
+                    surveys.c.status == "live",
+                )
+            ).scalar()
+        if definition is None:
+            raise ApiError(404, "form_not_found", f"form {form_id!r} is not live in this project")
+        return definition
+
     # -- append-only writes: events, views, dismissals -------------------------------------
 
     def event(self, project_id: str, body: EventIn) -> bool:
