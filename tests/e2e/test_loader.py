@@ -174,3 +174,26 @@ def test_boot_error_is_logged_once_and_not_thrown(host: HostPage) -> None:
     assert "refiner_web.json" in boot[0]
     assert host.page_errors == []
     assert not host.is_ready()
+
+
+def test_pyscript_app_runs_from_our_build(host: HostPage, built_static: dict) -> None:
+    # A PyScript app (<script type="mpy"|"py">) with the config build.py writes: interpreter and
+    # refiner_web come from this server, never from PyScript's default CDN.
+    kind = "mpy" if host.runtime == "micropython" else "py"
+    requests: list[str] = []
+    host.page.on("request", lambda r: requests.append(r.url))
+    app = (
+        f'<script type="{kind}" config="/static/{built_static["pyscript_config"][kind]}">\n'
+        "import sys, js\nimport refiner_web.boot\n"
+        "js.document.body.dataset.app = sys.implementation.name\n</script>"
+    )
+    head = (
+        f'<link rel="stylesheet" href="/static/{built_static["pyscript_css"]}">'
+        f'<script type="module" src="/static/{built_static["pyscript"]}"></script>'
+    )
+    host.open(app, head=head, snippet=False, loader=False)
+    host.page.wait_for_function("document.body.dataset.app")
+    expected = "micropython" if kind == "mpy" else "cpython"
+    assert host.page.evaluate("document.body.dataset.app") == expected
+    assert {urlsplit(u).hostname for u in requests} == {"127.0.0.1"}, requests
+    assert host.page_errors == []
