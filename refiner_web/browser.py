@@ -11,6 +11,8 @@ import js
 from refiner_web.dates import ms_from_iso
 from refiner_web.ffi import once, proxy
 
+MAX_URL = 2048
+
 
 class LocalStorage:
     """`window.localStorage`; any call may raise (blocked storage, a full quota)."""
@@ -74,10 +76,12 @@ class BrowserPlatform:
 
     # the page
     def page(self) -> dict:
+        """Where the user is; cut to the server's 2048-character limit, since one long
+        URL must not make every request from that page fail."""
         return {
-            "url": js.location.href,
-            "title": js.document.title,
-            "referrer": js.document.referrer,
+            "url": js.location.href[:MAX_URL],
+            "title": js.document.title[:MAX_URL],
+            "referrer": js.document.referrer[:MAX_URL],
         }
 
     def visible(self) -> bool:
