@@ -169,16 +169,24 @@ class Surveys:
                     called.append(True)
                     self._open(hooks)
 
-            client.emit("onBeforeShow", [form["id"], form], proceed)
+            result = client.emit("onBeforeShow", [form["id"], form], proceed)
+            if result == "false":
+                called.append(False)  # a later next() must not revive it
+                self._cancel(form)
+            elif result == "error":
+                proceed()  # a broken callback must not hold the queue forever
             return
         if client.emit("onBeforeShow", [form["id"], form]) == "false":
-            client._warn(
-                "showForm", "survey %s not shown: onBeforeShow returned false" % form["id"]
-            )
-            self.current = None
-            self._advance()
+            self._cancel(form)
             return
         self._open(hooks)
+
+    def _cancel(self, form: dict) -> None:
+        self.client._warn(
+            "showForm", "survey %s not shown: onBeforeShow returned false" % form["id"]
+        )
+        self.current = None
+        self._advance()
 
     def _open(self, hooks: Hooks) -> None:
         make_view = self.make_view

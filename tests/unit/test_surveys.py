@@ -218,3 +218,33 @@ def test_throwing_callback_does_not_stop_the_survey(boot, platform):
     assert shown_ids() == ["nps"]
     assert len(platform.posted("/views")) == 1
     assert "page bug" in platform.warnings[0]
+
+
+def test_on_before_show_with_next_can_still_return_false(boot, platform):
+    """The reference's own example declares `next` and returns false for one survey."""
+    client = boot()
+    later = []
+
+    def before(form_id, config, next):
+        if form_id == "nps":
+            later.append(next)
+            return False
+        next()
+
+    client.dispatch(["onBeforeShow", before])
+    client.dispatch(["showForm", "nps"])
+    client.dispatch(["showForm", "csat"])
+    later[0]()
+    assert shown_ids() == ["csat"]
+    assert "onBeforeShow returned false" in platform.warnings[0]
+
+
+def test_on_before_show_that_raises_still_shows(boot, platform):
+    client = boot()
+
+    def before(form_id, config, next):
+        raise RuntimeError("oops")
+
+    client.dispatch(["onBeforeShow", before])
+    client.dispatch(["showForm", "nps"])
+    assert shown_ids() == ["nps"]
