@@ -1,12 +1,21 @@
 """A platform for driving the pure client under CPython: a clock the test moves, timers the
 test fires, and a server answer per request that the test decides."""
 
-import asyncio
 import json
 
 import pytest
 
 from refiner_web.client import Client
+
+
+def drive(coroutine):
+    """Runs a coroutine whose awaits never suspend (this platform answers at once).
+    Not asyncio.run: Playwright's sync API may leave a loop running in this thread."""
+    try:
+        while True:
+            coroutine.send(None)
+    except StopIteration:
+        pass
 
 
 class MemoryStore:
@@ -103,8 +112,7 @@ class FakePlatform:
         limit = self.clock if until_ms is None else until_ms
         while True:
             if self.pending:
-                coroutine = self.pending.pop(0)
-                asyncio.run(coroutine)
+                drive(self.pending.pop(0))
                 continue
             due = [(at, h) for h, (at, fn) in self.timers.items() if at <= limit]
             if not due:
