@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from . import client_api, errors, static
+from .clock import Clock
 from .db import create_tables, make_engine
 from .middleware import BodyLimitMiddleware, CORSMiddleware
 from .models import MAX_BODY_BYTES
@@ -16,10 +17,14 @@ from .store import ClientStore
 
 
 def create_app(
-    db_url: str, static_dir: Path | None = None, index_html: Path | None = None
+    db_url: str,
+    static_dir: Path | None = None,
+    index_html: Path | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
     """Build the server over `db_url` (tables are created if missing), serving the build
-    output from `static_dir` at `/static/` and `index_html` at `/` when given."""
+    output from `static_dir` at `/static/` and `index_html` at `/` when given. `clock`
+    (default: the system's) is every "now" of the client API, at `app.state.clock`."""
     engine = make_engine(db_url)
     create_tables(engine)
 
@@ -35,7 +40,8 @@ def create_app(
         description="Self-hostable in-app surveys: client API (public, CORS) and runtime files.",
     )
     app.state.engine = engine
-    app.state.store = ClientStore(engine)
+    app.state.clock = clock or Clock()
+    app.state.store = ClientStore(engine, app.state.clock)
     errors.install(app)
     app.include_router(client_api.router(app.state.store))
     static.install(app, static_dir, index_html)

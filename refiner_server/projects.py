@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from .db import projects, surveys, utcnow
+from .survey_checks import check_targeting
 
 SURVEY_STATUSES = ("draft", "live", "paused", "archived")
 DEMO_PROJECT = "demo"
@@ -56,7 +57,8 @@ def list_projects(engine: Engine) -> list[dict[str, Any]]:
 
 
 def check_survey(definition: Any) -> dict[str, Any]:
-    """The minimum a stored survey needs (DESIGN.md §4); the client validates the rest."""
+    """The minimum a stored survey needs (DESIGN.md §4) and the shape of its targeting,
+    which the ping evaluates; the client validates the rest."""
     if not isinstance(definition, dict):
         raise ProjectError("survey: must be a JSON object")
     sid = definition.get("id")
@@ -67,6 +69,10 @@ def check_survey(definition: Any) -> dict[str, Any]:
     status = definition.setdefault("status", "draft")
     if status not in SURVEY_STATUSES:
         raise ProjectError(f"survey {sid!r}: status must be one of {', '.join(SURVEY_STATUSES)}")
+    try:
+        check_targeting(definition)
+    except ValueError as exc:
+        raise ProjectError(f"survey {sid!r}: {exc}") from None
     return definition
 
 

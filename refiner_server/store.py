@@ -17,7 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from . import contacts as contacts_mod
+from .audience import Facts
+from .clock import Clock
 from .db import (
+    as_utc,
     contacts,
     dismissals,
     events,
@@ -26,9 +29,10 @@ from .db import (
     projects,
     responses,
     surveys,
-    utcnow,
+    traits,
     views,
 )
+from .eligibility import NO_HISTORY, History, eligible, needs
 from .errors import ApiError
 from .models import DismissalIn, EventIn, Identified, PingIn, ResponseIn, ViewIn
 from .signature import verify
@@ -39,8 +43,9 @@ RETRIES = 3
 class ClientStore:
     """The client API's storage operations over one engine."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self.engine = engine
+        self.clock = clock or Clock()
         # SQLite has one writer at a time: queue in-process on a lock rather than spin on
         # SQLITE_BUSY. PostgreSQL runs writers concurrently and retries unique-key races.
         self._lock = threading.Lock() if is_sqlite(engine) else nullcontext()
@@ -100,7 +105,7 @@ class ClientStore:
 
     def _ping(self, conn: Connection, project_id: str, body: PingIn) -> dict[str, Any]:
         project = self._open(conn, project_id, body)
-        now = utcnow()
+        now = self.clock.now()
         user = body.user
         contact = contacts_mod.resolve(
             conn, project_id, body.anonymous_id, user.id if user else None, now, touch=True
@@ -119,19 +124,54 @@ class ClientStore:
             if fields:
                 conn.execute(contacts.update().where(contacts.c.pk == contact.pk).values(**fields))
             contacts_mod.upsert_traits(conn, project_id, user.traits, now, contact_pk=contact.pk)
-        forms = conn.execute(
-            sa.select(surveys.c.definition)
-            .where(surveys.c.project_id == project_id, surveys.c.status == "live")
-            .order_by(surveys.c.created_at, surveys.c.id)
-        ).scalars()
+            account_pk = fields.get("account_pk", contact.account_pk)
+        else:
+            account_pk = contact.account_pk
         return {
-            "forms": list(forms),
+            "forms": self._eligible_forms(conn, project_id, body, contact, account_pk, now),
             "ping_interval_s": project.ping_interval_s,
             "contact": {
                 "first_seen_at": iso(contact.first_seen_at),
                 "last_seen_at": iso(contact.last_seen_at),
             },
         }
+
+    def _eligible_forms(
+        self,
+        conn: Connection,
+        project_id: str,
+        body: PingIn,
+        contact: sa.Row[Any],
+        account_pk: int | None,
+        now: datetime,
+    ) -> list[dict[str, Any]]:
+        """The live surveys this contact may see now, in creation order. At most four
+        queries whatever the number of surveys: definitions, traits (only when a rule reads
+        them), counts of the events rules name, and the contact's history per survey."""
+        definitions = list(conn.execute(_LIVE, {"project_id": project_id}).scalars())
+        if not definitions:
+            return []
+        want_traits, event_names = needs(definitions)
+        user_traits: dict[str, tuple[str, Any]] = {}
+        account_traits: dict[str, tuple[str, Any]] = {}
+        if want_traits:
+            for row in conn.execute(_TRAITS, {"contact_pk": contact.pk, "account_pk": account_pk}):
+                into = user_traits if row.contact_pk is not None else account_traits
+                into[row.key] = (row.type, contacts_mod.trait_value(row))
+        counts: dict[str, int] = {}
+        if event_names:
+            names = sorted(event_names)
+            rows = conn.execute(_EVENT_COUNTS, {"contact_pk": contact.pk, "names": names})
+            counts = {name: n for name, n in rows}
+        histories = _histories(conn, contact.pk)
+        user = body.user
+        facts = Facts(user is not None, user_traits, account_traits, counts, now)
+        key = user.id if user is not None else body.anonymous_id
+        return [
+            d
+            for d in definitions
+            if eligible(d, project_id, key, facts, histories.get(d["id"], NO_HISTORY))
+        ]
 
     # -- one survey, for a forced showForm ----------------------------------------------
 
@@ -205,7 +245,7 @@ class ClientStore:
         ).first()
         if seen is not None:
             return False  # a retry: nothing new, no contact touched
-        now = utcnow()
+        now = self.clock.now()
         contact = contacts_mod.resolve(conn, project_id, body.anonymous_id, body.user_id, now)
         row = {k: (now if v is None and k.endswith("_at") else v) for k, v in values.items()}
         conn.execute(
@@ -228,7 +268,7 @@ class ClientStore:
         self, conn: Connection, project_id: str, response_id: str, body: ResponseIn
     ) -> dict[str, Any]:
         self._open(conn, project_id, body)
-        now = utcnow()
+        now = self.clock.now()
         key = (responses.c.project_id == project_id, responses.c.response_id == response_id)
         row = conn.execute(sa.select(responses).where(*key)).first()
         if row is None:
@@ -268,6 +308,57 @@ class ClientStore:
             "updated_at": iso(row.updated_at),
             "completed_at": iso(row.completed_at),
         }
+
+
+# Built once: constructing a statement costs more than running it on SQLite.
+_LIVE = (
+    sa.select(surveys.c.definition)
+    .where(surveys.c.project_id == sa.bindparam("project_id"), surveys.c.status == "live")
+    .order_by(surveys.c.created_at, surveys.c.id)
+)
+_TRAITS = sa.select(traits).where(
+    sa.or_(
+        traits.c.contact_pk == sa.bindparam("contact_pk"),
+        traits.c.account_pk == sa.bindparam("account_pk"),  # NULL matches nothing
+    )
+)
+_EVENT_COUNTS = (
+    sa.select(events.c.name, sa.func.count())
+    .where(
+        events.c.contact_pk == sa.bindparam("contact_pk"),
+        events.c.name.in_(sa.bindparam("names", expanding=True)),
+    )
+    .group_by(events.c.name)
+)
+
+
+def _per_form(kind: str, table: sa.Table, at: sa.Column[Any], *where: Any) -> sa.Select[Any]:
+    return (
+        sa.select(sa.literal(kind), table.c.form_id, sa.func.min(at), sa.func.max(at))
+        .where(table.c.contact_pk == sa.bindparam("contact_pk"), *where)
+        .group_by(table.c.form_id)
+    )
+
+
+_HISTORY = sa.union_all(
+    _per_form("v", views, views.c.shown_at),
+    _per_form("d", dismissals, dismissals.c.dismissed_at),
+    _per_form("c", responses, responses.c.completed_at, responses.c.completed),
+)
+
+
+def _histories(conn: Connection, contact_pk: int) -> dict[str, History]:
+    """Views, dismissals and completions of one contact per survey, in one query."""
+    out: dict[str, History] = {}
+    for kind, form_id, first, last in conn.execute(_HISTORY, {"contact_pk": contact_pk}):
+        h = out.setdefault(form_id, History())
+        if kind == "v":
+            h.first_view, h.last_view = as_utc(first), as_utc(last)
+        elif kind == "d":
+            h.last_dismissal = as_utc(last)
+        else:
+            h.last_completion = as_utc(last)
+    return out
 
 
 def _response_changes(row: sa.Row[Any], body: ResponseIn, now: datetime) -> dict[str, Any]:
