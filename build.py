@@ -207,6 +207,10 @@ def collect_app(base: str, versioned: dict[str, str]) -> Group:
     """refiner_web (bundle + single files + PyScript manifests) and widget styles."""
     group = Group("app")
     sources = client_sources()
+    # The widget reads its styles from the package (refiner_web/widget.py, `_styles`).
+    if STATIC_SRC.is_dir():
+        for path in sorted(STATIC_SRC.glob("*.css")):
+            sources[f"refiner_web/{path.name}"] = path.read_bytes()
     bundle = {"files": {rel: data.decode("utf-8") for rel, data in sources.items()}}
     group.files["refiner_web.json"] = _json_bytes(bundle)
     for rel, data in sources.items():
