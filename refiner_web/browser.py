@@ -12,6 +12,7 @@ from refiner_web.dates import ms_from_iso
 from refiner_web.ffi import once, proxy
 
 MAX_URL = 2048
+ROUTE_POLL_MS = 250
 
 
 class LocalStorage:
@@ -96,6 +97,51 @@ class BrowserPlatform:
 
         self._listen(js.document, "visibilitychange", changed)
         self._listen(js.window, "pagehide", lambda event: hidden())
+
+    def on_route_change(self, fn) -> None:  # noqa: ANN001
+        """Single-page-app navigation, seen without the page's help: back/forward and
+        hash changes here; pushState/replaceState through the loader's `history` patch
+        (its `refiner:locationchange` event), or, inside a PyScript app where there is no
+        loader, by watching `location.href`."""
+        seen = [js.location.href]
+
+        def changed(*_: object) -> None:
+            href = js.location.href
+            if href != seen[0]:
+                seen[0] = href
+                fn()
+
+        self._listen(js.window, "popstate", changed)
+        self._listen(js.window, "hashchange", changed)
+        if self.bridge is not None:
+            self._listen(js.window, "refiner:locationchange", changed)
+        else:
+            handler = proxy(changed)
+            self.listeners.append(handler)
+            js.setInterval(handler, ROUTE_POLL_MS)
+
+    def watch_scroll(self, fn) -> None:  # noqa: ANN001
+        """Calls `fn(percent)` with how far down the page the viewport's bottom is."""
+
+        def scrolled(*_: object) -> None:
+            root = js.document.documentElement
+            height = root.scrollHeight
+            seen = js.window.scrollY + js.window.innerHeight
+            fn(100 if height <= 0 else min(100, int(seen * 100 / height)))
+
+        self._listen(js.window, "scroll", scrolled)
+
+    def watch_exit_intent(self, fn) -> None:  # noqa: ANN001
+        """Calls `fn()` when a mouse pointer leaves through the top of the viewport (on
+        touch screens there is no such gesture, so nothing is watched)."""
+        if not js.window.matchMedia("(pointer: fine)").matches:
+            return
+
+        def left(event: object) -> None:
+            if event.relatedTarget is None and event.clientY <= 0:
+                fn()
+
+        self._listen(js.document, "mouseout", left)
 
     def _listen(self, target: object, name: str, fn) -> None:  # noqa: ANN001
         handler = proxy(fn)

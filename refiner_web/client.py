@@ -9,6 +9,7 @@ import json
 from refiner_web import commands
 from refiner_web.commands import CALLBACKS, CommandError
 from refiner_web.dates import iso_from_ms
+from refiner_web.moments import Moments
 from refiner_web.outbox import Outbox
 from refiner_web.storage import SafeStore
 
@@ -56,7 +57,9 @@ class Client:
         self.last_ping_ms = None
         self.flush_timer = None
         self.flushing = False
+        self.moments = Moments(self)
         platform.on_visibility(self._page_hidden, self._page_visible)
+        platform.on_route_change(self.moments.route_changed)
 
     # -- the command queue -------------------------------------------------------------
 
@@ -117,6 +120,7 @@ class Client:
         event_id = self.platform.random_id()
         body = self._ids({"event_id": event_id, "name": name, "occurred_at": self._now_iso()})
         self._write("event:" + event_id, "POST", "events", body)
+        self.moments.event(name)
 
     def show_form(self, args: list, warn) -> None:
         form_id, force = commands.parse_show_form(args, warn)
@@ -288,6 +292,7 @@ class Client:
         interval = answer.get("ping_interval_s") if isinstance(answer, dict) else None
         if isinstance(interval, (int, float)) and not isinstance(interval, bool):
             self.ping_interval_ms = max(MIN_PING_MS, int(interval * 1000))
+        self.moments.forms_served(self.forms)
         self._survey_layer().forms_changed()
 
     def _page_hidden(self) -> None:

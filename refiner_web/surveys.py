@@ -1,7 +1,7 @@
 """Which survey is on screen, whether it may show, and what the server and page hear of it.
 
-`showForm`, `dismissForm` and `closeForm` land here, as do the surveys the ping serves with
-an `immediate` trigger. One survey is on screen at a time; later requests wait their turn.
+`showForm`, `dismissForm` and `closeForm` land here, as do the surveys whose trigger fired
+(`refiner_web.moments`). One survey is on screen at a time; later requests wait their turn.
 The widget (`refiner_web.widget.SurveyView`) draws and reports back through `Hooks`; this
 module turns its reports into views, responses and dismissals for the server and into the
 lifecycle callbacks of the reference documents.
@@ -52,7 +52,6 @@ class Surveys:
         self.current = None
         self.view = None
         self.asked_server = []
-        self.auto_shown = []
         self.state = client._load_json(STATE_KEY) or {}
 
     # -- requests ----------------------------------------------------------------------
@@ -62,7 +61,7 @@ class Surveys:
         if self._on_screen(form_id) or form_id in [w[0] for w in self.waiting]:
             self.client._warn("showForm", "survey %s is already showing or waiting" % form_id)
             return
-        self.waiting.append((form_id, force))
+        self.waiting.append((form_id, force, False))
         self._advance()
 
     def dismiss(self, form_id: str) -> None:
@@ -76,15 +75,22 @@ class Surveys:
             self.view.close()
 
     def forms_changed(self) -> None:
-        """A ping answered: start `immediate` surveys, and retry requests that waited."""
-        for form in self.client.forms:
-            trigger = form.get("trigger")
-            kind = trigger.get("type") if isinstance(trigger, dict) else None
-            if kind == "immediate" and form["id"] not in self.auto_shown:
-                self.auto_shown.append(form["id"])
-                if self._may_show(form, False, quiet=True):
-                    self.waiting.append((form["id"], False))
+        """A ping answered: requests that waited for their survey may go on."""
         self._advance()
+
+    def triggered(self, form_ids: list) -> None:
+        """Surveys whose trigger fired: shown like a plain `showForm`, if still allowed."""
+        for form_id in form_ids:
+            form = self._served(form_id)
+            busy = self._on_screen(form_id) or form_id in [w[0] for w in self.waiting]
+            if form is not None and not busy and self._may_show(form, False, quiet=True):
+                self.waiting.append((form_id, False, True))
+        self._advance()
+
+    def withdraw(self, form_ids: list) -> None:
+        """Triggered surveys whose page rule stopped matching leave the queue; requests
+        the page made itself stay."""
+        self.waiting = [w for w in self.waiting if not (w[2] and w[0] in form_ids)]
 
     # -- the queue ---------------------------------------------------------------------
 
@@ -100,7 +106,7 @@ class Surveys:
     def _advance(self) -> None:
         """Shows the first waiting survey that can be shown now."""
         while self.current is None and self.waiting:
-            form_id, force = self.waiting[0]
+            form_id, force, _ = self.waiting[0]
             form = self._served(form_id)
             if form is None:
                 client = self.client

@@ -339,6 +339,7 @@ class SurveyView:
         self._moved()
 
     def _back(self, *_: object) -> None:
+        self._collect()  # what was typed here waits for the way forward again, if valid
         if self.run.back():
             self._render(True)
             self._navigated()
@@ -423,7 +424,7 @@ class SurveyView:
         if refocus:
             self._focus_first()
         if self.live is not None:
-            self._announce("%s. %s" % (question["title"], position))
+            self._announce("%s (%s)" % (question["title"], position))
 
     def _announce(self, text: str) -> None:
         """Corner surveys keep the page's focus; a live region reads the question instead."""

@@ -102,6 +102,20 @@
     }
   }
 
+  // Single-page apps change the route with pushState/replaceState, which fire no event:
+  // announce them on window so the client sees route changes without the page's help.
+  function patchHistory() {
+    ["pushState", "replaceState"].forEach(function (name) {
+      var original = history[name];
+      if (typeof original !== "function") return;
+      history[name] = function () {
+        var result = original.apply(this, arguments);
+        try { w.dispatchEvent(new Event("refiner:locationchange")); } catch (_) { /* ignore */ }
+        return result;
+      };
+    });
+  }
+
   var bridge = {
     api: api,
     runtime: runtime,
@@ -120,6 +134,7 @@
         return queue.length;
       };
       w._refiner = function () { dispatch(arguments); };
+      patchHistory();
       try { performance.mark("refiner:live", { detail: { runtime: runtime } }); }
       catch (_) { try { performance.mark("refiner:live"); } catch (_e) { /* ignore */ } }
       d.dispatchEvent(new CustomEvent("refiner:ready", { detail: { runtime: runtime } }));

@@ -47,6 +47,8 @@ class FakePlatform:
         self.is_visible = True
         self.hidden = self.shown = None
         self.pending = []
+        self.url = "https://host.example/app"
+        self.route_changed = self.scrolled = self.exit_intent = None
 
     def now_ms(self):
         return self.clock
@@ -68,10 +70,19 @@ class FakePlatform:
         self.cookies[name] = value
 
     def page(self):
-        return {"url": "https://host.example/app", "title": "App", "referrer": ""}
+        return {"url": self.url, "title": "App", "referrer": ""}
 
     def visible(self):
         return self.is_visible
+
+    def on_route_change(self, fn):
+        self.route_changed = fn
+
+    def watch_scroll(self, fn):
+        self.scrolled = fn
+
+    def watch_exit_intent(self, fn):
+        self.exit_intent = fn
 
     def on_visibility(self, hidden, visible):
         self.hidden, self.shown = hidden, visible

@@ -59,6 +59,15 @@ class Platform:
     def visible(self):
         return True
 
+    def on_route_change(self, fn):
+        self.route_changed = fn
+
+    def watch_scroll(self, fn):
+        self.scrolled = fn
+
+    def watch_exit_intent(self, fn):
+        self.exit_intent = fn
+
     def on_visibility(self, hidden, visible):
         pass
 
