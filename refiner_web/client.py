@@ -276,6 +276,7 @@ class Client:
             self._take_ping_answer(text)
         elif 400 <= status < 500:
             self._warn("ping", "server refused (%d): %s" % (status, _error_message(text)))
+            self._take_ping_answer('{"forms": []}')  # refused: nothing may be shown
         if self.pinging and self.platform.visible():
             self._schedule_ping(self.ping_interval_ms)
 

@@ -1,0 +1,141 @@
+"""Targeting in a real single-page app on both runtimes: page rules across pushState routes,
+a stale delay cancelled, an event trigger, and identity verification."""
+
+import hashlib
+import hmac
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from refiner_server.cli import main as server_cli
+from tests.e2e.conftest import HostPage, Server, host_html
+from tests.e2e.test_client import query, refiner_warnings
+
+SETTINGS = {"include": [{"match": "starts_with", "value": "/test/spa/settings"}]}
+NPS = [{"id": "score", "type": "nps", "title": "How likely are you to recommend us?"}]
+ON_SETTINGS = {
+    "id": "e2e-on-settings",
+    "status": "live",
+    "questions": NPS,
+    "trigger": {"type": "page", "pages": SETTINGS, "delay_s": 1},
+    "frequency": {"repeat": "each_trigger"},
+}
+ON_EVENT = {
+    "id": "e2e-on-event",
+    "status": "live",
+    "questions": NPS,
+    "trigger": {"type": "event", "event": "E2E-Upgraded"},
+}
+SECRET = "e2e-secret-for-verified-project"
+VERIFIED = {"id": "e2e-verified", "status": "live", "questions": NPS, "trigger": {"type": "manual"}}
+
+SPA = """
+<nav>
+  <a href="/test/spa/home" data-route>Home</a>
+  <a href="/test/spa/settings/profile" data-route>Settings</a>
+  <a href="/test/spa/billing" data-route>Billing</a>
+</nav>
+<main id="view">home</main>
+<script>
+  // A plain-JS router: links change the route with pushState, as React Router does.
+  document.addEventListener('click', function (event) {
+    var link = event.target.closest('a[data-route]');
+    if (!link) return;
+    event.preventDefault();
+    history.pushState({at: Date.now()}, '', link.getAttribute('href'));
+    document.getElementById('view').textContent = link.textContent;
+  });
+</script>
+"""
+
+
+@pytest.fixture(scope="module")
+def targeted(_server_session: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = tmp_path_factory.mktemp("targeting")
+    db = ["--db", _server_session.db_url]
+    (folder / "demo.json").write_text(json.dumps([ON_SETTINGS, ON_EVENT]))
+    assert (
+        server_cli(["survey", "import", str(folder / "demo.json"), "--project", "demo", *db]) == 0
+    )
+    assert (
+        server_cli(
+            ["project", "create", "verified", "--identity-verification", "--secret", SECRET, *db]
+        )
+        == 0
+    )
+    (folder / "verified.json").write_text(json.dumps(VERIFIED))
+    assert (
+        server_cli(
+            ["survey", "import", str(folder / "verified.json"), "--project", "verified", *db]
+        )
+        == 0
+    )
+
+
+def survey(host: HostPage):
+    return host.page.locator("refiner-survey")
+
+
+def open_spa(host: HostPage) -> None:
+    host.page.goto(host.serve("spa/home", host_html(host.runtime, SPA)))
+    host.wait_ready()
+
+
+def test_page_trigger_follows_push_state_routes(host: HostPage, targeted: None) -> None:
+    open_spa(host)
+    host.page.wait_for_timeout(1500)
+    assert survey(host).count() == 0  # /test/spa/home is not a settings page
+    host.page.get_by_role("link", name="Settings").click()
+    assert host.page.evaluate("location.pathname") == "/test/spa/settings/profile"
+    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    assert survey(host).get_attribute("data-form") == "e2e-on-settings"
+
+
+def test_leaving_the_route_cancels_the_pending_delay(host: HostPage, targeted: None) -> None:
+    open_spa(host)
+    host.page.get_by_role("link", name="Settings").click()
+    host.page.wait_for_timeout(300)  # well inside the one-second delay
+    host.page.get_by_role("link", name="Billing").click()
+    host.page.wait_for_timeout(2500)
+    assert survey(host).count() == 0
+    host.page.go_back()  # popstate back onto a settings route starts a new occasion
+    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+
+
+def test_event_trigger_shows_after_track_event(host: HostPage, targeted: None) -> None:
+    open_spa(host)
+    host.page.evaluate("_refiner('trackEvent', 'E2E-Other')")
+    host.page.wait_for_timeout(800)
+    assert survey(host).count() == 0
+    host.page.evaluate("_refiner('trackEvent', 'E2E-Upgraded')")
+    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    assert survey(host).get_attribute("data-form") == "e2e-on-event"
+
+
+def _signature(user: str) -> str:
+    return hmac.new(SECRET.encode(), user.encode(), hashlib.sha256).hexdigest()
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_identity_verification(host: HostPage, targeted: None, db_path: Path, signed: bool) -> None:
+    user = "verified-" + uuid.uuid4().hex
+    signature = _signature(user) if signed else _signature(user)[::-1]
+    host.open(project="verified")
+    host.wait_ready()
+    host.page.evaluate(
+        "([user, signature]) => _refiner('identifyUser', {id: user, plan: 'pro'}, {signature})",
+        [user, signature],
+    )
+    host.page.wait_for_timeout(800)
+    host.page.evaluate("_refiner('showForm', 'e2e-verified')")
+    contacts = query(db_path, "SELECT 1 FROM contacts WHERE user_id = ?", user)
+    if signed:
+        survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+        assert contacts == [(1,)]
+    else:
+        host.page.wait_for_timeout(800)
+        assert survey(host).count() == 0
+        assert contacts == []
+        assert any("server refused (403)" in w for w in refiner_warnings(host))
