@@ -293,6 +293,9 @@ class Client:
         interval = answer.get("ping_interval_s") if isinstance(answer, dict) else None
         if isinstance(interval, (int, float)) and not isinstance(interval, bool):
             self.ping_interval_ms = max(MIN_PING_MS, int(interval * 1000))
+        contact = answer.get("contact") if isinstance(answer, dict) else None
+        if isinstance(contact, dict):
+            self.moments.seen_since(contact.get("first_seen_at"))
         self.moments.forms_served(self.forms)
         self._survey_layer().forms_changed()
 

@@ -9,6 +9,7 @@ It runs `due` whenever one of them changes and keeps one timer for the next dead
 import json
 
 from refiner_web import triggers
+from refiner_web.dates import ms_from_iso
 
 SESSION_KEY = "refiner:session"
 FIRST_SEEN_KEY = "refiner:first_seen"
@@ -42,6 +43,17 @@ class Moments:
         self.client.storage.set(SESSION_KEY, json.dumps(self.session))
 
     # -- what changes --------------------------------------------------------------------
+
+    def seen_since(self, first_seen_at: object) -> None:
+        """The server's first sight of this contact (across devices once identified) wins
+        over this browser's own when it is earlier."""
+        try:
+            server_ms = ms_from_iso(first_seen_at)
+        except (TypeError, ValueError, IndexError):
+            return
+        if server_ms < self.first_seen_ms:
+            self.first_seen_ms = server_ms
+            self.client.storage.set(FIRST_SEEN_KEY, json.dumps(server_ms))
 
     def forms_served(self, forms: list) -> None:
         now = self.client.platform.now_ms()

@@ -113,3 +113,21 @@ def test_session_start_survives_reload_within_an_hour(start, platform):
     assert start([]).moments.session["start"] == session
     platform.clock += 61 * 60_000
     assert start([]).moments.session["start"] == platform.clock
+
+
+def test_first_seen_is_the_servers_when_earlier(start, platform):
+    platform.answer = lambda m, url, b: (
+        200,
+        json.dumps({"forms": [], "contact": {"first_seen_at": "2020-01-01T00:00:00Z"}}),
+        0,
+    )
+    client = Client(platform, "http://api.test")
+    client.dispatch(["setProject", "P"])
+    client.finish_boot()
+    platform.run()
+    assert client.moments.first_seen_ms == 1577836800000
+    client._take_ping_answer(
+        json.dumps({"forms": [], "contact": {"first_seen_at": "2030-01-01T00:00:00Z"}})
+    )
+    client._take_ping_answer(json.dumps({"forms": [], "contact": {"first_seen_at": 5}}))
+    assert client.moments.first_seen_ms == 1577836800000
