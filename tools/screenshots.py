@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Screenshots of the survey widget: every question type, light and dark, into
+``docs/screenshots/<name>-<theme>.png``.
+
+Usage: ``python tools/screenshots.py [--runtime micropython|pyodide] [--out DIR]``
+
+Runs what the e2e tests run: ``build.py`` output, ``refiner-server serve --demo`` on a free
+port with a throwaway database, Debian Chromium (``REFINER_CHROMIUM``), and the real client
+showing each survey through ``_refiner('showForm', id, true)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from refiner_server.cli import main as server_cli  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Server, host_html  # noqa: E402
+from tests.e2e.test_widget import ALL_TYPES  # noqa: E402
+
+# (file name, question id, how to give it a value without moving on)
+SHOTS = [
+    ("nps", "nps", ["ArrowRight"] * 8),
+    ("rating-stars", "stars", ["ArrowRight"] * 3),
+    ("rating-numbers", "nums", ["End"]),
+    ("csat-faces", "csat", ["ArrowRight"] * 3),
+    ("csat-labels", "csat2", ["ArrowDown"] * 3),
+    ("emoji", "emoji", ["End"]),
+    ("single-choice", "plan", [" ", "ArrowDown"]),
+    ("multiple-choice", "feat", [" ", "Tab", "Tab", " ", "type:Dark mode"]),
+    ("text", "why", ["type:Onboarding took a while; the docs helped."]),
+    ("email", "mail", ["type:jane@example.com"]),
+    ("statement", "bye", []),
+]
+LABELS = {"low": "Not likely", "high": "Very likely"}
+
+
+def forms() -> list:
+    out = []
+    for theme in ("light", "dark"):
+        for name, qid, _ in SHOTS:
+            question = dict(next(q for q in ALL_TYPES if q["id"] == qid), required=False)
+            if qid == "nps":
+                question["labels"] = LABELS
+            out.append(
+                {
+                    "id": "shot-%s-%s" % (name, theme),
+                    "status": "live",
+                    "questions": [question, {"id": "end", "type": "statement", "title": "x"}],
+                    "thank_you": {
+                        "title": "Thank you!",
+                        "description": "Your answers help us build a better product.",
+                        "auto_close_s": 0,
+                    },
+                    "trigger": {"type": "manual"},
+                    "appearance": {"position": "bottom-right", "theme": theme},
+                }
+            )
+    modal = dict(out[0], id="shot-modal-light", appearance={"position": "center"})
+    rtl = dict(
+        out[0],
+        id="shot-rtl-light",
+        translations={"ar": {"questions": {"nps": {"title": "ما مدى احتمال أن توصي بنا؟"}}}},
+    )
+    return out + [modal, rtl]
+
+
+def shoot(page: Page, path: Path, target: str = "refiner-survey .panel") -> None:
+    page.evaluate(
+        "(() => { const h = document.querySelector('refiner-survey');"
+        " const a = h && h.shadowRoot.activeElement; if (a && a.tagName !== 'INPUT'"
+        " && a.tagName !== 'TEXTAREA') a.blur(); })()"
+    )
+    page.mouse.move(0, 0)
+    page.locator(target).screenshot(path=str(path), animations="disabled")
+    print("wrote", path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+def show(page: Page, form_id: str) -> None:
+    page.evaluate("id => _refiner('showForm', id, true)", form_id)
+    page.wait_for_selector("refiner-survey[data-form='%s'] .title" % form_id)
+
+
+def close(page: Page, form_id: str) -> None:
+    page.evaluate("id => _refiner('closeForm', id)", form_id)
+    page.wait_for_function("!document.querySelector('refiner-survey')")
+
+
+def serve_host(runtime: str):  # noqa: ANN201 - a Playwright route handler
+    html = host_html(runtime, "<main><h1>Host page</h1></main>")
+    return lambda route: route.fulfill(body=html, headers={"content-type": "text/html"})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runtime", default="micropython", choices=["micropython", "pyodide"])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args(argv)
+    subprocess.run([sys.executable, "build.py", "--fast", "--quiet"], cwd=ROOT, check=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="refiner-shots-"))
+    server = Server(work)
+    server.start()
+    try:
+        path = work / "forms.json"
+        path.write_text(json.dumps(forms()), "utf-8")
+        command = ["survey", "import", str(path), "--project", "demo", "--db", server.db_url]
+        if server_cli(command) != 0:
+            return 1
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for theme in ("light", "dark"):
+                page = browser.new_page(
+                    viewport={"width": 420, "height": 640},
+                    reduced_motion="reduce",
+                    color_scheme=theme,
+                )
+                page.route(server.base_url + "/test/shots.html", serve_host(args.runtime))
+                page.goto(server.base_url + "/test/shots.html")
+                page.wait_for_function("performance.getEntriesByName('refiner:live').length")
+                for name, _, keys in SHOTS:
+                    form_id = "shot-%s-%s" % (name, theme)
+                    show(page, form_id)
+                    page.keyboard.press("Tab")  # the x button
+                    page.keyboard.press("Tab")  # the question's first control
+                    for key in keys:
+                        if key.startswith("type:"):
+                            page.keyboard.type(key[5:])
+                        else:
+                            page.keyboard.press(key)
+                    shoot(page, args.out / ("%s-%s.png" % (name, theme)))
+                    if name == "statement":
+                        page.locator("refiner-survey button.next").click()
+                        page.locator("refiner-survey button.next").click()
+                        shoot(page, args.out / ("thank-you-%s.png" % theme))
+                    close(page, form_id)
+                if theme == "light":
+                    show(page, "shot-modal-light")
+                    shoot(page, args.out / "modal-light.png", "refiner-survey")
+                    close(page, "shot-modal-light")
+                    page.evaluate("_refiner('setLocale', 'ar')")
+                    show(page, "shot-rtl-light")
+                    shoot(page, args.out / "rtl-light.png")
+                    close(page, "shot-rtl-light")
+                page.close()
+            browser.close()
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
