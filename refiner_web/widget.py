@@ -42,6 +42,7 @@ def _styles() -> str:
             with open(__file__.rsplit("/", 1)[0] + "/widget.css") as handle:
                 _css.append(handle.read())
         except OSError:
+            js.console.warn("[refiner] widget.css is missing from the package; unstyled")
             _css.append("")
     return _css[0]
 
@@ -195,10 +196,21 @@ class SurveyView:
     # -- open and close --------------------------------------------------------------------
 
     def open(self) -> None:
-        """Adds the host element, draws the first question and tells the hooks."""
+        """Adds the host element, draws the first question and tells the hooks. A page we
+        cannot draw into gets a warning and a closed view, so the next survey may show."""
         if self.opened or self.closing:
             return
         self.opened = True
+        try:
+            self._build()
+        except Exception as error:  # noqa: BLE001 - e.g. a document without attachShadow
+            js.console.warn("[refiner] survey %s: cannot show it: %r" % (self.form_id, error))
+            self.close()
+            return
+        self.hooks.shown()
+        self._navigated()
+
+    def _build(self) -> None:
         doc = js.document
         if self.modal:
             self.previous_focus = doc.activeElement
@@ -244,8 +256,6 @@ class SurveyView:
         self._render(False)
         if self.modal:
             self._focus_first()
-        self.hooks.shown()
-        self._navigated()
 
     def _add_styles(self, root: object) -> None:
         """A constructed style sheet (not subject to the page's `style-src`), else <style>."""
