@@ -413,6 +413,8 @@ def test_every_position_fits_320_px(host: HostPage, forms: None) -> None:
         survey.get_by_role("radio", name="10 of 10").click()  # usable at this size
         page.evaluate("id => _refiner('closeForm', id)", "w-pos-" + position)
         gone(host)
+    page.focus("#opener")
+    assert host.errors() == []
 
 
 def test_reduced_motion_turns_animations_off(host: HostPage, forms: None) -> None:
@@ -565,6 +567,8 @@ def test_modal_dialog_traps_and_returns_focus(host: HostPage, forms: None) -> No
     gone(host)
     assert page.evaluate("window.dismissed") == ["w-modal"]
     assert page.evaluate("document.activeElement.id") == "opener"
+    page.evaluate("document.getElementById('opener').blur(); document.body.focus()")
+    assert host.errors() == []  # no listener of a closed view is left to call
 
 
 def test_corner_survey_keeps_focus_and_announces(host: HostPage, forms: None) -> None:
