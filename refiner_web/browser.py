@@ -19,7 +19,8 @@ class LocalStorage:
     """`window.localStorage`; any call may raise (blocked storage, a full quota)."""
 
     def get(self, key: str) -> object:
-        return js.localStorage.getItem(key)
+        value = js.localStorage.getItem(key)
+        return value if isinstance(value, str) else None  # Pyodide may give `jsnull`
 
     def set(self, key: str, value: str) -> None:
         js.localStorage.setItem(key, value)
@@ -138,7 +139,7 @@ class BrowserPlatform:
             return
 
         def left(event: object) -> None:
-            if event.relatedTarget is None and event.clientY <= 0:
+            if not event.relatedTarget and event.clientY <= 0:  # null or Pyodide's jsnull
                 fn()
 
         self._listen(js.document, "mouseout", left)
@@ -183,7 +184,7 @@ class BrowserPlatform:
             return 0, "", 0
         retry_after = response.headers.get("Retry-After")
         try:
-            retry_after_s = int(retry_after) if retry_after else 0
+            retry_after_s = int(retry_after) if isinstance(retry_after, str) else 0
         except ValueError:
             retry_after_s = 0
         return response.status, text, retry_after_s
