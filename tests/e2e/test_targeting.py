@@ -28,6 +28,25 @@ ON_EVENT = {
     "questions": NPS,
     "trigger": {"type": "event", "event": "E2E-Upgraded"},
 }
+ON_SCROLL = {
+    "id": "e2e-on-scroll",
+    "status": "live",
+    "questions": NPS,
+    "trigger": {
+        "type": "scroll",
+        "percent": 60,
+        "pages": {"include": [{"match": "equals", "value": "/test/spa/long"}]},
+    },
+}
+ON_EXIT = {
+    "id": "e2e-on-exit",
+    "status": "live",
+    "questions": NPS,
+    "trigger": {
+        "type": "exit_intent",
+        "pages": {"include": [{"match": "equals", "value": "/test/spa/leaving"}]},
+    },
+}
 SECRET = "e2e-secret-for-verified-project"
 VERIFIED = {"id": "e2e-verified", "status": "live", "questions": NPS, "trigger": {"type": "manual"}}
 
@@ -55,7 +74,7 @@ SPA = """
 def targeted(_server_session: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
     folder = tmp_path_factory.mktemp("targeting")
     db = ["--db", _server_session.db_url]
-    (folder / "demo.json").write_text(json.dumps([ON_SETTINGS, ON_EVENT]))
+    (folder / "demo.json").write_text(json.dumps([ON_SETTINGS, ON_EVENT, ON_SCROLL, ON_EXIT]))
     assert (
         server_cli(["survey", "import", str(folder / "demo.json"), "--project", "demo", *db]) == 0
     )
@@ -112,6 +131,35 @@ def test_event_trigger_shows_after_track_event(host: HostPage, targeted: None) -
     host.page.evaluate("_refiner('trackEvent', 'E2E-Upgraded')")
     survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
     assert survey(host).get_attribute("data-form") == "e2e-on-event"
+
+
+def test_scroll_trigger(host: HostPage, targeted: None) -> None:
+    page = host_html(host.runtime, '<div style="height: 4000px">long</div>')
+    host.page.goto(host.serve("spa/long", page))
+    host.wait_ready()
+    host.page.wait_for_timeout(800)
+    host.page.mouse.wheel(0, 1000)  # about 40 % of the page seen
+    host.page.wait_for_timeout(800)
+    assert survey(host).count() == 0
+    host.page.mouse.wheel(0, 2000)
+    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    assert survey(host).get_attribute("data-form") == "e2e-on-scroll"
+
+
+def test_exit_intent_trigger(host: HostPage, targeted: None) -> None:
+    host.page.goto(host.serve("spa/leaving", host_html(host.runtime, "<p>leaving</p>")))
+    host.wait_ready()
+    host.page.wait_for_timeout(800)
+    host.page.mouse.move(400, 300)
+    host.page.mouse.move(400, 5)  # near the top, still inside: no exit
+    host.page.wait_for_timeout(500)
+    assert survey(host).count() == 0
+    host.page.evaluate(  # the pointer leaves the window through the top edge
+        "document.documentElement.dispatchEvent(new MouseEvent('mouseout',"
+        " {bubbles: true, clientX: 400, clientY: -2, relatedTarget: null}))"
+    )
+    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    assert survey(host).get_attribute("data-form") == "e2e-on-exit"
 
 
 def _signature(user: str) -> str:
