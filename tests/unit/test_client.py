@@ -194,7 +194,7 @@ js_values = st.recursive(
 @given(st.sampled_from(sorted(HANDLERS)), st.lists(js_values, max_size=3))
 def test_no_call_ever_raises(name, args):
     from refiner_web.client import Client
-    from tests.unit.conftest import FakePlatform
+    from tests.unit.twin import FakePlatform
 
     platform = FakePlatform()
     client = Client(platform, "http://api.test")

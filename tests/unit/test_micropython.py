@@ -24,6 +24,7 @@ for (const f of readdirSync(%s)) {
   if (f.endsWith('.py')) mp.FS.writeFile('/lib/refiner_web/' + f, readFileSync(%s + '/' + f));
 }
 mp.FS.writeFile('/scenario.py', readFileSync(%s));
+mp.FS.writeFile('/lib/twin.py', readFileSync(%s));
 try { await mp.runPythonAsync(%s); } catch (e) { out.push('ERR ' + e.message); }
 process.stdout.write(out.join('\\n'));
 """
@@ -31,7 +32,14 @@ process.stdout.write(out.join('\\n'));
 
 def node(code: str) -> str:
     args = [json.dumps(str(MPY)), json.dumps(str(ROOT / "refiner_web"))]
-    args = [args[0], args[1], args[1], json.dumps(str(Path(__file__).parent / "scenario.py"))]
+    here = Path(__file__).parent
+    args = [
+        args[0],
+        args[1],
+        args[1],
+        json.dumps(str(here / "scenario.py")),
+        json.dumps(str(here / "twin.py")),
+    ]
     script = RUNNER % (*args, json.dumps(code))
     if shutil.which("node") is None or not MPY.exists():
         pytest.fail("needs node and `npm ci` (the README's test command installs both)")
@@ -60,7 +68,7 @@ def test_session_matches_cpython():
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT)},
+        env={"PYTHONPATH": "%s:%s" % (ROOT, Path(__file__).parent)},
     )
     assert cpython.returncode == 0, cpython.stderr
     assert json.loads(micropython) == json.loads(cpython.stdout)

@@ -2,7 +2,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refiner_web.outbox import MAX_DELAY_MS, MAX_ENTRIES, Outbox, backoff_ms, is_retryable
-from tests.unit.conftest import MemoryStore
+from tests.unit.twin import MemoryStore
 
 
 def box():

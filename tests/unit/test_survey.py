@@ -494,13 +494,7 @@ def test_ui_strings_exist_in_every_language():
 SCENARIO = """
 import json
 from refiner_web.survey import SurveyRun, valid_email, accent_colour, text_on
-
-def sort_keys(value):
-    if isinstance(value, dict):
-        return [[k, sort_keys(value[k])] for k in sorted(value)]
-    if isinstance(value, list):
-        return [sort_keys(v) for v in value]
-    return value
+from twin import sort_keys
 
 definition = json.loads(%s)
 out = []
@@ -557,7 +551,7 @@ def test_survey_scenario_matches_micropython():
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT)},
+        env={"PYTHONPATH": "%s:%s" % (ROOT, Path(__file__).parent)},
     )
     assert cpython.returncode == 0, cpython.stderr
     assert json.loads(micropython) == json.loads(cpython.stdout), micropython
