@@ -6,7 +6,7 @@ argument) go to `warn` and the command still runs, as the documents promise.
 """
 
 from refiner_web.jsvalues import UNDEFINED, JsFunction, describe
-from refiner_web.traits import MAX_STRING, clean_traits
+from refiner_web.traits import MAX_STRING, clean_traits, keep_valid
 
 CALLBACKS = ("onBeforeShow", "onNavigation", "onShow", "onClose", "onDismiss", "onComplete")
 USER_FIELDS = ("id", "email", "name", "account", "locale")
@@ -131,7 +131,9 @@ def parse_identify(args: list, warn) -> dict:
     }
 
 
-def _data_value(key: str, value: object) -> object:
+def _data_field(key: str, value: object) -> object:
+    if not key or len(key) > MAX_STRING:
+        raise ValueError("names are 1 to 255 characters")
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
@@ -155,19 +157,7 @@ def parse_response_data(args: list, warn) -> object:
         return None
     if not isinstance(data, dict):
         raise CommandError("takes an object or null, not %s" % describe(data))
-    kept = []
-    for key, value in data.items():
-        if len(kept) >= MAX_DATA_KEYS:
-            warn("field %s dropped: at most %d fields" % (key, MAX_DATA_KEYS))
-            continue
-        if not key or len(key) > MAX_STRING:
-            warn("field dropped: names are 1 to 255 characters")
-            continue
-        try:
-            kept.append((key, _data_value(key, value)))
-        except ValueError as error:
-            warn("field %s dropped: %s" % (key, error))
-    return kept
+    return keep_valid(list(data.items()), _data_field, MAX_DATA_KEYS, "field", warn)
 
 
 def parse_event_name(args: list, warn) -> str:

@@ -46,18 +46,22 @@ def check_trait(key: str, value: object) -> object:
     )
 
 
-def clean_traits(items: list, warn) -> list:
-    """Checked traits as an ordered list of (key, value); `warn(text)` hears each drop.
-
-    Takes and returns lists because MicroPython's dicts do not keep insertion order.
-    """
+def keep_valid(items: list, check, most: int, noun: str, warn) -> list:
+    """(key, checked value) pairs in order, at most `most`; each one `check` refuses (with
+    ValueError) is dropped with one warning naming it and the rule. Lists, not dicts:
+    MicroPython's dicts do not keep insertion order."""
     kept = []
     for key, value in items:
-        if len(kept) >= MAX_TRAITS:
-            warn("trait %s dropped: at most %d traits" % (key, MAX_TRAITS))
+        if len(kept) >= most:
+            warn("%s %s dropped: at most %d %ss" % (noun, key[:64], most, noun))
             continue
         try:
-            kept.append((key, check_trait(key, value)))
+            kept.append((key, check(key, value)))
         except ValueError as error:
-            warn("trait %s dropped: %s" % (key, error))
+            warn("%s %s dropped: %s" % (noun, key[:64], error))
     return kept
+
+
+def clean_traits(items: list, warn) -> list:
+    """Checked traits; `warn(text)` hears each drop."""
+    return keep_valid(items, check_trait, MAX_TRAITS, "trait", warn)
