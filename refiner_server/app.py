@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +16,9 @@ from .middleware import BodyLimitMiddleware, CORSMiddleware
 from .models import MAX_BODY_BYTES
 from .store import ClientStore
 
+#: settings of `serve --workers N`, read by `from_env` in each worker process
+ENV_DB, ENV_STATIC, ENV_INDEX = "REFINER_DB", "REFINER_STATIC", "REFINER_INDEX"
+
 
 def create_app(
     db_url: str,
@@ -25,8 +29,12 @@ def create_app(
     """Build the server over `db_url` (tables are created if missing), serving the build
     output from `static_dir` at `/static/` and `index_html` at `/` when given. `clock`
     (default: the system's) is every "now" of the client API, at `app.state.clock`."""
-    engine = make_engine(db_url)
-    create_tables(engine)
+    setup = make_engine(db_url)  # waits for the lock: several workers may start at once
+    create_tables(setup)
+    setup.dispose()
+    # SQLite fails at once when another process writes: the store waits without blocking
+    # the event loop (`ClientStore.call`)
+    engine = make_engine(db_url, busy_timeout_s=0)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -48,3 +56,9 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES, json_prefix=client_api.PREFIX)
     app.add_middleware(CORSMiddleware, prefixes=(client_api.PREFIX + "/", "/static/"))
     return app
+
+
+def from_env() -> FastAPI:
+    """App factory of the worker processes of `serve --workers N` (uvicorn needs an import
+    string to start several)."""
+    return create_app(os.environ[ENV_DB], Path(os.environ[ENV_STATIC]), Path(os.environ[ENV_INDEX]))

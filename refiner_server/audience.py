@@ -14,6 +14,7 @@ Rules (DESIGN.md §4, `audience.rules`, combined by `audience.match`: `all` (def
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import operator
 from datetime import date, datetime, timedelta
@@ -68,6 +69,7 @@ class Facts:
         self.now = now
 
 
+@functools.lru_cache(maxsize=65536)  # pure; saves a hash per sampled survey per ping
 def sample_bucket(project_id: str, survey_id: str, contact_key: str) -> int:
     """A stable bucket in [0, 10000) per contact and survey: the same on every visit, and on
     every device where the user is identified (the key is then the user id)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--index", default="index.html", help="page served at /")
     serve.add_argument("--demo", action="store_true", help="ensure project 'demo' and its survey")
     serve.add_argument("--access-log", action="store_true", help="log one line per request")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="server processes (default 1; production: cores)"
+    )
 
     migrate = sub.add_parser("migrate", help="create the tables")
     db_arg(migrate)
@@ -72,17 +76,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .app import create_app
+    from . import app as app_module
+    from .app import ENV_DB, ENV_INDEX, ENV_STATIC, create_app
 
     static_dir, index = Path(args.static), Path(args.index)
     if not static_dir.is_dir():
         log.warning("static directory %s does not exist (yet): /static/ answers 404", static_dir)
     if not index.is_file():
         log.warning("index page %s does not exist (yet): / answers 404", index)
+    options = {"host": args.host, "port": args.port, "access_log": args.access_log}
+    if args.workers > 1:
+        # each worker builds its own app (engine, caches) from the environment; the tables
+        # and the demo are made once, here, before they start
+        engine = make_engine(args.db)
+        create_tables(engine)
+        if args.demo:
+            ensure_demo(engine)
+        engine.dispose()
+        os.environ.update({ENV_DB: args.db, ENV_STATIC: str(static_dir), ENV_INDEX: str(index)})
+        uvicorn.run(
+            f"{app_module.__name__}:from_env", factory=True, workers=args.workers, **options
+        )
+        return 0
     app = create_app(args.db, static_dir, index)
     if args.demo:
         ensure_demo(app.state.engine)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=args.access_log)
+    uvicorn.run(app, **options)
     return 0
 
 

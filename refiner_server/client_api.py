@@ -1,13 +1,14 @@
 """The public client endpoints under `/api/v1/client/{project}` (docs/internals.md).
 
-Plain `def` handlers: FastAPI runs them in its threadpool, where the sync engine lives.
+Async handlers that hand the sync store to `ClientStore.call` (inline on SQLite, the
+threadpool otherwise). `ping` answers pre-encoded JSON (`response_model` documents it).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
 from .models import (
     Accepted,
@@ -23,6 +24,7 @@ from .models import (
 from .store import ClientStore
 
 PREFIX = "/api/v1/client"
+JSON = "application/json"
 
 ProjectPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 FormPath = Annotated[str, Path(min_length=1, max_length=64)]
@@ -47,38 +49,38 @@ def router(store: ClientStore) -> APIRouter:
     api = APIRouter(prefix=PREFIX, tags=["client"], responses=_ERRORS)
 
     @api.post("/{project}/ping", response_model=PingOut)
-    def ping(project: ProjectPath, body: PingIn) -> dict[str, Any]:
+    async def ping(project: ProjectPath, body: PingIn) -> Response:
         """Upsert the contact (user fields, traits, account) and list the live surveys."""
-        return store.ping(project, body)
+        return Response(await store.call(store.ping, project, body), media_type=JSON)
 
     @api.get("/{project}/forms/{form_id}")
-    def get_form(project: ProjectPath, form_id: FormPath) -> dict[str, Any]:
+    async def get_form(project: ProjectPath, form_id: FormPath) -> dict[str, Any]:
         """The definition of one live survey (for `showForm(id, true)`); 404 otherwise."""
-        return store.form(project, form_id)
+        return await store.call(store.form, project, form_id)
 
     @api.post("/{project}/events", status_code=202, response_model=Accepted)
-    def post_event(project: ProjectPath, body: EventIn) -> dict[str, str]:
+    async def post_event(project: ProjectPath, body: EventIn) -> dict[str, str]:
         """Record an event once per `event_id`."""
-        store.event(project, body)
+        await store.call(store.event, project, body)
         return {"id": body.event_id}
 
     @api.post("/{project}/views", status_code=202, response_model=Accepted)
-    def post_view(project: ProjectPath, body: ViewIn) -> dict[str, str]:
+    async def post_view(project: ProjectPath, body: ViewIn) -> dict[str, str]:
         """Record that a survey was shown, once per `view_id`."""
-        store.view(project, body)
+        await store.call(store.view, project, body)
         return {"id": body.view_id}
 
     @api.post("/{project}/dismissals", status_code=202, response_model=Accepted)
-    def post_dismissal(project: ProjectPath, body: DismissalIn) -> dict[str, str]:
+    async def post_dismissal(project: ProjectPath, body: DismissalIn) -> dict[str, str]:
         """Record a dismissal, once per `dismissal_id`."""
-        store.dismissal(project, body)
+        await store.call(store.dismissal, project, body)
         return {"id": body.dismissal_id}
 
     @api.put("/{project}/responses/{response_id}", response_model=ResponseOut)
-    def put_response(
+    async def put_response(
         project: ProjectPath, response_id: ResponsePath, body: ResponseIn
     ) -> dict[str, Any]:
         """Create or update a response; `completed` is sticky and stamped once."""
-        return store.response(project, response_id, body)
+        return await store.call(store.response, project, response_id, body)
 
     return api

@@ -10,6 +10,7 @@ Resolution rules (one transaction, caller holds the write lock):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ from .db import (
     contacts,
     traits,
 )
-from .models import parse_date
+from .models import User, parse_date
 
 
 def resolve(
@@ -58,6 +59,24 @@ def resolve(
     if touch:
         conn.execute(contacts.update().where(contacts.c.pk == pk).values(last_seen_at=now))
     return _get(conn, pk)
+
+
+def settled(
+    conn: Connection, project_id: str, anonymous_id: str | None, user_id: str | None
+) -> sa.Row[Any] | None:
+    """The contact row, with its account's `account_id` and `account_name`, when `resolve`
+    would create, merge or move nothing for these ids (the usual request); None otherwise.
+    One statement, no write: callers use it outside the write lock or before `resolve`."""
+    if user_id is None:
+        return conn.execute(
+            _BY_ANON, {"project_id": project_id, "anonymous_id": anonymous_id}
+        ).first()
+    row = conn.execute(
+        _BY_USER, {"project_id": project_id, "user_id": user_id, "anonymous_id": anonymous_id}
+    ).first()
+    if row is None or (anonymous_id is not None and row.anon_pk != row.pk):
+        return None
+    return row
 
 
 def _anon_contact_pk(conn: Connection, project_id: str, anonymous_id: str) -> int | None:
@@ -134,6 +153,36 @@ def _merge(conn: Connection, source: sa.Row[Any], target_pk: int) -> None:
         )
     )
     conn.execute(contacts.delete().where(contacts.c.pk == source.pk))
+
+
+def unchanged(contact: sa.Row[Any], user: User, stored: Iterable[sa.Row[Any]]) -> bool:
+    """Whether a ping from `user` would write nothing on `contact` (a `settled` row): the
+    fields it sends, its account and every trait it sends are stored as they are. `stored`
+    holds the contact's and its account's trait rows."""
+    if user.email is not None and user.email != contact.email:
+        return False
+    if user.name is not None and user.name != contact.name:
+        return False
+    mine: dict[str, sa.Row[Any]] = {}
+    theirs: dict[str, sa.Row[Any]] = {}
+    for row in stored:
+        (mine if row.contact_pk is not None else theirs)[row.key] = row
+    if not _all_same(user.traits, mine):
+        return False
+    acc = user.account
+    if acc is None:
+        return True
+    if acc.id != contact.account_id or (acc.name is not None and acc.name != contact.account_name):
+        return False
+    return _all_same(acc.traits, theirs)
+
+
+def _all_same(values: dict[str, Any], stored: dict[str, sa.Row[Any]]) -> bool:
+    for key, value in values.items():
+        old = stored.get(key)
+        if old is None or not _same(old, typed(key, value)):
+            return False
+    return True
 
 
 VALUE_COLUMNS = (traits.c.value_text, traits.c.value_int, traits.c.value_bool, traits.c.value_date)
@@ -246,3 +295,40 @@ def upsert_account(
     if name is not None:
         conn.execute(accounts.update().where(accounts.c.pk == pk).values(name=name, updated_at=now))
     return pk
+
+
+_CONTACT_COLUMNS = (
+    *contacts.c,
+    accounts.c.account_id,
+    accounts.c.name.label("account_name"),
+)
+_WITH_ACCOUNT = contacts.outerjoin(accounts, accounts.c.pk == contacts.c.account_pk)
+_BY_ANON = (
+    sa.select(*_CONTACT_COLUMNS)
+    .select_from(
+        contact_anonymous_ids.join(
+            _WITH_ACCOUNT, contacts.c.pk == contact_anonymous_ids.c.contact_pk
+        )
+    )
+    .where(
+        contact_anonymous_ids.c.project_id == sa.bindparam("project_id"),
+        contact_anonymous_ids.c.anonymous_id == sa.bindparam("anonymous_id"),
+    )
+)
+_BY_USER = (
+    sa.select(
+        *_CONTACT_COLUMNS,
+        sa.select(contact_anonymous_ids.c.contact_pk)
+        .where(
+            contact_anonymous_ids.c.project_id == sa.bindparam("project_id"),
+            contact_anonymous_ids.c.anonymous_id == sa.bindparam("anonymous_id"),  # NULL: none
+        )
+        .scalar_subquery()
+        .label("anon_pk"),
+    )
+    .select_from(_WITH_ACCOUNT)
+    .where(
+        contacts.c.project_id == sa.bindparam("project_id"),
+        contacts.c.user_id == sa.bindparam("user_id"),
+    )
+)

@@ -6,6 +6,7 @@ Times are stored as UTC; SQLite drops the offset, so readers go through `as_utc`
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from datetime import UTC, datetime
 from typing import Any
@@ -223,35 +224,45 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, busy_timeout_s: float = 30, **kwargs: Any) -> Engine:
     """Engine for `url`; on SQLite: WAL, synchronous=NORMAL, foreign keys, busy timeout,
     and `BEGIN IMMEDIATE` so that concurrent writers queue on the lock instead of failing
-    with SQLITE_BUSY when a read transaction upgrades to a write."""
+    with SQLITE_BUSY when a read transaction upgrades to a write. The server passes
+    `busy_timeout_s=0` and waits for the lock itself without blocking its event loop
+    (`ClientStore.call`)."""
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": busy_timeout_s})
     engine = sa.create_engine(url, **kwargs)
     if is_sqlite(engine):
-        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "connect", functools.partial(_sqlite_on_connect, busy_timeout_s))
         event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 
 
-def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+def is_busy(exc: BaseException) -> bool:
+    """SQLITE_BUSY (any extended code), raw or wrapped by SQLAlchemy."""
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlite_errorcode", None)
+    return isinstance(orig, sqlite3.OperationalError) and code is not None and code & 0xFF == 5
+
+
+def _sqlite_on_connect(busy_timeout_s: float, dbapi_conn: sqlite3.Connection, _rec: Any) -> None:
     dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_on_begin)
     cur = dbapi_conn.cursor()
     try:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
     finally:
         cur.close()
 
 
 def _sqlite_on_begin(conn: sa.Connection) -> None:
     # reads opt out with execution_options(readonly=True) so they never wait on writers
+    # (straight to the driver: a statement through SQLAlchemy costs more than SQLite's BEGIN)
     readonly = conn.get_execution_options().get("readonly", False)
-    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+    conn.connection.dbapi_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def create_tables(engine: Engine) -> None:

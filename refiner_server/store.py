@@ -5,16 +5,23 @@ Kept apart from the HTTP layer so the CLI, the admin API and tests can call it d
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.concurrency import run_in_threadpool
 
 from . import contacts as contacts_mod
 from .audience import Facts
@@ -24,6 +31,7 @@ from .db import (
     contacts,
     dismissals,
     events,
+    is_busy,
     is_sqlite,
     iso,
     projects,
@@ -37,7 +45,31 @@ from .errors import ApiError
 from .models import DismissalIn, EventIn, Identified, PingIn, ResponseIn, ViewIn
 from .signature import verify
 
+T = TypeVar("T")
+
 RETRIES = 3
+BUSY_TIMEOUT_S = 30  # how long `call` waits for another process's write lock
+BUSY_FIRST_WAIT_S, BUSY_MAX_WAIT_S = 0.0002, 0.005
+#: a ping refreshes `last_seen_at` only when the stored one is older than this (or ahead of
+#: the clock): a coarse activity stamp (no rule reads it), so that the repeat pings of an
+#: open page (every `ping_interval_s`, 300 s by default) mostly write nothing
+LAST_SEEN_EVERY = timedelta(hours=1)
+
+
+class LiveSurveys:
+    """The live surveys of one project as of `version`, decoded once and encoded once: a
+    ping checks the version (one cheap query, so every process agrees with the database)
+    and reuses the rest."""
+
+    __slots__ = ("version", "definitions", "encoded", "by_id", "want_traits", "event_names")
+
+    def __init__(self, version: tuple[Any, ...], definitions: list[dict[str, Any]]) -> None:
+        self.version = version
+        self.definitions = definitions
+        self.encoded = [_dumps(d) for d in definitions]
+        self.by_id = {d.get("id"): d for d in definitions}
+        self.want_traits, names = needs(definitions)
+        self.event_names = sorted(names)
 
 
 class ClientStore:
@@ -49,11 +81,43 @@ class ClientStore:
         # SQLite has one writer at a time: queue in-process on a lock rather than spin on
         # SQLITE_BUSY. PostgreSQL runs writers concurrently and retries unique-key races.
         self._lock = threading.Lock() if is_sqlite(engine) else nullcontext()
+        self._inline = is_sqlite(engine)
+        self._live: dict[str, LiveSurveys] = {}
+        insert = sqlite_insert if is_sqlite(engine) else pg_insert
+        self._insert_new = {
+            t.name: insert(t).on_conflict_do_nothing() for t in (events, views, dismissals)
+        }
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a store operation for an async handler. On SQLite it runs on the event loop:
+        its statements take microseconds, less than a hop to the threadpool, and one thread
+        per process means no contention for the GIL or the write lock. A networked database
+        would block the loop, so there it goes to the threadpool."""
+        if not self._inline:
+            return await run_in_threadpool(fn, *args)
+        # Another process holds the write lock (`serve --workers N`, the CLI): SQLite's own
+        # busy wait would sleep on the event loop, stalling every request of this worker,
+        # so the engine fails at once (`busy_timeout_s=0`) and the wait happens here. Only
+        # `BEGIN IMMEDIATE` can be busy, before anything is done, so a retry is safe.
+        delay, deadline = BUSY_FIRST_WAIT_S, time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                return fn(*args)
+            except (sqlite3.OperationalError, OperationalError) as exc:
+                if not is_busy(exc) or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, BUSY_MAX_WAIT_S)
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
         with self._lock, self.engine.begin() as conn:
             yield conn
+
+    def _read(self) -> Connection:
+        """A read-only connection: `BEGIN` rather than `BEGIN IMMEDIATE` on SQLite, so it
+        neither takes nor waits for the write lock (WAL readers see a snapshot)."""
+        return self.engine.connect().execution_options(readonly=True)
 
     def _run(self, fn: Any, *args: Any) -> Any:
         """Run `fn(conn, *args)` in a transaction; retry when a concurrent writer won a
@@ -70,8 +134,9 @@ class ClientStore:
     # -- checks shared by every endpoint ------------------------------------------------
 
     @staticmethod
-    def _project(conn: Connection, project_id: str) -> sa.Row[Any]:
-        row = conn.execute(sa.select(projects).where(projects.c.id == project_id)).first()
+    def _project(conn: Connection, project_id: str, query: sa.Select[Any] | None = None) -> Any:
+        row = conn.execute(query if query is not None else _PROJECT, {"project_id": project_id})
+        row = row.first()
         if row is None:
             raise ApiError(404, "project_not_found", f"project {project_id!r} does not exist")
         return row
@@ -98,18 +163,58 @@ class ClientStore:
         self._check_identity(project, body)
         return project
 
+    def _live_surveys(self, conn: Connection, project_id: str, project: sa.Row[Any]) -> LiveSurveys:
+        """The project's live surveys, decoded again only when the version read with the
+        project row (count and latest `updated_at` of its surveys) has changed."""
+        version = (project.surveys_count, project.surveys_updated_at)
+        live = self._live.get(project_id)
+        if live is None or live.version != version:
+            definitions = list(conn.execute(_LIVE, {"project_id": project_id}).scalars())
+            live = self._live[project_id] = LiveSurveys(version, definitions)
+        return live
+
     # -- ping ---------------------------------------------------------------------------
 
-    def ping(self, project_id: str, body: PingIn) -> dict[str, Any]:
-        return self._run(self._ping, project_id, body)
-
-    def _ping(self, conn: Connection, project_id: str, body: PingIn) -> dict[str, Any]:
-        project = self._open(conn, project_id, body)
+    def ping(self, project_id: str, body: PingIn) -> bytes:
+        """The JSON answer of a ping. The usual ping (a known contact, nothing new) only
+        reads, plus one `UPDATE` of `last_seen_at` when that is `LAST_SEEN_EVERY` old; any
+        other change goes through `_ping_write`, which resolves the contact under the lock."""
         now = self.clock.now()
         user = body.user
-        contact = contacts_mod.resolve(
-            conn, project_id, body.anonymous_id, user.id if user else None, now, touch=True
-        )
+        with self._read() as conn:
+            project = self._project(conn, project_id, _PROJECT_AND_SURVEYS)
+            self._check_identity(project, body)
+            live = self._live_surveys(conn, project_id, project)
+            contact = contacts_mod.settled(
+                conn, project_id, body.anonymous_id, user.id if user else None
+            )
+            forms = None
+            if contact is not None:
+                stored: list[sa.Row[Any]] = []
+                if live.want_traits or (user and (user.traits or user.account)):
+                    stored = self._traits(conn, contact.pk, contact.account_pk)
+                if user is None or contacts_mod.unchanged(contact, user, stored):
+                    forms = self._eligible(conn, project_id, body, contact.pk, live, stored, now)
+        if forms is None:
+            return self._run(self._ping_write, project_id, body, live, now)
+        last_seen = as_utc(contact.last_seen_at)
+        if not timedelta(0) <= now - last_seen < LAST_SEEN_EVERY:
+            with self._tx() as conn:
+                conn.execute(_TOUCH, {"contact_pk": contact.pk, "now": now})
+            last_seen = now
+        return _ping_answer(project, contact.first_seen_at, last_seen, live, forms)
+
+    def _ping_write(
+        self, conn: Connection, project_id: str, body: PingIn, live: LiveSurveys, now: datetime
+    ) -> bytes:
+        project = self._open(conn, project_id, body)
+        user = body.user
+        user_id = user.id if user else None
+        contact = contacts_mod.settled(conn, project_id, body.anonymous_id, user_id)
+        if contact is None:
+            contact = contacts_mod.resolve(conn, project_id, body.anonymous_id, user_id, now)
+        conn.execute(_TOUCH, {"contact_pk": contact.pk, "now": now})
+        account_pk = contact.account_pk
         if user is not None:
             fields: dict[str, Any] = {}
             if user.email is not None:
@@ -124,52 +229,45 @@ class ClientStore:
             if fields:
                 conn.execute(contacts.update().where(contacts.c.pk == contact.pk).values(**fields))
             contacts_mod.upsert_traits(conn, project_id, user.traits, now, contact_pk=contact.pk)
-            account_pk = fields.get("account_pk", contact.account_pk)
-        else:
-            account_pk = contact.account_pk
-        return {
-            "forms": self._eligible_forms(conn, project_id, body, contact, account_pk, now),
-            "ping_interval_s": project.ping_interval_s,
-            "contact": {
-                "first_seen_at": iso(contact.first_seen_at),
-                "last_seen_at": iso(contact.last_seen_at),
-            },
-        }
+        stored = self._traits(conn, contact.pk, account_pk) if live.want_traits else []
+        forms = self._eligible(conn, project_id, body, contact.pk, live, stored, now)
+        return _ping_answer(project, contact.first_seen_at, now, live, forms)
 
-    def _eligible_forms(
+    @staticmethod
+    def _traits(conn: Connection, contact_pk: int, account_pk: int | None) -> list[sa.Row[Any]]:
+        return list(conn.execute(_TRAITS, {"contact_pk": contact_pk, "account_pk": account_pk}))
+
+    def _eligible(
         self,
         conn: Connection,
         project_id: str,
         body: PingIn,
-        contact: sa.Row[Any],
-        account_pk: int | None,
+        contact_pk: int,
+        live: LiveSurveys,
+        stored: list[sa.Row[Any]],
         now: datetime,
-    ) -> list[dict[str, Any]]:
-        """The live surveys this contact may see now, in creation order. At most four
-        queries whatever the number of surveys: definitions, traits (only when a rule reads
-        them), counts of the events rules name, and the contact's history per survey."""
-        definitions = list(conn.execute(_LIVE, {"project_id": project_id}).scalars())
-        if not definitions:
+    ) -> list[int]:
+        """Indexes of the live surveys this contact may see now, in creation order. At most
+        two queries whatever the number of surveys: counts of the events rules name, and
+        the contact's history per survey (the traits are `stored`)."""
+        if not live.definitions:
             return []
-        want_traits, event_names = needs(definitions)
         user_traits: dict[str, tuple[str, Any]] = {}
         account_traits: dict[str, tuple[str, Any]] = {}
-        if want_traits:
-            for row in conn.execute(_TRAITS, {"contact_pk": contact.pk, "account_pk": account_pk}):
-                into = user_traits if row.contact_pk is not None else account_traits
-                into[row.key] = (row.type, contacts_mod.trait_value(row))
+        for row in stored:
+            into = user_traits if row.contact_pk is not None else account_traits
+            into[row.key] = (row.type, contacts_mod.trait_value(row))
         counts: dict[str, int] = {}
-        if event_names:
-            names = sorted(event_names)
-            rows = conn.execute(_EVENT_COUNTS, {"contact_pk": contact.pk, "names": names})
-            counts = {name: n for name, n in rows}
-        histories = _histories(conn, contact.pk)
+        if live.event_names:
+            params = {"contact_pk": contact_pk, "names": live.event_names}
+            counts = {name: n for name, n in conn.execute(_EVENT_COUNTS, params)}
+        histories = _histories(conn, contact_pk)
         user = body.user
         facts = Facts(user is not None, user_traits, account_traits, counts, now)
         key = user.id if user is not None else body.anonymous_id
         return [
-            d
-            for d in definitions
+            i
+            for i, d in enumerate(live.definitions)
             if eligible(d, project_id, key, facts, histories.get(d["id"], NO_HISTORY))
         ]
 
@@ -178,15 +276,9 @@ class ClientStore:
     def form(self, project_id: str, form_id: str) -> dict[str, Any]:
         """The definition of a live survey, whoever asks: forcing skips audience and
         trigger, never status. Read-only, so no write lock."""
-        with self.engine.connect().execution_options(readonly=True) as conn:
-            self._project(conn, project_id)
-            definition = conn.execute(
-                sa.select(surveys.c.definition).where(
-                    surveys.c.project_id == project_id,
-                    surveys.c.id == form_id,
-                    surveys.c.status == "live",
-                )
-            ).scalar()
+        with self._read() as conn:
+            project = self._project(conn, project_id, _PROJECT_AND_SURVEYS)
+            definition = self._live_surveys(conn, project_id, project).by_id.get(form_id)
         if definition is None:
             raise ApiError(404, "form_not_found", f"form {form_id!r} is not live in this project")
         return definition
@@ -238,26 +330,23 @@ class ClientStore:
         values: dict[str, Any],
     ) -> bool:
         self._open(conn, project_id, body)
-        seen = conn.execute(
-            sa.select(sa.literal(1)).where(
-                table.c.project_id == project_id, table.c[id_col] == id_value
-            )
-        ).first()
-        if seen is not None:
-            return False  # a retry: nothing new, no contact touched
+        contact = contacts_mod.settled(conn, project_id, body.anonymous_id, body.user_id)
+        if contact is None:
+            seen = conn.execute(
+                sa.select(sa.literal(1)).where(
+                    table.c.project_id == project_id, table.c[id_col] == id_value
+                )
+            ).first()
+            if seen is not None:
+                return False  # a retry: nothing new, no contact touched
         now = self.clock.now()
-        contact = contacts_mod.resolve(conn, project_id, body.anonymous_id, body.user_id, now)
+        if contact is None:
+            contact = contacts_mod.resolve(conn, project_id, body.anonymous_id, body.user_id, now)
         row = {k: (now if v is None and k.endswith("_at") else v) for k, v in values.items()}
-        conn.execute(
-            table.insert().values(
-                project_id=project_id,
-                contact_pk=contact.pk,
-                received_at=now,
-                **{id_col: id_value},
-                **row,
-            )
-        )
-        return True
+        params = dict(row, project_id=project_id, contact_pk=contact.pk, received_at=now)
+        params[id_col] = id_value
+        # one statement for new and retried ids alike: a stored id inserts nothing
+        return conn.execute(self._insert_new[table.name], params).rowcount == 1
 
     # -- responses ------------------------------------------------------------------------
 
@@ -269,26 +358,24 @@ class ClientStore:
     ) -> dict[str, Any]:
         self._open(conn, project_id, body)
         now = self.clock.now()
-        key = (responses.c.project_id == project_id, responses.c.response_id == response_id)
-        row = conn.execute(sa.select(responses).where(*key)).first()
+        params = {"project_id": project_id, "response_id": response_id}
+        row = conn.execute(_RESPONSE, params).first()
         if row is None:
-            contact = contacts_mod.resolve(conn, project_id, body.anonymous_id, body.user_id, now)
-            conn.execute(
-                responses.insert().values(
-                    project_id=project_id,
-                    response_id=response_id,
-                    form_id=body.form_id,
-                    contact_pk=contact.pk,
-                    answers=body.answers,
-                    data=body.data,
-                    locale=body.locale,
-                    page_url=body.page_url,
-                    completed=body.completed,
-                    created_at=now,
-                    updated_at=now,
-                    completed_at=now if body.completed else None,
-                )
-            )
+            contact = contacts_mod.settled(
+                conn, project_id, body.anonymous_id, body.user_id
+            ) or contacts_mod.resolve(conn, project_id, body.anonymous_id, body.user_id, now)
+            stored = {
+                "form_id": body.form_id,
+                "answers": body.answers,
+                "data": body.data,
+                "locale": body.locale,
+                "page_url": body.page_url,
+                "completed": body.completed,
+                "created_at": now,
+                "updated_at": now,
+                "completed_at": now if body.completed else None,
+            }
+            conn.execute(responses.insert(), dict(stored, contact_pk=contact.pk, **params))
         else:
             if row.form_id != body.form_id:
                 raise ApiError(
@@ -296,21 +383,51 @@ class ClientStore:
                     "response_form_mismatch",
                     f"form_id: response {response_id!r} belongs to form {row.form_id!r}",
                 )
+            stored = dict(row._mapping)
             changes = _response_changes(row, body, now)
             if changes:
-                conn.execute(responses.update().where(*key).values(**changes, updated_at=now))
-        row = conn.execute(sa.select(responses).where(*key)).one()
+                changes["updated_at"] = now
+                conn.execute(
+                    responses.update().where(
+                        responses.c.project_id == project_id,
+                        responses.c.response_id == response_id,
+                    ),
+                    changes,
+                )
+                stored.update(changes)
         return {
-            "id": row.response_id,
-            "form_id": row.form_id,
-            "completed": row.completed,
-            "created_at": iso(row.created_at),
-            "updated_at": iso(row.updated_at),
-            "completed_at": iso(row.completed_at),
+            "id": response_id,
+            "form_id": stored["form_id"],
+            "completed": stored["completed"],
+            "created_at": iso(stored["created_at"]),
+            "updated_at": iso(stored["updated_at"]),
+            "completed_at": iso(stored["completed_at"]),
         }
 
 
 # Built once: constructing a statement costs more than running it on SQLite.
+_PROJECT = sa.select(projects).where(projects.c.id == sa.bindparam("project_id"))
+_PROJECT_AND_SURVEYS = sa.select(
+    projects,
+    sa.select(sa.func.count())
+    .where(surveys.c.project_id == projects.c.id)
+    .scalar_subquery()
+    .label("surveys_count"),
+    # every writer of a survey sets updated_at: with the count, the version of the set
+    sa.select(sa.func.max(surveys.c.updated_at))
+    .where(surveys.c.project_id == projects.c.id)
+    .scalar_subquery()
+    .label("surveys_updated_at"),
+).where(projects.c.id == sa.bindparam("project_id"))
+_TOUCH = (
+    contacts.update()
+    .where(contacts.c.pk == sa.bindparam("contact_pk"))
+    .values(last_seen_at=sa.bindparam("now"))
+)
+_RESPONSE = sa.select(responses).where(
+    responses.c.project_id == sa.bindparam("project_id"),
+    responses.c.response_id == sa.bindparam("response_id"),
+)
 _LIVE = (
     sa.select(surveys.c.definition)
     .where(surveys.c.project_id == sa.bindparam("project_id"), surveys.c.status == "live")
@@ -359,6 +476,32 @@ def _histories(conn: Connection, contact_pk: int) -> dict[str, History]:
         else:
             h.last_completion = as_utc(last)
     return out
+
+
+def _dumps(value: Any) -> bytes:
+    """JSON as Starlette's JSONResponse writes it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _ping_answer(
+    project: sa.Row[Any],
+    first_seen_at: datetime,
+    last_seen_at: datetime,
+    live: LiveSurveys,
+    forms: list[int],
+) -> bytes:
+    """`{"forms": [...], "ping_interval_s": n, "contact": {...}}`, splicing in the
+    surveys as encoded once per version."""
+    rest = _dumps(
+        {
+            "ping_interval_s": project.ping_interval_s,
+            "contact": {
+                "first_seen_at": iso(first_seen_at),
+                "last_seen_at": iso(last_seen_at),
+            },
+        }
+    )
+    return b'{"forms":[' + b",".join(live.encoded[i] for i in forms) + b"]," + rest[1:]
 
 
 def _response_changes(row: sa.Row[Any], body: ResponseIn, now: datetime) -> dict[str, Any]:

@@ -129,3 +129,25 @@ def test_usage_errors_exit_2():
     with pytest.raises(SystemExit) as exc:
         cli.main(["project"])
     assert exc.value.code == 2
+
+
+def test_serve_with_workers_hands_uvicorn_a_factory(url, tmp_path, monkeypatch):
+    """Several workers: tables made once here, each worker builds its app from the env."""
+    import uvicorn
+
+    from refiner_server.app import from_env
+
+    seen = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    for name in ("REFINER_DB", "REFINER_STATIC", "REFINER_INDEX"):
+        monkeypatch.setenv(name, "")  # so that the values `serve` sets are undone
+    argv = ["serve", "--db", url, "--demo", "--workers", "2", "--static", str(tmp_path)]
+    assert cli.main(argv) == 0
+    assert (seen["app"], seen["factory"], seen["workers"]) == (
+        "refiner_server.app:from_env",
+        True,
+        2,
+    )
+    with make_engine(url).connect() as conn:
+        assert conn.execute(sa.select(projects.c.id)).scalars().all() == ["demo"]
+    assert from_env().state.engine.url.database == url.removeprefix("sqlite:///")
