@@ -1,0 +1,342 @@
+"""Start-up of the client in headless Chromium: how soon a survey is on screen, at what cost.
+
+Starts `refiner-server serve` on 127.0.0.1 (a free port, a fresh SQLite file) with a project
+`bench` holding one `immediate` NPS survey and one `manual` survey, then for each runtime
+(MicroPython, Pyodide) and each way in (the script tag; a PyScript app) loads a host page N
+times in a fresh browser context (cold HTTP cache) and N times more in a context that loaded
+it once already (warm cache). Per load:
+
+- bytes over the wire (encoded, from Resource Timing) and the number of requests;
+- ms from navigation start to a live `_refiner` (the loader's `refiner:live` mark; the
+  PyScript way in has no such mark);
+- ms to the first question of the immediate survey visible (its title painted);
+- Total Blocking Time (long tasks over 50 ms, up to the survey visible);
+- JS heap after boot (`performance.memory`);
+- `showForm` → visible for the manual survey, and a click on an answer → next question
+  painted (the script tag only: the same client code runs in both ways in).
+
+The same run also loads the bare interpreter running an empty program (the floor), so the
+figures can be read as ratios to it. Prints a table of medians (min-max) and writes JSON to
+bench/results/boot.json.
+
+    python bench/boot.py                  # 7 loads each
+    python bench/boot.py --runs 3 --runtimes micropython --ways script
+"""
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # loopback only
+CHROMIUM = os.environ.get("REFINER_CHROMIUM") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+NPS = {"id": "score", "type": "nps", "title": "How likely are you to recommend us?"}
+WHY = {"id": "why", "type": "text", "title": "What is the main reason?"}
+SURVEYS = [
+    {
+        "id": "bench-now",
+        "status": "live",
+        "questions": [NPS, WHY],
+        "trigger": {"type": "immediate"},
+        "frequency": {"repeat": "each_trigger"},
+    },
+    {
+        "id": "bench-manual",
+        "status": "live",
+        "questions": [NPS, WHY],
+        "trigger": {"type": "manual"},
+        "frequency": {"repeat": "each_trigger"},
+    },
+]
+RUNTIMES = ("micropython", "pyodide")
+PAGES = "bench-pages"  # under the build output, which git ignores
+WAYS = ("script", "pyscript")
+
+# Recorded in the page before anything else runs: long tasks, and the moment a survey's
+# title is painted (a frame after it is in the shadow DOM).
+PROBE = """<script>
+(function () {
+  var probe = window.__bench = {longtasks: [], visible: null};
+  try {
+    new PerformanceObserver(function (list) {
+      list.getEntries().forEach(function (e) { probe.longtasks.push([e.startTime, e.duration]); });
+    }).observe({type: 'longtask', buffered: true});
+  } catch (e) {}
+  probe.whenVisible = function () {
+    return new Promise(function (resolve) {
+      (function look() {
+        var host = document.querySelector('refiner-survey');
+        var title = host && host.shadowRoot && host.shadowRoot.querySelector('.title');
+        if (title && title.textContent) {
+          requestAnimationFrame(function () { resolve([performance.now(), title.textContent]); });
+        } else { requestAnimationFrame(look); }
+      })();
+    });
+  };
+  probe.whenVisible().then(function (v) { probe.visible = v[0]; });
+})();
+</script>"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(workdir: Path) -> tuple:
+    db = f"sqlite:///{workdir / 'bench.db'}"
+    cli = [sys.executable, "-m", "refiner_server.cli"]
+    run = {"cwd": ROOT, "check": True, "capture_output": True}
+    subprocess.run([*cli, "project", "create", "bench", "--db", db], **run)
+    (workdir / "surveys.json").write_text(json.dumps(SURVEYS))
+    subprocess.run(
+        [*cli, "survey", "import", str(workdir / "surveys.json"), "--project", "bench", "--db", db],
+        **run,
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            *cli,
+            "serve",
+            "--db",
+            db,
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--static",
+            str(ROOT / "dist/static"),
+            "--index",
+            str(ROOT / "index.html"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://{HOST}:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/static/refiner.js", timeout=1)
+            return proc, base
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def pages(manifest: dict, runtime: str) -> dict:
+    """The host pages: the snippet with the script tag, a PyScript app, the bare floor."""
+    static = manifest["base"]
+    kind = {"micropython": "mpy", "pyodide": "py"}[runtime]
+    snippet = (
+        "<script>window._refinerQueue = window._refinerQueue || [];"
+        "function _refiner(){_refinerQueue.push(arguments);}"
+        "_refiner('setProject', 'bench');</script>"
+        f'<script src="{static}refiner.js" data-runtime="{runtime}" async></script>'
+    )
+    app = (
+        f'<script type="module" src="{static}{manifest["pyscript"]}"></script>'
+        f'<script type="{kind}" config="{static}{manifest["pyscript_config"][kind]}">'
+        "\nfrom refiner_web import refiner\nrefiner('setProject', 'bench')\n</script>"
+    )
+    if runtime == "micropython":
+        floor_boot = (
+            f"const m = await import('{static}{manifest['micropython']}');"
+            "const py = await m.loadMicroPython();"
+        )
+    else:
+        floor_boot = (
+            f"const m = await import('{static}{manifest['pyodide']}pyodide.mjs');"
+            f"const py = await m.loadPyodide({{indexURL: '{static}{manifest['pyodide']}'}});"
+        )
+    floor = (
+        f"<script type=module>{floor_boot} py.runPython('pass');"
+        "performance.mark('floor:done');</script>"
+    )
+    head = "<!doctype html><html><head><meta charset=utf-8>" + PROBE
+    return {
+        "script": head + snippet + "</head><body><p>host page</p></body></html>",
+        "pyscript": head + "</head><body><p>host page</p>" + app + "</body></html>",
+        "floor": head + floor + "</head><body><p>bare interpreter</p></body></html>",
+    }
+
+
+def wire(page: Page) -> tuple:
+    """(encoded bytes, requests) of everything the page fetched so far."""
+    return tuple(
+        page.evaluate(
+            "[performance.getEntriesByType('resource').reduce((n, e) => n + e.transferSize, 0),"
+            " performance.getEntriesByType('resource').length]"
+        )
+    )
+
+
+def load(browser: Browser, url: str, way: str, warm: bool) -> dict:
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        if warm:
+            page.goto(url)
+            _wait(page, way)
+            page.goto("about:blank")
+        page.goto(url)
+        return _measure(page, way)
+    finally:
+        context.close()
+
+
+def _wait(page: Page, way: str) -> None:
+    if way == "floor":
+        page.wait_for_function(
+            "performance.getEntriesByName('floor:done').length > 0", timeout=120_000
+        )
+    else:
+        page.wait_for_function("window.__bench.visible !== null", timeout=120_000)
+
+
+def _measure(page: Page, way: str) -> dict:
+    _wait(page, way)
+    page.wait_for_timeout(200)  # let the last resource entries land
+    nav = page.evaluate("(performance.getEntriesByName('refiner:live')[0] || {}).startTime ?? null")
+    visible = page.evaluate("window.__bench.visible")
+    if way == "floor":
+        visible = page.evaluate("performance.getEntriesByName('floor:done')[0].startTime")
+    long_tasks = page.evaluate("window.__bench.longtasks")
+    bytes_, requests = wire(page)
+    result = {
+        "live_ms": nav,
+        "visible_ms": visible,
+        "tbt_ms": sum(max(0.0, d - 50) for start, d in long_tasks if start < visible),
+        "longest_task_ms": max([d for _, d in long_tasks] or [0]),
+        "bytes": bytes_,
+        "requests": requests,
+        "heap_mb": page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0")
+        / 2**20,
+    }
+    if way == "script":
+        result.update(_interactions(page))
+    return result
+
+
+def _interactions(page: Page) -> dict:
+    """Click on an answer → next question painted; then showForm → visible."""
+    answer_ms = page.evaluate("""async () => {
+        const host = document.querySelector('refiner-survey');
+        const t0 = performance.now();
+        host.shadowRoot.querySelector('[role=radio][data-value="9"]').click();
+        await new Promise(resolve => (function look() {
+            const title = host.shadowRoot.querySelector('.title');
+            if (title && title.textContent.startsWith('What')) requestAnimationFrame(resolve);
+            else requestAnimationFrame(look);
+        })());
+        return performance.now() - t0;
+    }""")
+    page.evaluate("_refiner('closeForm', 'bench-now')")
+    page.wait_for_function("!document.querySelector('refiner-survey')")
+    show_ms = page.evaluate("""async () => {
+        const t0 = performance.now();
+        _refiner('showForm', 'bench-manual', true);
+        const [t1] = await window.__bench.whenVisible();
+        return t1 - t0;
+    }""")
+    return {"answer_next_ms": answer_ms, "showform_ms": show_ms}
+
+
+def summary(values: list) -> str:
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    median = statistics.median(values)
+    return f"{median:,.0f} ({min(values):,.0f}-{max(values):,.0f})"
+
+
+def main(argv: list | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runtimes", nargs="+", default=list(RUNTIMES), choices=RUNTIMES)
+    parser.add_argument("--ways", nargs="+", default=list(WAYS), choices=WAYS)
+    parser.add_argument("--out", default=str(ROOT / "bench/results/boot.json"))
+    args = parser.parse_args(argv)
+    manifest = json.loads((ROOT / "dist/static/manifest.json").read_text())
+    results = {}
+    # Real files from the server, not Playwright routes: routing turns the HTTP cache off,
+    # and the warm loads measure that cache.
+    folder = ROOT / "dist/static" / PAGES
+    folder.mkdir(exist_ok=True)
+    for runtime in args.runtimes:
+        for way, html in pages(manifest, runtime).items():
+            (folder / f"{runtime}-{way}.html").write_text(html)
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, base = start_server(Path(tmp))
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                for runtime in args.runtimes:
+                    for way in ["floor", *args.ways]:
+                        url = f"{base}/static/{PAGES}/{runtime}-{way}.html"
+                        for cache in ("cold", "warm"):
+                            key = f"{runtime}/{way}/{cache}"
+                            results[key] = [
+                                load(browser, url, way, cache == "warm") for _ in range(args.runs)
+                            ]
+                            print(f"  measured {key}", file=sys.stderr)
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=1))
+    print_table(results, args.runs)
+    return 0
+
+
+def print_table(results: dict, runs: int) -> None:
+    columns = [
+        ("live_ms", "live ms"),
+        ("visible_ms", "visible ms"),
+        ("tbt_ms", "TBT ms"),
+        ("longest_task_ms", "longest task"),
+        ("bytes", "kB"),
+        ("requests", "requests"),
+        ("heap_mb", "heap MB"),
+        ("showform_ms", "showForm ms"),
+        ("answer_next_ms", "answer→next ms"),
+    ]
+    print(f"\nmedian (min-max) of {runs} loads; headless Chromium, loopback, this machine")
+    print("| load | " + " | ".join(label for _, label in columns) + " | visible / floor |")
+    print("|---" * (len(columns) + 2) + "|")
+    for key, loads in results.items():
+        runtime, way, cache = key.split("/")
+        floor = statistics.median(r["visible_ms"] for r in results[f"{runtime}/floor/{cache}"])
+        cells = []
+        for name, _ in columns:
+            values = [r.get(name) for r in loads]
+            if name == "bytes":
+                values = [v / 1000 for v in values]
+            cells.append(summary(values))
+        ratio = statistics.median(r["visible_ms"] for r in loads) / floor
+        print(f"| {key} | " + " | ".join(cells) + f" | {ratio:.2f}x |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
