@@ -25,7 +25,6 @@ bench/results/boot.json.
 
 import argparse
 import json
-import os
 import socket
 import statistics
 import subprocess
@@ -38,17 +37,11 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script, like bench/server.py
+
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 HOST = "127.0.0.1"  # loopback only
-CHROMIUM = os.environ.get("REFINER_CHROMIUM") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-]
 NPS = {"id": "score", "type": "nps", "title": "How likely are you to recommend us?"}
 WHY = {"id": "why", "type": "text", "title": "What is the main reason?"}
 SURVEYS = [

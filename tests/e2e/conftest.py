@@ -26,18 +26,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, Route
 
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
 DIST_STATIC = ROOT / "dist" / "static"
-CHROMIUM = os.environ.get("REFINER_CHROMIUM") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-]
 RUNTIMES = ["micropython", "pyodide"]
 PROJECT = "demo"
 #: Pyodide boots in a few seconds here; a loaded CI machine may take much longer.
