@@ -66,9 +66,37 @@ surveys = sa.Table(
     sa.Column("id", ID, nullable=False),
     sa.Column("definition", sa.JSON, nullable=False),
     sa.Column("status", sa.String(32), nullable=False, server_default="draft"),
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
     sa.PrimaryKeyConstraint("project_id", "id"),
+)
+
+#: every definition a survey has had; a response names the version it answered
+survey_versions = sa.Table(
+    "survey_versions",
+    metadata,
+    sa.Column("project_id", ID, nullable=False),
+    sa.Column("survey_id", ID, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.PrimaryKeyConstraint("project_id", "survey_id", "version"),
+    sa.ForeignKeyConstraint(
+        ["project_id", "survey_id"], ["surveys.project_id", "surveys.id"], ondelete="CASCADE"
+    ),
+)
+
+#: admin API bearer tokens, global to the server; only the SHA-256 of the secret is kept
+admin_tokens = sa.Table(
+    "admin_tokens",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", LONG, nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("revoked_at", TS, nullable=True),
+    sa.Column("last_used_at", TS, nullable=True),
 )
 
 accounts = sa.Table(
@@ -101,6 +129,7 @@ contacts = sa.Table(
     sa.Column("first_seen_at", TS, nullable=False),
     sa.Column("last_seen_at", TS, nullable=False),
     sa.UniqueConstraint("project_id", "user_id"),  # NULLs are distinct on SQLite and PG
+    sa.Index("ix_contacts_project_email", "project_id", "email"),
 )
 
 contact_anonymous_ids = sa.Table(
@@ -139,6 +168,7 @@ traits = sa.Table(
     sa.CheckConstraint("type IN ('string', 'integer', 'boolean', 'date')", name="known_type"),
     sa.UniqueConstraint("contact_pk", "key"),
     sa.UniqueConstraint("account_pk", "key"),
+    sa.Index("ix_traits_project_key_text", "project_id", "key", "value_text"),
 )
 
 events = sa.Table(
@@ -192,8 +222,11 @@ responses = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
     sa.Column("completed_at", TS, nullable=True),
+    sa.Column("survey_version", sa.Integer, nullable=True),  # NULL: stored before versions
     sa.PrimaryKeyConstraint("project_id", "response_id"),
     sa.Index("ix_responses_project_form", "project_id", "form_id"),
+    # exports page through a project's responses in (created_at, response_id) order
+    sa.Index("ix_responses_project_created", "project_id", "created_at", "response_id"),
 )
 
 #: tables that point at a contact; a merge moves their rows to the surviving contact

@@ -375,7 +375,16 @@ class ClientStore:
                 "updated_at": now,
                 "completed_at": now if body.completed else None,
             }
-            conn.execute(responses.insert(), dict(stored, contact_pk=contact.pk, **params))
+            conn.execute(
+                _INSERT_RESPONSE,
+                dict(
+                    stored,
+                    contact_pk=contact.pk,
+                    sv_project=project_id,
+                    sv_form=body.form_id,
+                    **params,
+                ),
+            )
         else:
             if row.form_id != body.form_id:
                 raise ApiError(
@@ -423,6 +432,15 @@ _TOUCH = (
     contacts.update()
     .where(contacts.c.pk == sa.bindparam("contact_pk"))
     .values(last_seen_at=sa.bindparam("now"))
+)
+# a new response answers the survey's current version (survey_store keeps the old ones)
+_INSERT_RESPONSE = responses.insert().values(
+    survey_version=sa.select(surveys.c.version)
+    .where(
+        surveys.c.project_id == sa.bindparam("sv_project"),
+        surveys.c.id == sa.bindparam("sv_form"),
+    )
+    .scalar_subquery()
 )
 _RESPONSE = sa.select(responses).where(
     responses.c.project_id == sa.bindparam("project_id"),
