@@ -46,7 +46,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from refiner_server.db import contacts, create_tables, events, make_engine, responses  # noqa: E402
+from refiner_server.db import contacts, events, make_engine, migrate, responses  # noqa: E402
 from refiner_server.projects import create_project, import_surveys  # noqa: E402
 
 HOST = "127.0.0.1"  # loopback only, never anything else
@@ -68,9 +68,9 @@ def surveys() -> list[dict[str, Any]]:
                 {
                     "id": "nps",
                     "type": "nps",
-                    "title": {"en": "How likely are you to recommend us to a friend?"},
+                    "title": "How likely are you to recommend us to a friend?",
                 },
-                {"id": "why", "type": "text", "title": {"en": "What is the main reason?"}},
+                {"id": "why", "type": "text", "title": "What is the main reason?"},
             ],
         }
         if i % 2:
@@ -353,7 +353,7 @@ def start_server(db_url: str, port: int, workers: int) -> subprocess.Popen[bytes
 
 def seed(db_url: str) -> None:
     engine = make_engine(db_url)
-    create_tables(engine)
+    migrate(engine)
     with engine.begin() as conn:  # PostgreSQL: a previous run's data goes
         conn.execute(sa.text("DELETE FROM projects WHERE id = :p"), {"p": PROJECT})
     create_project(engine, PROJECT, name="Bench")

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from . import client_api, errors, static
 from .clock import Clock
-from .db import create_tables, make_engine
+from .db import make_engine, migrate
 from .middleware import BodyLimitMiddleware, CORSMiddleware
 from .models import MAX_BODY_BYTES
 from .store import ClientStore
@@ -30,7 +30,7 @@ def create_app(
     output from `static_dir` at `/static/` and `index_html` at `/` when given. `clock`
     (default: the system's) is every "now" of the client API, at `app.state.clock`."""
     setup = make_engine(db_url)  # waits for the lock: several workers may start at once
-    create_tables(setup)
+    migrate(setup)
     setup.dispose()
     # SQLite fails at once when another process writes: the store waits without blocking
     # the event loop (`ClientStore.call`)

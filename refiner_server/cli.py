@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .db import create_tables, make_engine
+from .db import make_engine, migrate
 from .projects import ProjectError, create_project, ensure_demo, import_surveys, list_projects
 
 DEFAULT_DB = "sqlite:///refiner.db"
@@ -89,7 +89,7 @@ def _serve(args: argparse.Namespace) -> int:
         # each worker builds its own app (engine, caches) from the environment; the tables
         # and the demo are made once, here, before they start
         engine = make_engine(args.db)
-        create_tables(engine)
+        migrate(engine)
         if args.demo:
             ensure_demo(engine)
         engine.dispose()
@@ -106,14 +106,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    create_tables(make_engine(args.db))
+    migrate(make_engine(args.db))
     print(f"tables ready in {args.db}")
     return 0
 
 
 def _project_create(args: argparse.Namespace) -> int:
     engine = make_engine(args.db)
-    create_tables(engine)
+    migrate(engine)
     row = create_project(
         engine,
         args.id,
@@ -130,7 +130,7 @@ def _project_create(args: argparse.Namespace) -> int:
 
 def _project_list(args: argparse.Namespace) -> int:
     engine = make_engine(args.db)
-    create_tables(engine)
+    migrate(engine)
     for p in list_projects(engine):
         verified = "verified" if p["identity_verification"] else "open"
         print(f"{p['id']}\t{p['name']}\t{verified}\tping={p['ping_interval_s']}s")
@@ -140,7 +140,7 @@ def _project_list(args: argparse.Namespace) -> int:
 def _survey_import(args: argparse.Namespace) -> int:
     data = json.loads(args.file.read_text("utf-8"))
     engine = make_engine(args.db)
-    create_tables(engine)
+    migrate(engine)
     ids = import_surveys(engine, args.project, data)
     print(f"imported {', '.join(ids)} into {args.project}")
     return 0

@@ -262,14 +262,30 @@ def make_engine(url: str, busy_timeout_s: float = 30, **kwargs: Any) -> Engine:
     and `BEGIN IMMEDIATE` so that concurrent writers queue on the lock instead of failing
     with SQLITE_BUSY when a read transaction upgrades to a write. The server passes
     `busy_timeout_s=0` and waits for the lock itself without blocking its event loop
-    (`ClientStore.call`)."""
+    (`ClientStore.call`). `postgresql://` URLs use psycopg 3 (SQLAlchemy's default would be
+    psycopg2); pooled connections are checked before use, so a restarted database server
+    costs a reconnect rather than a failed request."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": busy_timeout_s})
+    else:
+        url = _with_driver(url)
+        kwargs.setdefault("pool_pre_ping", True)
+        if "poolclass" not in kwargs:
+            # the threadpool runs up to 40 handlers at once; beyond the pool they queue
+            kwargs.setdefault("pool_size", 10)
+            kwargs.setdefault("max_overflow", 10)
     engine = sa.create_engine(url, **kwargs)
     if is_sqlite(engine):
         event.listen(engine, "connect", functools.partial(_sqlite_on_connect, busy_timeout_s))
         event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+def _with_driver(url: str) -> str:
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url.removeprefix(scheme)
+    return url
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -298,6 +314,6 @@ def _sqlite_on_begin(conn: sa.Connection) -> None:
     conn.connection.dbapi_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
-def create_tables(engine: Engine) -> None:
-    """Create missing tables (idempotent); the whole of `migrate` for now."""
+def migrate(engine: Engine) -> None:
+    """Create missing tables (idempotent)."""
     metadata.create_all(engine)

@@ -30,14 +30,22 @@ ClientId = Annotated[
 ProjectId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 ]
-FormId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64)]
-UserId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=255)]
-Short = Annotated[str, StringConstraints(strict=True, max_length=255)]
-Url = Annotated[str, StringConstraints(strict=True, max_length=2048)]
-Locale = Annotated[str, StringConstraints(strict=True, max_length=64)]
-Signature = Annotated[str, StringConstraints(strict=True, max_length=128)]
-TraitKey = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=255)]
-EventName = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=255)]
+#: no NUL character in stored text: PostgreSQL's text refuses it, so SQLite must too
+NO_NUL = r"^[^\x00]*$"
+FormId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64, pattern=NO_NUL)]
+UserId = Annotated[
+    str, StringConstraints(strict=True, min_length=1, max_length=255, pattern=NO_NUL)
+]
+Short = Annotated[str, StringConstraints(strict=True, max_length=255, pattern=NO_NUL)]
+Url = Annotated[str, StringConstraints(strict=True, max_length=2048, pattern=NO_NUL)]
+Locale = Annotated[str, StringConstraints(strict=True, max_length=64, pattern=NO_NUL)]
+Signature = Annotated[str, StringConstraints(strict=True, max_length=128, pattern=NO_NUL)]
+TraitKey = Annotated[
+    str, StringConstraints(strict=True, min_length=1, max_length=255, pattern=NO_NUL)
+]
+EventName = Annotated[
+    str, StringConstraints(strict=True, min_length=1, max_length=255, pattern=NO_NUL)
+]
 
 
 def _utc(value: datetime) -> datetime:
@@ -62,9 +70,11 @@ def _check_trait(value: Any) -> Any:
             return value
         raise ValueError(f"integer out of range [-{INT_LIMIT}, {INT_LIMIT}]")
     if isinstance(value, str):
-        if len(value) <= 255:
-            return value
-        raise ValueError("string longer than 255 characters")
+        if len(value) > 255:
+            raise ValueError("string longer than 255 characters")
+        if "\x00" in value:
+            raise ValueError("string contains a NUL character")
+        return value
     raise ValueError("must be a string, an integer or a boolean")
 
 

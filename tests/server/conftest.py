@@ -1,8 +1,10 @@
-"""Server fixtures: a real SQLite file per test, a built-like static folder, a TestClient."""
+"""Server fixtures: a real database per test (SQLite and PostgreSQL), a built-like static
+folder, a TestClient."""
 
 from __future__ import annotations
 
 import gzip
+import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,9 @@ with warnings.catch_warnings():  # starlette nags about httpx; TestClient is sti
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+from bench.postgres import Cluster, Unavailable
 from refiner_server.app import create_app
+from refiner_server.db import make_engine, migrate
 from refiner_server.projects import create_project, import_surveys
 
 SECRET = "s3cret-for-tests"  # of project `sec`; the tests repeat it (no conftest imports)
@@ -33,9 +37,77 @@ def write_with_siblings(path: Path, data: bytes, gz: bool = True, br: bool = Tru
         path.with_name(path.name + ".br").write_bytes(brotli.compress(data))
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'refiner.db'}"
+class PostgresDatabases:
+    """Fresh PostgreSQL databases, one per test, copied from a migrated template (a file
+    copy: much faster than building the schema each time). The server is
+    $REFINER_TEST_POSTGRES_URL when set (its user may create databases), else a throwaway
+    cluster (`bench/postgres.py`)."""
+
+    TEMPLATE = "refiner_test_template"
+
+    def __init__(self) -> None:
+        self.cluster: Cluster | None = None
+        base = os.environ.get("REFINER_TEST_POSTGRES_URL")
+        if not base:
+            self.cluster = Cluster()
+            base = self.cluster.url()
+        self.base = sa.make_url(base)
+        self.admin = make_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+        self.prefix = f"refiner_test_{os.getpid()}_"
+        self.made: list[str] = []
+        self._drop(self.TEMPLATE)
+        self._sql(f"CREATE DATABASE {self.TEMPLATE}")
+        template = make_engine(self.url(self.TEMPLATE), poolclass=sa.NullPool)
+        migrate(template)
+        template.dispose()
+
+    def url(self, name: str) -> str:
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def new(self) -> str:
+        name = f"{self.prefix}{len(self.made)}"
+        self.made.append(name)
+        self._sql(f"CREATE DATABASE {name} TEMPLATE {self.TEMPLATE}")
+        return self.url(name)
+
+    def _sql(self, statement: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(sa.text(statement))
+
+    def _drop(self, name: str) -> None:
+        self._sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def close(self) -> None:
+        if self.cluster is not None:
+            self.cluster.stop()  # the databases go with it
+        else:
+            for name in [*self.made, self.TEMPLATE]:
+                self._drop(name)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresDatabases]:
+    """Skips the PostgreSQL variants when no server can be had, saying what is missing;
+    `REFINER_REQUIRE_POSTGRES=1` (set by `./dev test`, so CI runs both) fails instead."""
+    try:
+        dbs = PostgresDatabases()
+    except Unavailable as exc:
+        if os.environ.get("REFINER_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"REFINER_REQUIRE_POSTGRES=1 but {exc}")
+        pytest.skip(str(exc))
+    yield dbs
+    dbs.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every server test runs on a fresh SQLite file and on a fresh PostgreSQL database;
+    a test about one of them overrides this with
+    `@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)`."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'refiner.db'}"
+    return request.getfixturevalue("postgres").new()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from refiner_server.db import accounts, contacts, events, traits
+from refiner_server.db import accounts, as_utc, contacts, events, traits
 from refiner_server.projects import import_surveys
 from refiner_server.signature import sign
 
@@ -59,9 +59,9 @@ def test_the_clock_stamps_contacts(client, clock, db):
     clock.advance(days=3)
     served(client)
     (c,) = db.rows(contacts)
-    assert (c["first_seen_at"], c["last_seen_at"]) == (
-        START.replace(tzinfo=None),
-        datetime(2026, 3, 4, 12, 0),
+    assert (as_utc(c["first_seen_at"]), as_utc(c["last_seen_at"])) == (
+        START,
+        datetime(2026, 3, 4, 12, 0, tzinfo=UTC),
     )
 
 

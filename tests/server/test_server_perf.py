@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import event
 
-from refiner_server.db import contacts, events, make_engine
+from refiner_server.db import as_utc, contacts, events, make_engine
 from refiner_server.projects import import_surveys
 from refiner_server.store import LAST_SEEN_EVERY
 
@@ -63,13 +63,13 @@ def test_last_seen_moves_once_per_period(client, clock, db):
     clock.advance(seconds=LAST_SEEN_EVERY.total_seconds() - 1)
     assert ping(client)["contact"] == first
     (row,) = db.rows(contacts)
-    assert row["last_seen_at"] == START.replace(tzinfo=None)
+    assert as_utc(row["last_seen_at"]) == START
     clock.advance(seconds=1)
     later = ping(client)["contact"]
     assert later["first_seen_at"] == first["first_seen_at"]
     assert later["last_seen_at"] == "2026-03-01T13:00:00Z"
     (row,) = db.rows(contacts)
-    assert row["last_seen_at"] == datetime(2026, 3, 1, 13, 0)
+    assert as_utc(row["last_seen_at"]) == datetime(2026, 3, 1, 13, 0, tzinfo=UTC)
     clock.set(START)  # a clock set back is a change too
     assert ping(client)["contact"]["last_seen_at"] == "2026-03-01T12:00:00Z"
 
@@ -92,6 +92,7 @@ def test_cached_surveys_follow_imports_from_another_process(client, db_url):
     other.dispose()
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # SQLite's one write lock
 def test_a_write_waits_for_another_process_lock(client, db_url, db):
     path = db_url.removeprefix("sqlite:///")
     holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)

@@ -13,11 +13,12 @@ from refiner_server.contacts import trait_value, typed
 from refiner_server.db import contacts, traits
 
 INT = st.integers(-2147483647, 2147483647)
-STR = st.text(max_size=255)
+NO_NUL = st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00")
+STR = st.text(NO_NUL, max_size=255)
 DATE = st.datetimes(
     min_value=datetime(1970, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
 ).map(lambda d: d.replace(microsecond=0))
-KEY = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=40)
+KEY = st.text(NO_NUL, min_size=1, max_size=40)
 
 
 @st.composite
