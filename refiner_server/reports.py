@@ -1,0 +1,292 @@
+"""Summaries of one survey's answers: NPS, scale averages and distributions, choice counts,
+response rate, and the same over time (per UTC day or ISO week).
+
+Answers are JSON whose shape the client decides, so the arithmetic runs in Python over one
+bounded streaming pass (`exports.responses_rows`: keyset pages of 1,000 rows, each its own
+short read) instead of dialect-specific JSON SQL; views are counted the same way. Memory is
+per question and per time bucket, never per response. Every ratio is rounded in integer
+arithmetic, half away from zero, so SQLite and PostgreSQL runs and the tests agree exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from .db import as_utc, iso, responses, views
+from .exports import BATCH, responses_rows
+from .survey_store import get_survey
+
+BUCKETS = ("day", "week")
+#: (lowest, highest) answer of each scale type; a rating's highest is its `scale`
+SCALE_RANGES = {"nps": (0, 10), "rating": (1, 5), "csat": (1, 5), "emoji": (1, 5)}
+CHOICE_TYPES = ("single_choice", "multiple_choice")
+COUNTED_TYPES = ("text", "email")
+OTHER = "other"
+
+
+def ratio(numerator: int, denominator: int) -> int:
+    """`numerator / denominator` rounded half away from zero (`denominator` > 0)."""
+    whole = (2 * abs(numerator) + denominator) // (2 * denominator)
+    return whole if numerator >= 0 else -whole
+
+
+def nps_score(promoters: int, passives: int, detractors: int) -> int | None:
+    """Net Promoter Score in -100..100: % promoters (9-10) minus % detractors (0-6) of
+    everyone who answered; None when nobody did."""
+    answered = promoters + passives + detractors
+    if answered == 0:
+        return None
+    return ratio(100 * (promoters - detractors), answered)
+
+
+def percent(part: int, whole: int) -> float | None:
+    """`part` as a percentage of `whole` with one decimal; None when `whole` is 0."""
+    return None if whole == 0 else ratio(1000 * part, whole) / 10
+
+
+def average(total: int, count: int) -> float | None:
+    """Mean with two decimals; None when `count` is 0."""
+    return None if count == 0 else ratio(100 * total, count) / 100
+
+
+def bucket_start(at: datetime, bucket: str) -> date:
+    """The UTC day of `at`, or the Monday of its ISO week."""
+    day = as_utc(at).date()  # type: ignore[union-attr]
+    return day - timedelta(days=day.weekday()) if bucket == "week" else day
+
+
+class Scale:
+    """Counts of each value of a scale question (0-10 for NPS, 1..N otherwise)."""
+
+    def __init__(self, kind: str, low: int, high: int) -> None:
+        self.kind, self.low, self.high = kind, low, high
+        self.counts = [0] * (high - low + 1)
+
+    def add(self, value: Any) -> None:
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and self.low <= value <= self.high
+        ):
+            self.counts[value - self.low] += 1
+
+    @property
+    def answered(self) -> int:
+        return sum(self.counts)
+
+    def groups(self) -> tuple[int, int, int]:
+        """(promoters, passives, detractors) of an NPS question."""
+        return sum(self.counts[9:]), sum(self.counts[7:9]), sum(self.counts[:7])
+
+    def score(self) -> int | float | None:
+        """The headline number: the NPS, or the average of any other scale."""
+        if self.kind == "nps":
+            return nps_score(*self.groups())
+        total = sum((self.low + i) * n for i, n in enumerate(self.counts))
+        return average(total, self.answered)
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "answered": self.answered,
+            "distribution": [
+                {"value": self.low + i, "count": n} for i, n in enumerate(self.counts)
+            ],
+        }
+        if self.kind != "nps":
+            out["average"] = self.score()
+            return out
+        out["score"] = self.score()
+        for name, count in zip(("promoters", "passives", "detractors"), self.groups(), strict=True):
+            out[name] = {"count": count, "percent": percent(count, self.answered)}
+        return out
+
+
+class Choices:
+    """Picks per choice id: the definition's choices in order, then `other` and any id an
+    older version of the survey had."""
+
+    def __init__(self, question: dict[str, Any]) -> None:
+        self.labels = {c["id"]: c.get("label") or c["id"] for c in question.get("choices") or []}
+        self.counts = dict.fromkeys(self.labels, 0)
+        if question.get("other"):
+            self.counts.setdefault(OTHER, 0)
+            self.labels.setdefault(OTHER, question.get("other_label") or "Other")
+        self.answered = 0
+
+    def add(self, value: Any) -> None:
+        picked = value if isinstance(value, list) else [value]
+        picked = [p for p in picked if isinstance(p, str)]
+        if not picked:
+            return
+        self.answered += 1
+        for choice in dict.fromkeys(picked):
+            self.counts[choice] = self.counts.get(choice, 0) + 1
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "answered": self.answered,
+            "choices": [
+                {
+                    "id": cid,
+                    "label": self.labels.get(cid, cid),
+                    "count": n,
+                    "percent": percent(n, self.answered),
+                }
+                for cid, n in self.counts.items()
+            ],
+        }
+
+
+class Answered:
+    """Free-text questions: how many gave a non-empty answer."""
+
+    def __init__(self) -> None:
+        self.answered = 0
+
+    def add(self, value: Any) -> None:
+        if isinstance(value, str) and value.strip():
+            self.answered += 1
+
+    def summary(self) -> dict[str, Any]:
+        return {"answered": self.answered}
+
+
+def _tally(question: dict[str, Any]) -> Scale | Choices | Answered | None:
+    kind = question.get("type")
+    if kind in SCALE_RANGES:
+        low, high = SCALE_RANGES[kind]
+        if kind == "rating" and isinstance(question.get("scale"), int):
+            high = question["scale"]
+        return Scale(kind, low, high)
+    if kind in CHOICE_TYPES:
+        return Choices(question)
+    if kind in COUNTED_TYPES:
+        return Answered()
+    return None  # statements ask nothing
+
+
+class Bucket:
+    """One day or week: views, responses, completions and each scale question's score."""
+
+    def __init__(self, scales: list[dict[str, Any]]) -> None:
+        self.views = self.responses = self.completed = 0
+        self.scales = {q["id"]: _tally(q) for q in scales}
+
+    def row(self, start: date) -> dict[str, Any]:
+        return {
+            "start": start.isoformat(),
+            "views": self.views,
+            "responses": self.responses,
+            "completed": self.completed,
+            "scores": {qid: s.score() for qid, s in self.scales.items()},  # type: ignore[union-attr]
+        }
+
+
+def survey_summary(
+    engine: Engine,
+    project_id: str,
+    survey_id: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    bucket: str = "day",
+) -> dict[str, Any]:
+    """JSON-ready summary of the responses created in `since <= t < until` (and the views
+    received then), against the survey's current questions. Partial responses count
+    toward the questions they answered; `response_rate` is completed / views.
+    Raises `survey_store.NotFound` for an unknown project or survey."""
+    if bucket not in BUCKETS:
+        raise ValueError(f"bucket: must be one of {', '.join(BUCKETS)}")
+    survey = get_survey(engine, project_id, survey_id)
+    questions = [q for q in survey["definition"].get("questions") or [] if _tally(q) is not None]
+    tallies = {q["id"]: _tally(q) for q in questions}
+    scales = [q for q in questions if q.get("type") in SCALE_RANGES]
+    buckets: dict[date, Bucket] = {}
+
+    def at(when: datetime) -> Bucket:
+        key = bucket_start(when, bucket)
+        found = buckets.get(key)
+        if found is None:
+            found = buckets[key] = Bucket(scales)
+        return found
+
+    total_views = 0
+    for shown in _view_times(engine, project_id, survey_id, since, until):
+        total_views += 1
+        at(shown).views += 1
+    total = completed = 0
+    columns = (responses.c.answers, responses.c.completed)
+    rows = responses_rows(
+        engine, project_id, survey_id=survey_id, since=since, until=until, columns=columns
+    )
+    for row in rows:
+        answers = row["answers"] if isinstance(row["answers"], dict) else {}
+        here = at(row["_at"])
+        total += 1
+        here.responses += 1
+        if row["completed"]:
+            completed += 1
+            here.completed += 1
+        for qid, tally in tallies.items():
+            if qid in answers:
+                tally.add(answers[qid])  # type: ignore[union-attr]
+                if qid in here.scales:
+                    here.scales[qid].add(answers[qid])  # type: ignore[union-attr]
+    return {
+        "survey_id": survey_id,
+        "name": survey["name"],
+        "status": survey["status"],
+        "since": iso(since),
+        "until": iso(until),
+        "bucket": bucket,
+        "views": total_views,
+        "responses": total,
+        "completed": completed,
+        "response_rate": None
+        if total_views == 0
+        else ratio(10000 * completed, total_views) / 10000,
+        "questions": [
+            {"id": q["id"], "type": q["type"], "title": q.get("title") or q["id"]}
+            | tallies[q["id"]].summary()  # type: ignore[union-attr]
+            for q in questions
+        ],
+        "over_time": _series(buckets, bucket, scales),
+    }
+
+
+def _series(buckets: dict[date, Bucket], bucket: str, scales: list[dict[str, Any]]) -> list:
+    """Buckets in order from the first to the last with data, empty ones included (a gap
+    in a trend is news)."""
+    if not buckets:
+        return []
+    step = timedelta(days=7 if bucket == "week" else 1)
+    start, last = min(buckets), max(buckets)
+    out = []
+    while start <= last:
+        out.append((buckets.get(start) or Bucket(scales)).row(start))
+        start += step
+    return out
+
+
+def _view_times(
+    engine: Engine,
+    project_id: str,
+    survey_id: str,
+    since: datetime | None,
+    until: datetime | None,
+) -> Iterator[datetime]:
+    """When each view of the survey reached the server, streamed in batches."""
+    query = sa.select(views.c.received_at).where(
+        views.c.project_id == project_id, views.c.form_id == survey_id
+    )
+    if since is not None:
+        query = query.where(views.c.received_at >= since)
+    if until is not None:
+        query = query.where(views.c.received_at < until)
+    with engine.connect().execution_options(readonly=True, yield_per=BATCH) as conn:
+        yield from conn.execute(query).scalars()
