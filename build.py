@@ -12,6 +12,7 @@ Layout of the output (``dist/`` is ignored by git and rewritten on every run)::
     dist/static/v/<hash>/pyodide.mjs ...   Pyodide runtime (indexURL of the loader)
     dist/static/v/<hash>/core.js ...       @pyscript/core dist (for <script type="mpy|py"> apps)
     dist/static/v/<hash>/axe.min.js        axe-core (accessibility tests)
+    dist/static/v/<hash>/swagger-ui-bundle.js ...  Swagger UI of the server's /docs
     dist/static/v/<hash>/refiner_web.json  {"files": {"refiner_web/x.py": "<source>"}}
     dist/static/v/<hash>/refiner_web/...   the same files one by one, plus
     dist/static/v/<hash>/files.json        {"files": {"./refiner_web/x.py": "refiner_web/x.py"}}
@@ -65,6 +66,9 @@ MPY_DIR = NODE_MODULES / "@micropython" / "micropython-webassembly-pyscript"
 PYODIDE_DIR = NODE_MODULES / "pyodide"
 PYSCRIPT_DIR = NODE_MODULES / "@pyscript" / "core" / "dist"
 AXE_DIR = NODE_MODULES / "axe-core"
+SWAGGER_DIR = NODE_MODULES / "swagger-ui-dist"
+#: what the server's `/docs` page loads (no CDN at run time)
+SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")
 CLIENT_DIR = ROOT / "refiner_web"
 STATIC_SRC = ROOT / "static"
 
@@ -190,6 +194,10 @@ def collect_pyscript() -> Group:
 
 def collect_axe() -> Group:
     return Group("axe", {"axe.min.js": read(AXE_DIR / "axe.min.js")})
+
+
+def collect_swagger_ui() -> Group:
+    return Group("swagger_ui", {name: read(SWAGGER_DIR / name) for name in SWAGGER_FILES})
 
 
 def client_sources() -> dict[str, bytes]:
@@ -336,7 +344,13 @@ def build(base: str = "/static/", quality: int = 11, quiet: bool = False) -> dic
     started = time.monotonic()
     if not base.startswith("/") or not base.endswith("/"):
         raise BuildError("--base must start and end with '/'")
-    groups = [collect_micropython(), collect_pyodide(), collect_pyscript(), collect_axe()]
+    groups = [
+        collect_micropython(),
+        collect_pyodide(),
+        collect_pyscript(),
+        collect_axe(),
+        collect_swagger_ui(),
+    ]
     if DIST.exists():
         shutil.rmtree(DIST)
     OUT.mkdir(parents=True)
@@ -362,6 +376,7 @@ def build(base: str = "/static/", quality: int = 11, quiet: bool = False) -> dic
         },
         "files": versioned["app"] + "files.json",
         "axe": versioned["axe"] + "axe.min.js",
+        "swagger_ui": versioned["swagger_ui"],
         "styles": sorted(versioned["app"] + n for n in app.files if n.endswith(".css")),
         "client_files": len(client_sources()),
     }

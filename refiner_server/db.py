@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -314,6 +315,45 @@ def _sqlite_on_begin(conn: sa.Connection) -> None:
     conn.connection.dbapi_connection.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
+MIGRATIONS = Path(__file__).with_name("migrations")
+#: revision of the schema that databases made before migrations existed have
+BASELINE = "0001"
+#: `pg_advisory_xact_lock` key: one migrating process at a time per PostgreSQL database
+MIGRATE_LOCK = 0x5EF1E4
+
+
+@functools.cache
+def _head() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(Config(MIGRATIONS / "alembic.ini")).get_current_head()
+
+
 def migrate(engine: Engine) -> None:
-    """Create missing tables (idempotent)."""
-    metadata.create_all(engine)
+    """Bring the schema to the latest Alembic revision (`refiner_server/migrations/`).
+
+    Idempotent, and safe when several processes start at once: it runs in one transaction
+    that holds SQLite's write lock (`BEGIN IMMEDIATE`) or a PostgreSQL advisory lock, so
+    the others wait and then find the schema current. An empty database gets the tables of
+    `metadata` and is stamped at head (tests check the revisions build the same schema); a
+    database made before migrations existed is stamped at the baseline, then upgraded."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+
+    head = _head()
+    with engine.begin() as conn:
+        if not is_sqlite(engine):
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current == head:
+            return
+        config = Config(MIGRATIONS / "alembic.ini", attributes={"connection": conn})
+        if current is None and not sa.inspect(conn).has_table(projects.name):
+            metadata.create_all(conn)
+            command.stamp(config, "head")
+            return
+        if current is None:
+            command.stamp(config, BASELINE)
+        command.upgrade(config, "head")

@@ -64,10 +64,11 @@ class PostgresDatabases:
     def url(self, name: str) -> str:
         return self.base.set(database=name).render_as_string(hide_password=False)
 
-    def new(self) -> str:
+    def new(self, empty: bool = False) -> str:
+        """A new database with the current schema, or with nothing in it."""
         name = f"{self.prefix}{len(self.made)}"
         self.made.append(name)
-        self._sql(f"CREATE DATABASE {name} TEMPLATE {self.TEMPLATE}")
+        self._sql(f"CREATE DATABASE {name} TEMPLATE {'template0' if empty else self.TEMPLATE}")
         return self.url(name)
 
     def _sql(self, statement: str) -> None:
