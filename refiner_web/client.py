@@ -67,17 +67,20 @@ class Client:
         """Runs one `_refiner(name, ...)` call. Never raises: the host page must not see
         our errors, so every fault becomes one console warning."""
         name = "_refiner"
+        notes = []
         try:
             name = commands.parse_name(args[0] if args else None)
             handler = HANDLERS.get(name)
             if handler is None:
-                self._warn(name, "unknown command")
-                return
-            handler(self, args[1:], lambda text: self._warn(name, text))
+                notes.append("unknown command")
+            else:
+                handler(self, args[1:], notes.append)
         except CommandError as error:
-            self._warn(name, str(error))
+            notes = [str(error)]  # the call did not run: the rule it broke is all there is
         except Exception as error:  # noqa: BLE001 - the page must never see our exception
-            self._warn(name, "internal error: %r" % (error,))
+            notes.append("internal error: %r" % (error,))
+        for text in notes:
+            self._warn(name, text)
 
     def finish_boot(self) -> None:
         """Called once the queued calls ran: the first ping carries their identity."""
@@ -377,10 +380,19 @@ class Client:
         return iso_from_ms(self.platform.now_ms())
 
     def _warn(self, command: str, text: str) -> None:
-        self.platform.warn("[refiner] %s: %s" % (command, text))
+        """One console line; a stranger's megabyte-long command name is cut short."""
+        self.platform.warn(_printable("[refiner] %s: %s" % (command[:64], text)))
 
     def _warn_plain(self, text: str) -> None:
-        self.platform.warn("[refiner] " + text)
+        self.platform.warn(_printable("[refiner] " + text))
+
+
+def _printable(text: str) -> str:
+    """Control characters as escapes: a stranger's NUL would end the line on MicroPython."""
+    out = []
+    for char in text:
+        out.append(char if " " <= char != "\x7f" else "\\x%02x" % ord(char))
+    return "".join(out)
 
 
 def _error_message(text: str) -> str:

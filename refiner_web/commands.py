@@ -13,6 +13,8 @@ USER_FIELDS = ("id", "email", "name", "account", "locale")
 MAX_DATA_KEYS = 100
 MAX_DATA_STRING = 4096
 MAX_ID = 255
+MAX_KEY = 64  # project and survey ids on the server
+KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
 
 class CommandError(Exception):
@@ -171,8 +173,13 @@ def parse_event_name(args: list, warn) -> str:
 
 
 def parse_form_id(args: list, warn, most: int = 1) -> str:
+    """A survey id as the server keeps them: at most 64 characters; "." and ".." would
+    walk up the URL of `forms/{id}`."""
     _expect_count(args, most, warn)
-    return _identifier(_arg(args, 0), "the survey id")
+    form_id = _identifier(_arg(args, 0), "the survey id")
+    if len(form_id) > MAX_KEY or form_id in (".", ".."):
+        raise CommandError("the survey id is 1 to %d characters, not '.' or '..'" % MAX_KEY)
+    return form_id
 
 
 def parse_show_form(args: list, warn) -> tuple:
@@ -187,8 +194,27 @@ def parse_show_form(args: list, warn) -> tuple:
 
 
 def parse_project(args: list, warn) -> str:
+    """A project id goes into every URL: only what the server's ids are made of."""
     _expect_count(args, 1, warn)
-    return _identifier(_arg(args, 0), "the project id")
+    project = _identifier(_arg(args, 0), "the project id")
+    if len(project) > MAX_KEY or [c for c in project if c not in KEY_CHARS]:
+        raise CommandError("the project id is 1 to %d letters, digits, '-' or '_'" % MAX_KEY)
+    return project
+
+
+def path_segment(text: str) -> str:
+    """`text` percent-encoded as one URL path segment (a survey id may hold '/', '?', '#')."""
+    out = []
+    for char in text:
+        if char in KEY_CHARS or char in ".~":
+            out.append(char)
+            continue
+        try:
+            data = char.encode("utf-8")
+        except UnicodeError:  # a lone surrogate
+            data = b"\xef\xbf\xbd"
+        out.append("".join("%%%02X" % byte for byte in data))
+    return "".join(out)
 
 
 def parse_locale(args: list, warn) -> str:

@@ -21,6 +21,8 @@ class Opaque:
 
 
 UNDEFINED = Opaque("undefined")
+#: what the loader sends in place of a value nested deeper than it reads (32 levels)
+DEEP = Opaque("a value nested too deeply")
 
 
 class JsFunction:
@@ -59,6 +61,8 @@ def _marker(value: dict, fns: list) -> object:
         return value["v"]
     if kind == "undefined":
         return UNDEFINED
+    if kind == "deep":
+        return DEEP
     return Opaque(kind)
 
 

@@ -9,6 +9,8 @@ lifecycle callbacks of the reference documents.
 
 import json
 
+from refiner_web.commands import path_segment
+
 STATE_KEY = "refiner:forms"
 NOT_LIVE = "is not live or not served to this user"
 
@@ -128,7 +130,7 @@ class Surveys:
     async def _fetch(self, form_id: str) -> None:
         """A forced survey the ping did not serve: ask for its definition (live only)."""
         status, text, _ = await self.client.platform.request(
-            "GET", self.client._url("forms/" + form_id), None, False
+            "GET", self.client._url("forms/" + path_segment(form_id)), None, False
         )
         form = None
         if 200 <= status < 300:

@@ -12,6 +12,7 @@
   var w = window;
   var d = document;
   var MARK = "\u0000";
+  var MAX_DEPTH = 32; // deeper values are refused, not walked to a stack overflow
   var BOOTED = typeof Symbol === "function" ? Symbol.for("refiner.loader") : "__refinerLoader";
 
   var queue = w._refinerQueue;
@@ -67,6 +68,7 @@
             var dt = marker("date"); dt.v = isNaN(v.getTime()) ? null : v.toISOString(); return dt;
           }
           if (stack.indexOf(v) >= 0) return marker("cycle");
+          if (stack.length >= MAX_DEPTH) return marker("deep");
           stack.push(v);
           try {
             if (Array.isArray(v)) return v.map(function (x) { return walk(x); });
@@ -94,8 +96,24 @@
   var api = (script.getAttribute("data-api") || new URL(src).origin).replace(/\/+$/, "");
   var live = null;
 
+  // A call the page made unreadable (a getter that throws, a non-array in the queue) costs
+  // that call one warning, never the page or the calls around it.
+  function readable(args) {
+    try { return encode(args); }
+    catch (err) {
+      try {
+        var name = typeof args[0] === "string" ? args[0].slice(0, 64) : "_refiner";
+        console.warn("[refiner] " + name + ": arguments could not be read: " +
+          ((err && err.message) || err));
+      } catch (_) { /* ignore */ }
+      return null;
+    }
+  }
+
   function dispatch(args) {
-    try { live(encode(args)); }
+    var call = readable(args);
+    if (!call) return;
+    try { live(call); }
     catch (err) {
       try { console.error("[refiner] " + String(args[0]) + ": " + ((err && err.message) || err)); }
       catch (_) { /* ignore */ }
@@ -120,7 +138,7 @@
     api: api,
     runtime: runtime,
     drain: function () {
-      return queue.splice(0, queue.length).map(function (args) { return encode(args); });
+      return queue.splice(0, queue.length).map(readable).filter(Boolean);
     },
     listen: function (fn) {
       var first = live === null;
@@ -181,38 +199,73 @@
     return function (line) { try { fn.call(console, line); } catch (_) { /* ignore */ } };
   }
 
-  async function boot() {
-    if (!MANIFEST) throw new Error("unbuilt loader (run build.py)");
-    var bundle = fetch(url(MANIFEST.bundle)).then(function (r) {
-      if (!r.ok) throw new Error("refiner_web.json: HTTP " + r.status);
-      return r.json();
+  function fetchOk(href) {
+    return fetch(href, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error(href.slice(href.lastIndexOf("/") + 1) + ": HTTP " + r.status);
+      return r;
     });
-    bundle.catch(function () { /* reported below */ });
-    var py;
-    if (runtime === "pyodide") {
-      var pm = await import(url(MANIFEST.pyodide + "pyodide.mjs"));
-      py = await pm.loadPyodide({
+  }
+
+  // The package as build.py `pack` wrote it: u32 index size, JSON [[path, size]], contents.
+  function unpack(buffer) {
+    var size = new DataView(buffer).getUint32(0, true);
+    var index = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, size)));
+    var at = 4 + size;
+    return index.map(function (entry) {
+      var file = [entry[0], new Uint8Array(buffer, at, entry[1])];
+      at += entry[1];
+      return file;
+    });
+  }
+
+  function loadPyodide() {
+    return import(url(MANIFEST.pyodide + "pyodide.mjs")).then(function (pm) {
+      return pm.loadPyodide({
         indexURL: url(MANIFEST.pyodide),
         packages: [],
         stdout: logLine(console.log),
         stderr: logLine(console.error),
       });
-    } else if (runtime === "micropython") {
-      var mm = await import(url(MANIFEST.micropython));
-      py = await mm.loadMicroPython({
-        url: url(MANIFEST.micropython.replace(/\.mjs$/, ".wasm")),
+    });
+  }
+
+  // The wasm downloads and compiles while micropython.mjs downloads and runs, not after it.
+  function loadMicroPython() {
+    var wasm = url(MANIFEST.micropython.replace(/\.mjs$/, ".wasm"));
+    var compiled = WebAssembly.compileStreaming(fetchOk(wasm));
+    compiled.catch(function () { /* reported by instantiateWasm */ });
+    return import(url(MANIFEST.micropython)).then(function (mm) {
+      return mm.loadMicroPython({
+        url: wasm,
+        // passed on to Emscripten by build.py's patch of micropython.mjs
+        instantiateWasm: function (imports, done) {
+          compiled.then(function (module) {
+            return WebAssembly.instantiate(module, imports).then(function (instance) {
+              done(instance, module);
+            });
+          }).catch(function (err) { fail("boot", err); });
+          return {};
+        },
         linebuffer: true,
         stdout: logLine(console.log),
         stderr: logLine(console.error),
       });
-    } else {
-      throw new Error("unknown data-runtime " + JSON.stringify(runtime));
-    }
-    var files = (await bundle).files || {};
-    Object.keys(files).forEach(function (rel) {
-      var path = ROOT + "/" + rel;
+    });
+  }
+
+  async function boot() {
+    if (!MANIFEST) throw new Error("unbuilt loader (run build.py)");
+    var load = { micropython: loadMicroPython, pyodide: loadPyodide }[runtime];
+    if (!load) throw new Error("unknown data-runtime " + JSON.stringify(runtime));
+    var pack = fetchOk(url(MANIFEST.bundle[runtime])).then(function (r) {
+      return r.arrayBuffer();
+    });
+    pack.catch(function () { /* reported below */ });
+    var py = await load();
+    unpack(await pack).forEach(function (file) {
+      var path = ROOT + "/" + file[0];
       mkdirs(py.FS, path.slice(0, path.lastIndexOf("/")));
-      py.FS.writeFile(path, files[rel]);
+      py.FS.writeFile(path, file[1]);
     });
     py.registerJsModule("refiner_bridge", bridge);
     await py.runPythonAsync(START);

@@ -4,10 +4,13 @@ from refiner_web.commands import (
     CommandError,
     parse_callback,
     parse_event_name,
+    parse_form_id,
     parse_identify,
     parse_locale,
+    parse_project,
     parse_response_data,
     parse_show_form,
+    path_segment,
 )
 from refiner_web.jsvalues import UNDEFINED, JsFunction, Opaque
 
@@ -118,3 +121,16 @@ def test_callbacks_take_functions_or_null():
     assert run(parse_callback, print)[0] is print
     with pytest.raises(CommandError, match="function or null"):
         run(parse_callback, "alert(1)")
+
+
+def test_ids_that_go_into_urls():
+    assert run(parse_project, "PROJECT-ID_1")[0] == "PROJECT-ID_1"
+    for bad in ["../admin", "a b", "a/b", "?x=1", "x" * 65, "\x00"]:
+        with pytest.raises(CommandError, match="project id"):
+            run(parse_project, bad)
+    assert run(parse_form_id, "nps 2026/q?1#")[0] == "nps 2026/q?1#"
+    for bad in [".", "..", "x" * 65]:
+        with pytest.raises(CommandError, match="survey id"):
+            run(parse_form_id, bad)
+    assert path_segment("a/b?c#d é.~") == "a%2Fb%3Fc%23d%20%C3%A9.~"
+    assert path_segment("\ud800") == "%EF%BF%BD"
