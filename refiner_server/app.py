@@ -9,15 +9,22 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from . import client_api, errors, static
+from . import admin, client_api, errors, static
 from .clock import Clock
 from .db import make_engine, migrate
-from .middleware import BodyLimitMiddleware, CORSMiddleware
+from .middleware import (
+    BodyLimitMiddleware,
+    CORSMiddleware,
+    RateLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 from .models import MAX_BODY_BYTES
+from .ratelimit import Limiter, Rate
 from .store import ClientStore
 
 #: settings of `serve --workers N`, read by `from_env` in each worker process
 ENV_DB, ENV_STATIC, ENV_INDEX = "REFINER_DB", "REFINER_STATIC", "REFINER_INDEX"
+ENV_RATE_PROJECT, ENV_RATE_ADDRESS = "REFINER_RATE_PROJECT", "REFINER_RATE_ADDRESS"
 
 
 def create_app(
@@ -25,40 +32,67 @@ def create_app(
     static_dir: Path | None = None,
     index_html: Path | None = None,
     clock: Clock | None = None,
+    limiter: Limiter | None = None,
 ) -> FastAPI:
     """Build the server over `db_url` (tables are created if missing), serving the build
     output from `static_dir` at `/static/` and `index_html` at `/` when given. `clock`
-    (default: the system's) is every "now" of the client API, at `app.state.clock`."""
+    (default: the system's) is every "now" of the client API, at `app.state.clock`.
+    `limiter`: the client API's rate limits (`serve` sets them; none by default)."""
     setup = make_engine(db_url)  # waits for the lock: several workers may start at once
     migrate(setup)
     setup.dispose()
     # SQLite fails at once when another process writes: the store waits without blocking
     # the event loop (`ClientStore.call`)
     engine = make_engine(db_url, busy_timeout_s=0)
+    # the admin API runs in the threadpool: it may wait for the lock
+    admin_engine = make_engine(db_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         engine.dispose()  # close pooled connections; SQLite checkpoints its WAL on close
+        admin_engine.dispose()
 
     app = FastAPI(
         lifespan=lifespan,
         title="refiner-web server",
         version="0.1.0",
-        description="Self-hostable in-app surveys: client API (public, CORS) and runtime files.",
+        description="Self-hostable in-app surveys: client API (public, CORS), admin API "
+        "(bearer token) and runtime files.",
+        docs_url=None,  # admin.install serves /docs from our own build, not a CDN
+        redoc_url=None,
     )
     app.state.engine = engine
+    app.state.admin_engine = admin_engine
     app.state.clock = clock or Clock()
     app.state.store = ClientStore(engine, app.state.clock)
     errors.install(app)
     app.include_router(client_api.router(app.state.store))
+    admin.install(app, admin_engine, static_dir)
     static.install(app, static_dir, index_html)
     app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES, json_prefix=client_api.PREFIX)
-    app.add_middleware(CORSMiddleware, prefixes=(client_api.PREFIX + "/", "/static/"))
+    if limiter is not None:
+        now = app.state.clock.now
+        app.add_middleware(
+            RateLimitMiddleware,
+            limiter=limiter,
+            prefix=client_api.PREFIX + "/",
+            now=lambda: now().timestamp(),
+        )
+    app.add_middleware(
+        CORSMiddleware,
+        prefixes=(client_api.PREFIX + "/", "/static/"),
+        api_prefix=client_api.PREFIX + "/",
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 
 def from_env() -> FastAPI:
     """App factory of the worker processes of `serve --workers N` (uvicorn needs an import
     string to start several)."""
-    return create_app(os.environ[ENV_DB], Path(os.environ[ENV_STATIC]), Path(os.environ[ENV_INDEX]))
+    env = os.environ
+    limiter = Limiter(
+        Rate.parse(env.get(ENV_RATE_PROJECT, "off")), Rate.parse(env.get(ENV_RATE_ADDRESS, "off"))
+    )
+    return create_app(env[ENV_DB], Path(env[ENV_STATIC]), Path(env[ENV_INDEX]), limiter=limiter)

@@ -11,9 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .db import make_engine, migrate
-from .projects import ProjectError, create_project, ensure_demo, import_surveys, list_projects
+from .projects import create_project, ensure_demo, import_surveys, list_projects
+from .ratelimit import Limiter, Rate
 
 DEFAULT_DB = "sqlite:///refiner.db"
+#: generous: a visitor sends a few requests a minute; 50/s from one address is a corporate
+#: NAT of thousands of visitors, or a loop
+DEFAULT_RATE_PROJECT, DEFAULT_RATE_ADDRESS = "5000/50000", "50/500"
 log = logging.getLogger("refiner_server")
 
 
@@ -34,6 +38,27 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--access-log", action="store_true", help="log one line per request")
     serve.add_argument(
         "--workers", type=int, default=1, help="server processes (default 1; production: cores)"
+    )
+    serve.add_argument(
+        "--rate-limit-project",
+        type=Rate.parse,
+        default=DEFAULT_RATE_PROJECT,
+        metavar="RATE[/BURST]|off",
+        help="client-API requests a second per project, this server in total "
+        f"(default {DEFAULT_RATE_PROJECT})",
+    )
+    serve.add_argument(
+        "--rate-limit-address",
+        type=Rate.parse,
+        default=DEFAULT_RATE_ADDRESS,
+        metavar="RATE[/BURST]|off",
+        help="client-API requests a second per client address, per worker; loopback is "
+        f"exempt (default {DEFAULT_RATE_ADDRESS})",
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        metavar="IPS",
+        help="proxies whose X-Forwarded-For is believed (uvicorn's; default 127.0.0.1)",
     )
 
     migrate = sub.add_parser("migrate", help="create the tables")
@@ -68,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         return _COMMANDS[(args.command, getattr(args, "action", None))](args)
-    except (ProjectError, OSError, json.JSONDecodeError) as exc:
+    except (ValueError, LookupError, OSError) as exc:  # refusals of the operations, bad files
         print(f"refiner-server: {exc}", file=sys.stderr)
         return 1
 
@@ -77,7 +102,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from . import app as app_module
-    from .app import ENV_DB, ENV_INDEX, ENV_STATIC, create_app
+    from .app import ENV_DB, ENV_INDEX, ENV_RATE_ADDRESS, ENV_RATE_PROJECT, ENV_STATIC, create_app
 
     static_dir, index = Path(args.static), Path(args.index)
     if not static_dir.is_dir():
@@ -85,6 +110,13 @@ def _serve(args: argparse.Namespace) -> int:
     if not index.is_file():
         log.warning("index page %s does not exist (yet): / answers 404", index)
     options = {"host": args.host, "port": args.port, "access_log": args.access_log}
+    if args.forwarded_allow_ips is not None:
+        options["forwarded_allow_ips"] = args.forwarded_allow_ips
+    # the connections of many visitors spread over the workers: each takes its share of the
+    # project's rate; one visitor's keep-alive connection stays with one worker, so the
+    # address rate is each worker's (README "Security")
+    project_rate = args.rate_limit_project and args.rate_limit_project.split(args.workers)
+    address_rate = args.rate_limit_address
     if args.workers > 1:
         # each worker builds its own app (engine, caches) from the environment; the tables
         # and the demo are made once, here, before they start
@@ -94,11 +126,13 @@ def _serve(args: argparse.Namespace) -> int:
             ensure_demo(engine)
         engine.dispose()
         os.environ.update({ENV_DB: args.db, ENV_STATIC: str(static_dir), ENV_INDEX: str(index)})
+        os.environ[ENV_RATE_PROJECT] = str(project_rate or "off")
+        os.environ[ENV_RATE_ADDRESS] = str(address_rate or "off")
         uvicorn.run(
             f"{app_module.__name__}:from_env", factory=True, workers=args.workers, **options
         )
         return 0
-    app = create_app(args.db, static_dir, index)
+    app = create_app(args.db, static_dir, index, limiter=Limiter(project_rate, address_rate))
     if args.demo:
         ensure_demo(app.state.engine)
     uvicorn.run(app, **options)

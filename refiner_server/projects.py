@@ -1,19 +1,21 @@
-"""Projects and survey definitions: the operations behind the CLI (and the admin API later)."""
+"""Projects and their settings, and survey import: the operations behind the CLI and the
+admin API (survey CRUD itself is `survey_store`)."""
 
 from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .db import projects, surveys, utcnow
-from .survey_checks import check_targeting
+from .db import projects, utcnow
+from .survey_checks import DefinitionError, check_definition
+from .survey_store import Conflict, NotFound, upsert_surveys
 
-SURVEY_STATUSES = ("draft", "live", "paused", "archived")
 DEMO_PROJECT = "demo"
 
 
@@ -28,6 +30,7 @@ def create_project(
     identity_verification: bool = False,
     secret: str | None = None,
     ping_interval_s: int = 300,
+    allowed_origins: list[str] | None = None,
 ) -> dict[str, Any]:
     """Insert a project; with identity verification and no secret, one is generated."""
     if not project_id or len(project_id) > 64 or not _is_id(project_id):
@@ -40,12 +43,12 @@ def create_project(
         "identity_verification": identity_verification,
         "secret": secret,
         "ping_interval_s": ping_interval_s,
-        "allowed_origins": [],
+        "allowed_origins": allowed_origins or [],
         "created_at": utcnow(),
     }
     with engine.begin() as conn:
         if conn.execute(sa.select(projects.c.id).where(projects.c.id == project_id)).first():
-            raise ProjectError(f"project {project_id!r} already exists")
+            raise Conflict(f"project {project_id!r} already exists")
         conn.execute(projects.insert().values(**row))
     return row
 
@@ -57,45 +60,50 @@ def list_projects(engine: Engine) -> list[dict[str, Any]]:
 
 
 def check_survey(definition: Any) -> dict[str, Any]:
-    """The minimum a stored survey needs (DESIGN.md §4) and the shape of its targeting,
-    which the ping evaluates; the client validates the rest."""
-    if not isinstance(definition, dict):
-        raise ProjectError("survey: must be a JSON object")
-    sid = definition.get("id")
-    if not isinstance(sid, str) or not 1 <= len(sid) <= 64:
-        raise ProjectError("survey id: a string of 1-64 characters is required")
-    if not isinstance(definition.get("questions"), list):
-        raise ProjectError(f"survey {sid!r}: questions must be a list")
-    status = definition.setdefault("status", "draft")
-    if status not in SURVEY_STATUSES:
-        raise ProjectError(f"survey {sid!r}: status must be one of {', '.join(SURVEY_STATUSES)}")
+    """The full check of a definition (`survey_checks.check_definition`), its fault
+    prefixed with the survey's id for the operator."""
     try:
-        check_targeting(definition)
-    except ValueError as exc:
-        raise ProjectError(f"survey {sid!r}: {exc}") from None
-    return definition
+        return check_definition(definition)
+    except DefinitionError as exc:
+        sid = definition.get("id") if isinstance(definition, dict) else None
+        raise ProjectError(f"survey {sid!r}: {exc}" if sid else f"survey: {exc}") from None
 
 
-def import_surveys(engine: Engine, project_id: str, data: Any) -> list[str]:
-    """Upsert one survey (an object) or several (a list); returns their ids."""
+def import_surveys(
+    engine: Engine,
+    project_id: str,
+    data: Any,
+    progress: Callable[[int], None] | None = None,
+) -> list[str]:
+    """Upsert one survey (an object) or several (a list), all checked before any is
+    stored; returns their ids."""
     items = data if isinstance(data, list) else [data]
     defs = [check_survey(d) for d in items]
-    now = utcnow()
-    with engine.begin() as conn:
-        if not conn.execute(sa.select(projects.c.id).where(projects.c.id == project_id)).first():
-            raise ProjectError(f"project {project_id!r} does not exist")
-        for d in defs:
-            key = (surveys.c.project_id == project_id, surveys.c.id == d["id"])
-            values = {"definition": d, "status": d["status"], "updated_at": now}
-            if conn.execute(sa.select(surveys.c.id).where(*key)).first():
-                conn.execute(surveys.update().where(*key).values(**values))
-            else:
-                conn.execute(
-                    surveys.insert().values(
-                        project_id=project_id, id=d["id"], created_at=now, **values
-                    )
-                )
-    return [d["id"] for d in defs]
+    try:
+        return upsert_surveys(engine, project_id, defs, progress)
+    except NotFound as exc:
+        raise ProjectError(str(exc)) from None
+
+
+def get_project(engine: Engine, project_id: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(projects).where(projects.c.id == project_id)).first()
+    if row is None:
+        raise NotFound(f"project {project_id!r} does not exist")
+    return dict(row._mapping)
+
+
+def update_project(engine: Engine, project_id: str, **changes: Any) -> dict[str, Any]:
+    """Change settings (name, allowed_origins, identity_verification, secret,
+    ping_interval_s); switching verification on without a secret generates one."""
+    current = get_project(engine, project_id)
+    merged = dict(current, **changes)
+    if merged["identity_verification"] and not merged["secret"]:
+        changes["secret"] = secrets.token_hex(32)
+    if changes:
+        with engine.begin() as conn:
+            conn.execute(projects.update().where(projects.c.id == project_id).values(**changes))
+    return get_project(engine, project_id)
 
 
 def demo_survey() -> dict[str, Any]:

@@ -1,8 +1,11 @@
-"""Shape checks of a survey's targeting fields at import, so the ping can trust them.
+"""The one validator of survey definitions (DESIGN.md §4): the admin API, `survey import`
+and the dashboard all call `check_definition`, so the ping and the client can trust what is
+stored.
 
-`check_targeting` raises `ValueError("<path>: <what is wrong>")`, e.g.
-`audience.rules[1].op: must be one of eq, neq, ...`. The trigger vocabulary is the client's
-own (`refiner_web.triggers`), so the two cannot drift apart.
+Faults raise `DefinitionError("<path>: <what is wrong>")`, e.g.
+`audience.rules[1].op: must be one of eq, neq, ...` or `questions[2].type: must be one of ...`.
+The vocabulary (question types, logic operators, trigger types, appearance values) is the
+client's own (`refiner_web.survey`, `refiner_web.triggers`), so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from refiner_web import survey as client_survey
 from refiner_web.triggers import DELAY_FROM, PAGE_MATCHES, PAGE_PARTS, TRIGGER_TYPES
 
 from .audience import DAYS_OPS, EVENT_OPS, TRAIT_OPS, VALUELESS_OPS
@@ -19,6 +23,181 @@ REPEATS = ("once", "each_trigger", "interval")
 RULE_KINDS = ("trait", "account_trait", "event")
 # What MicroPython's `re` cannot compile: counted repetition, named groups, lookarounds.
 _MICROPYTHON_REGEX = re.compile(r"\{|\(\?[^:]")
+
+
+SURVEY_STATUSES = ("draft", "live", "paused", "archived")
+ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+TEXT_FIELDS = ("title", "description", "button", "placeholder", "other_label")
+VALUELESS_LOGIC = ("answered", "skipped")
+
+
+class DefinitionError(ValueError):
+    """A fault in a survey definition at `path` (`questions[1].choices`); str() is
+    `"<path>: <message>"`, what the API's 422 and the CLI print."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+def check_definition(definition: Any) -> dict[str, Any]:
+    """Check every part of a definition; returns it with `status` defaulted to draft."""
+    survey = _object("survey", definition)
+    sid = survey.get("id")
+    if not isinstance(sid, str) or not 1 <= len(sid) <= 64 or not set(sid) <= ID_CHARS:
+        raise _fail("id", "a string of 1-64 characters from [A-Za-z0-9_.-] is required")
+    if survey.get("name") is not None and not isinstance(survey["name"], str):
+        raise _fail("name", "must be a string")
+    survey.setdefault("status", "draft")
+    _choice("status", survey["status"], SURVEY_STATUSES)
+    questions = survey.get("questions")
+    if not isinstance(questions, list):
+        raise _fail("questions", "must be a list")
+    ids: list[str] = []
+    for i, question in enumerate(questions):
+        ids.append(_question(f"questions[{i}]", _object(f"questions[{i}]", question), ids))
+    _logic(survey.get("logic"), ids)
+    if survey.get("thank_you") is not None:
+        _thank_you("thank_you", _object("thank_you", survey["thank_you"]))
+    if survey.get("appearance") is not None:
+        _appearance("appearance", _object("appearance", survey["appearance"]))
+    if survey.get("translations") is not None:
+        _translations("translations", _object("translations", survey["translations"]), ids)
+    check_targeting(survey)
+    return survey
+
+
+def _question(path: str, question: dict[str, Any], earlier: list[str]) -> str:
+    """Check one question; returns its id."""
+    qid = question.get("id")
+    if not isinstance(qid, str) or not 1 <= len(qid) <= 64:
+        raise _fail(f"{path}.id", "a string of 1-64 characters is required")
+    if qid in earlier:
+        raise _fail(f"{path}.id", f"duplicate question id {qid!r}")
+    if qid.endswith("_other") and qid[: -len("_other")] in earlier:
+        raise _fail(f"{path}.id", f"clashes with the other-text answer of {qid[:-6]!r}")
+    kind = question.get("type")
+    _choice(f"{path}.type", kind, client_survey.TYPES)
+    for key in TEXT_FIELDS:
+        if question.get(key) is not None and not isinstance(question[key], str):
+            raise _fail(f"{path}.{key}", "must be a string")
+    _flag(f"{path}.required", question.get("required"))
+    if question.get("labels") is not None:
+        labels = _object(f"{path}.labels", question["labels"])
+        for key, value in labels.items():
+            _choice(f"{path}.labels.{key}", key, ("low", "high"))
+            if not isinstance(value, str):
+                raise _fail(f"{path}.labels.{key}", "must be a string")
+    if kind == "rating":
+        if question.get("scale") is not None:
+            _integer(f"{path}.scale", question["scale"], 3, 10)
+        _optional_choice(f"{path}.style", question.get("style"), ("stars", "numbers"))
+    elif kind == "csat":
+        _optional_choice(f"{path}.style", question.get("style"), ("faces", "labels"))
+    elif kind in ("single_choice", "multiple_choice"):
+        _choices(path, question)
+    elif kind == "statement" and question.get("link") is not None:
+        link = _object(f"{path}.link", question["link"])
+        _text(f"{path}.link.label", link.get("label"))
+        if client_survey.safe_url(link.get("url")) is None:
+            raise _fail(f"{path}.link.url", "must be an http(s) URL")
+    if kind == "text":
+        _flag(f"{path}.multiline", question.get("multiline"))
+    if kind in ("text", "email") and question.get("max_length") is not None:
+        _integer(f"{path}.max_length", question["max_length"], 1, 100000)
+    return qid
+
+
+def _choices(path: str, question: dict[str, Any]) -> None:
+    choices = question.get("choices")
+    if not isinstance(choices, list) or not choices:
+        raise _fail(f"{path}.choices", "must be a non-empty list")
+    seen: list[str] = []
+    for i, choice in enumerate(choices):
+        here = f"{path}.choices[{i}]"
+        cid = _object(here, choice).get("id")
+        _text(f"{here}.id", cid)
+        if cid in seen:
+            raise _fail(f"{here}.id", f"duplicate choice id {cid!r}")
+        if choice.get("label") is not None and not isinstance(choice["label"], str):
+            raise _fail(f"{here}.label", "must be a string")
+        seen.append(cid)
+    _flag(f"{path}.other", question.get("other"))
+    if question.get("other") and client_survey.OTHER in seen:
+        raise _fail(f"{path}.choices", f"the id {client_survey.OTHER!r} is taken by other: true")
+    if question["type"] != "multiple_choice":
+        return
+    count = len(seen) + (1 if question.get("other") else 0)
+    low, high = question.get("min"), question.get("max")
+    if low is not None:
+        _integer(f"{path}.min", low, 0, count)
+    if high is not None:
+        _integer(f"{path}.max", high, 1, count)
+    if low is not None and high is not None and low > high:
+        raise _fail(f"{path}.max", "must be at least min")
+
+
+def _logic(logic: Any, ids: list[str]) -> None:
+    if logic is None:
+        return
+    if not isinstance(logic, list):
+        raise _fail("logic", "must be a list")
+    for i, rule in enumerate(logic):
+        path = f"logic[{i}]"
+        condition = _object(f"{path}.if", _object(path, rule).get("if"))
+        source = condition.get("question")
+        if source not in ids:
+            raise _fail(f"{path}.if.question", f"no question with id {source!r}")
+        op = condition.get("op")
+        _choice(f"{path}.if.op", op, client_survey.OPS)
+        if op not in VALUELESS_LOGIC and condition.get("value") is None:
+            raise _fail(f"{path}.if.value", f"required with op {op}")
+        target = rule.get("goto")
+        if target != "end" and target not in ids:
+            raise _fail(f"{path}.goto", f"no question with id {target!r} (or 'end')")
+        if target != "end" and ids.index(target) <= ids.index(source):
+            raise _fail(f"{path}.goto", "must jump forward (the client ignores backward jumps)")
+
+
+def _thank_you(path: str, thank_you: dict[str, Any]) -> None:
+    for key in ("title", "description", "button"):
+        if thank_you.get(key) is not None and not isinstance(thank_you[key], str):
+            raise _fail(f"{path}.{key}", "must be a string")
+    _optional_number(f"{path}.auto_close_s", thank_you.get("auto_close_s"))
+
+
+def _appearance(path: str, appearance: dict[str, Any]) -> None:
+    """Each value must survive the client's own cleaning unchanged (otherwise the client
+    would silently fall back to its default)."""
+    for key in ("position", "theme"):
+        value = appearance.get(key)
+        if value is None:
+            continue
+        shown = client_survey.SurveyRun({"appearance": {key: value}}).appearance()[key]
+        if shown != value:
+            raise _fail(f"{path}.{key}", f"{value!r} is not understood by the client")
+    accent = appearance.get("accent")
+    if accent is not None:
+        default = client_survey.DEFAULT_ACCENT  # also what the client makes of a bad colour
+        if not isinstance(accent, str) or (
+            client_survey.accent_colour(accent) == default and accent.lower() != default
+        ):
+            raise _fail(f"{path}.accent", "must be a colour #rgb or #rrggbb")
+
+
+def _translations(path: str, translations: dict[str, Any], ids: list[str]) -> None:
+    for locale, entry in translations.items():
+        here = f"{path}.{locale}"
+        entry = _object(here, entry)
+        questions = entry.get("questions")
+        if questions is not None:
+            for qid, strings in _object(f"{here}.questions", questions).items():
+                if qid not in ids:
+                    raise _fail(f"{here}.questions.{qid}", f"no question with id {qid!r}")
+                _object(f"{here}.questions.{qid}", strings)
+        if entry.get("thank_you") is not None:
+            _thank_you(f"{here}.thank_you", _object(f"{here}.thank_you", entry["thank_you"]))
 
 
 def check_targeting(survey: dict[str, Any]) -> None:
@@ -34,8 +213,8 @@ def check_targeting(survey: dict[str, Any]) -> None:
             check(field, _object(field, value))
 
 
-def _fail(path: str, message: str) -> ValueError:
-    return ValueError(f"{path}: {message}")
+def _fail(path: str, message: str) -> DefinitionError:
+    return DefinitionError(path, message)
 
 
 def _object(path: str, value: Any) -> dict[str, Any]:
@@ -64,6 +243,16 @@ def _text(path: str, value: Any) -> None:
 def _choice(path: str, value: Any, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise _fail(path, f"must be one of {', '.join(allowed)}")
+
+
+def _optional_choice(path: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value is not None:
+        _choice(path, value, allowed)
+
+
+def _integer(path: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise _fail(path, f"must be an integer from {low} to {high}")
 
 
 def _flag(path: str, value: Any) -> None:

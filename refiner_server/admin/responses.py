@@ -1,0 +1,93 @@
+"""Admin routes of responses: a paged list with filters, and streamed JSON/CSV exports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+from sqlalchemy.engine import Engine
+
+from ..db import as_utc
+from ..errors import ApiError
+from ..exports import public_response, responses_csv, responses_json, responses_rows
+from ..projects import get_project
+from .auth import refusals
+from .schemas import ResponsePage
+
+MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+
+
+def response_filters(
+    survey: Annotated[str | None, Query(description="one survey's responses")] = None,
+    since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
+    completed: Annotated[bool | None, Query(description="only (in)complete ones")] = None,
+) -> dict[str, Any]:
+    """The filters every response route shares, as keyword arguments of `exports`."""
+    return {
+        "survey_id": survey,
+        "since": as_utc(since),
+        "until": as_utc(until),
+        "completed": completed,
+    }
+
+
+Filters = Annotated[dict[str, Any], Depends(response_filters)]
+
+
+def routes(router: APIRouter, engine: Engine) -> None:
+    base = "/projects/{project_id}/responses"
+
+    @router.get(base, response_model=ResponsePage, summary="List responses, oldest first")
+    def responses_list(
+        project_id: str,
+        filters: Filters,
+        after: Annotated[str | None, Query(description="`next` of the previous page")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> dict[str, Any]:
+        with refusals():
+            get_project(engine, project_id)
+        rows = list(
+            responses_rows(
+                engine, project_id, after=_cursor(after), batch=limit, limit=limit, **filters
+            )
+        )
+        more = len(rows) == limit
+        return {
+            "items": [public_response(r) for r in rows],
+            "next": f"{as_utc(rows[-1]['_at']).isoformat()}|{rows[-1]['_id']}" if more else None,
+        }
+
+    @router.get(
+        base + "/export",
+        summary="Export responses as CSV or JSON, streamed",
+        response_class=StreamingResponse,
+        responses={200: {"content": {MEDIA["csv"]: {}, MEDIA["json"]: {}}}},
+    )
+    def responses_export(
+        project_id: str, filters: Filters, format: Literal["csv", "json"] = "csv"
+    ) -> StreamingResponse:
+        with refusals():
+            get_project(engine, project_id)
+        make = responses_csv if format == "csv" else responses_json
+        name = f"{project_id}-{filters['survey_id'] or 'all'}-responses.{format}"
+        return StreamingResponse(
+            make(engine, project_id, **filters),
+            media_type=MEDIA[format],
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+
+def _cursor(after: str | None) -> tuple[datetime, str] | None:
+    if after is None:
+        return None
+    at, sep, rid = after.partition("|")
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        when = None
+    if not sep or not rid or when is None:
+        raise ApiError(422, "validation_error", "after: not a cursor from `next`")
+    return as_utc(when), rid

@@ -1,0 +1,135 @@
+"""Pydantic shapes of the admin API: they validate input and document every answer in
+`/openapi.json`. Survey definitions stay plain objects here; `survey_checks` checks them
+(one validator for the API, the CLI and the dashboard)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+ORIGIN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
+Origin = Annotated[str, Field(pattern=ORIGIN, max_length=300, examples=["https://app.example"])]
+Interval = Annotated[int, Field(ge=10, le=86400, description="seconds between pings")]
+
+
+class ProjectIn(BaseModel):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    name: str | None = Field(default=None, max_length=255)
+    identity_verification: bool = False
+    secret: str | None = Field(default=None, min_length=16, max_length=255)
+    ping_interval_s: Interval = 300
+    allowed_origins: list[Origin] = Field(default_factory=list, max_length=100)
+
+
+class ProjectPatch(BaseModel):
+    """Only the fields given change; switching verification on without a secret (or
+    `rotate_secret`) generates one."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    identity_verification: bool | None = None
+    secret: str | None = Field(default=None, min_length=16, max_length=255)
+    rotate_secret: bool = False
+    ping_interval_s: Interval | None = None
+    allowed_origins: list[Origin] | None = Field(default=None, max_length=100)
+
+
+class ProjectOut(BaseModel):
+    id: str
+    name: str
+    identity_verification: bool
+    secret: str | None = Field(description="HMAC-SHA256 key of identity verification")
+    ping_interval_s: int
+    allowed_origins: list[str]
+    created_at: str
+
+
+class SurveyOut(BaseModel):
+    id: str
+    name: str
+    status: str
+    version: int
+    definition: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+
+class SurveyListItem(SurveyOut):
+    responses: int
+    completed: int
+
+
+class SurveyVersion(BaseModel):
+    version: int
+    definition: dict[str, Any]
+    created_at: str
+
+
+class ResponseRow(BaseModel):
+    response_id: str
+    survey_id: str
+    survey_version: int | None
+    user_id: str | None
+    email: str | None
+    completed: bool
+    created_at: str
+    updated_at: str
+    completed_at: str | None
+    locale: str | None
+    page_url: str | None
+    answers: dict[str, Any]
+    data: dict[str, Any]
+
+
+class ResponsePage(BaseModel):
+    items: list[ResponseRow]
+    next: str | None = Field(description="pass as `after` for the next page; null at the end")
+
+
+class Contact(BaseModel):
+    id: int
+    user_id: str | None
+    email: str | None
+    name: str | None
+    account_id: str | None
+    first_seen_at: str
+    last_seen_at: str
+    traits: dict[str, Any]
+
+
+class ContactPage(BaseModel):
+    items: list[Contact]
+    next: int | None = Field(description="pass as `after` for the next page; null at the end")
+
+
+class Happening(BaseModel):
+    """An event, a view or a dismissal of one contact."""
+
+    id: str
+    name: str | None = None
+    form_id: str | None = None
+    at: str
+
+
+class ContactDetail(Contact):
+    anonymous_ids: list[str]
+    events: list[Happening]
+    views: list[Happening]
+    dismissals: list[Happening]
+    responses: list[ResponseRow]
+
+
+class Erased(BaseModel):
+    deleted: dict[str, int] = Field(description="rows removed per table")
+
+
+class Account(BaseModel):
+    account_id: str
+    name: str | None
+    created_at: str
+    traits: dict[str, Any]
+    contacts: int
+
+
+class AccountDetail(Account):
+    members: list[Contact]

@@ -1,0 +1,106 @@
+"""Admin routes of surveys: create, read, update (a new version when the definition
+changes), launch/pause/resume/archive, delete, versions and the summary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Response
+from sqlalchemy.engine import Engine
+
+from .. import survey_store
+from ..db import as_utc
+from ..reports import survey_summary
+from .auth import refusals
+from .schemas import SurveyListItem, SurveyOut, SurveyVersion
+
+#: the status each action leads to
+ACTIONS = {"launch": "live", "resume": "live", "pause": "paused", "archive": "archived"}
+Definition = Annotated[
+    dict[str, Any],
+    Body(description="a survey definition (DESIGN.md §4); faults answer 422 naming the path"),
+]
+
+
+def routes(router: APIRouter, engine: Engine) -> None:
+    base = "/projects/{project_id}/surveys"
+
+    @router.get(base, response_model=list[SurveyListItem], summary="List surveys with counts")
+    def surveys_list(project_id: str) -> list[dict[str, Any]]:
+        with refusals():
+            return survey_store.list_surveys(engine, project_id)
+
+    @router.post(base, response_model=SurveyOut, status_code=201, summary="Create a survey")
+    def survey_create(project_id: str, definition: Definition) -> dict[str, Any]:
+        with refusals():
+            return survey_store.create_survey(engine, project_id, definition)
+
+    @router.get(base + "/{survey_id}", response_model=SurveyOut, summary="Read a survey")
+    def survey_read(project_id: str, survey_id: str) -> dict[str, Any]:
+        with refusals():
+            return survey_store.get_survey(engine, project_id, survey_id)
+
+    @router.put(
+        base + "/{survey_id}",
+        response_model=SurveyOut,
+        summary="Replace a survey's definition (a new version when it changed)",
+    )
+    def survey_update(project_id: str, survey_id: str, definition: Definition) -> dict[str, Any]:
+        with refusals():
+            return survey_store.update_survey(engine, project_id, survey_id, definition)
+
+    @router.post(
+        base + "/{survey_id}/{action}",
+        response_model=SurveyOut,
+        summary="Launch, pause, resume or archive a survey",
+    )
+    def survey_action(
+        project_id: str,
+        survey_id: str,
+        action: Literal["launch", "pause", "resume", "archive"],
+    ) -> dict[str, Any]:
+        with refusals():
+            return survey_store.set_status(engine, project_id, survey_id, ACTIONS[action])
+
+    @router.delete(
+        base + "/{survey_id}",
+        status_code=204,
+        summary="Delete a survey with its versions, views, dismissals and responses",
+    )
+    def survey_delete(project_id: str, survey_id: str) -> Response:
+        with refusals():
+            survey_store.delete_survey(engine, project_id, survey_id)
+        return Response(status_code=204)
+
+    @router.get(
+        base + "/{survey_id}/versions",
+        response_model=list[SurveyVersion],
+        summary="Every version of a survey, oldest first",
+    )
+    def survey_versions(project_id: str, survey_id: str) -> list[dict[str, Any]]:
+        with refusals():
+            return survey_store.list_versions(engine, project_id, survey_id)
+
+    @router.get(
+        base + "/{survey_id}/summary",
+        response_model=dict[str, Any],
+        summary="NPS, rating and CSAT averages and distributions, choice counts, response "
+        "rate, over time",
+    )
+    def survey_summary_read(
+        project_id: str,
+        survey_id: str,
+        since: Annotated[datetime | None, Query()] = None,
+        until: Annotated[datetime | None, Query()] = None,
+        bucket: Literal["day", "week"] = "day",
+    ) -> dict[str, Any]:
+        with refusals():
+            return survey_summary(
+                engine,
+                project_id,
+                survey_id,
+                since=as_utc(since),
+                until=as_utc(until),
+                bucket=bucket,
+            )

@@ -1,0 +1,201 @@
+"""Responses out of the database as JSON or CSV, streamed: rows are read in batches by
+keyset pagination on (created_at, response_id), each batch in its own short read, so a
+million responses never sit in memory and never hold a long transaction open.
+
+CSV has one column per question (over every version of the surveys exported) and one per
+hidden field (`data.<key>`), found by a first pass over the same rows; cells a spreadsheet
+would read as a formula (`= + - @`, tab, carriage return) get a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from .db import contacts, iso, responses, survey_versions
+
+BATCH = 1000
+FIXED_COLUMNS = (
+    "response_id",
+    "survey_id",
+    "survey_version",
+    "user_id",
+    "email",
+    "completed",
+    "created_at",
+    "updated_at",
+    "completed_at",
+    "locale",
+    "page_url",
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def responses_rows(
+    engine: Engine,
+    project_id: str,
+    *,
+    survey_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    completed: bool | None = None,
+    columns: tuple[sa.ColumnElement[Any], ...] | None = None,
+    after: tuple[datetime, str] | None = None,
+    limit: int | None = None,
+    batch: int = BATCH,
+) -> Iterator[dict[str, Any]]:
+    """Responses of a project, oldest first, filtered by survey, `since <= created_at <
+    until` and completion; `columns` narrows what is read (default: everything). Each row
+    also has `_at` and `_id`, its place in the order: pass them as `after` to go on from
+    there; `limit` caps the number of rows."""
+    where = [responses.c.project_id == project_id]
+    if survey_id is not None:
+        where.append(responses.c.form_id == survey_id)
+    if since is not None:
+        where.append(responses.c.created_at >= since)
+    if until is not None:
+        where.append(responses.c.created_at < until)
+    if completed is not None:
+        where.append(responses.c.completed == completed)
+    selected = columns or (
+        *responses.c,
+        contacts.c.user_id,
+        contacts.c.email,
+    )
+    query = (
+        sa.select(
+            *selected, responses.c.created_at.label("_at"), responses.c.response_id.label("_id")
+        )
+        .select_from(responses.join(contacts, contacts.c.pk == responses.c.contact_pk))
+        .where(*where)
+        .order_by(responses.c.created_at, responses.c.response_id)
+    )
+    left = limit
+    while left is None or left > 0:
+        size = batch if left is None else min(batch, left)
+        page = query.limit(size)
+        if after is not None:
+            at, rid = after
+            page = page.where(
+                sa.or_(
+                    responses.c.created_at > at,
+                    sa.and_(responses.c.created_at == at, responses.c.response_id > rid),
+                )
+            )
+        with engine.connect().execution_options(readonly=True) as conn:
+            rows = conn.execute(page).mappings().all()
+        for row in rows:
+            yield dict(row)
+        if len(rows) < size:
+            return
+        if left is not None:
+            left -= size
+        after = (rows[-1]["_at"], rows[-1]["_id"])
+
+
+def responses_json(engine: Engine, project_id: str, **filters: Any) -> Iterator[bytes]:
+    """A JSON array of responses, one object per line, produced batch by batch."""
+    yield b"["
+    first = True
+    chunk: list[str] = []
+    for row in responses_rows(engine, project_id, **filters):
+        chunk.append(("\n" if first else ",\n") + json.dumps(public_response(row)))
+        first = False
+        if len(chunk) >= BATCH:
+            yield "".join(chunk).encode("utf-8")
+            chunk = []
+    chunk.append("\n]\n")
+    yield "".join(chunk).encode("utf-8")
+
+
+def responses_csv(engine: Engine, project_id: str, **filters: Any) -> Iterator[bytes]:
+    """CSV with a header row; see the module docstring for the columns."""
+    questions, hidden = _columns(engine, project_id, filters)
+    header = [*FIXED_COLUMNS, *questions, *(f"data.{k}" for k in hidden)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for n, row in enumerate(responses_rows(engine, project_id, **filters), 1):
+        out = public_response(row)
+        answers, data = out.pop("answers"), out.pop("data")
+        writer.writerow(
+            [_cell(out[c]) for c in FIXED_COLUMNS]
+            + [_cell(answers.get(q)) for q in questions]
+            + [_cell(data.get(k)) for k in hidden]
+        )
+        if n % BATCH == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def public_response(row: dict[str, Any]) -> dict[str, Any]:
+    """The wire shape of one stored response (the API's list and both exports)."""
+    return {
+        "response_id": row["response_id"],
+        "survey_id": row["form_id"],
+        "survey_version": row["survey_version"],
+        "user_id": row["user_id"],
+        "email": row["email"],
+        "completed": bool(row["completed"]),
+        "created_at": iso(row["created_at"]),
+        "updated_at": iso(row["updated_at"]),
+        "completed_at": iso(row["completed_at"]),
+        "locale": row["locale"],
+        "page_url": row["page_url"],
+        "answers": row["answers"] or {},
+        "data": row["data"] or {},
+    }
+
+
+def _columns(
+    engine: Engine, project_id: str, filters: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """Question columns in definition order (latest version first, then what older
+    versions had), then answer keys no definition names (e.g. `<id>_other`); hidden fields
+    sorted. One pass over the answers and data of the exported rows."""
+    questions: list[str] = []
+    where = [survey_versions.c.project_id == project_id]
+    if filters.get("survey_id") is not None:
+        where.append(survey_versions.c.survey_id == filters["survey_id"])
+    with engine.connect() as conn:
+        definitions = conn.execute(
+            sa.select(survey_versions.c.definition)
+            .where(*where)
+            .order_by(survey_versions.c.survey_id, survey_versions.c.version.desc())
+        ).scalars()
+        for definition in definitions:
+            for question in definition.get("questions") or []:
+                if question["id"] not in questions and question.get("type") != "statement":
+                    questions.append(question["id"])
+    known = set(questions)
+    extra: set[str] = set()
+    hidden: set[str] = set()
+    narrow = (responses.c.answers, responses.c.data)
+    for row in responses_rows(engine, project_id, columns=narrow, **filters):
+        extra.update(k for k in (row["answers"] or {}) if k not in known)
+        hidden.update(row["data"] or {})
+    return questions + sorted(extra), sorted(hidden)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        value = ";".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value)
+    text = str(value)
+    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text

@@ -1,0 +1,231 @@
+"""Survey definitions in the database: create, read, update, status, delete, versions.
+
+Every definition a survey has had is kept in `survey_versions`; an edit that changes the
+definition (anything but `status`) makes a new version, and a response records the version
+it answered (set by the client endpoint). Every write sets `surveys.updated_at`, which is how
+each server process notices that its cache of live surveys is stale (`store.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from .db import dismissals, iso, projects, responses, survey_versions, surveys, utcnow, views
+from .survey_checks import SURVEY_STATUSES, DefinitionError, check_definition
+
+
+class NotFound(LookupError):
+    """No such project, survey or version; the message names it."""
+
+
+class Conflict(ValueError):
+    """The survey exists already (create) or the ids disagree (update)."""
+
+
+def create_survey(engine: Engine, project_id: str, definition: Any) -> dict[str, Any]:
+    """Store a new survey as version 1; `Conflict` when the id is taken."""
+    definition = check_definition(definition)
+    with engine.begin() as conn:
+        _project(conn, project_id)
+        if _row(conn, project_id, definition["id"]) is not None:
+            raise Conflict(f"survey {definition['id']!r} already exists")
+        _save(conn, project_id, definition, utcnow())
+        return _public(_row(conn, project_id, definition["id"]))
+
+
+def get_survey(engine: Engine, project_id: str, survey_id: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return _public(_existing(conn, project_id, survey_id))
+
+
+def update_survey(
+    engine: Engine, project_id: str, survey_id: str, definition: Any
+) -> dict[str, Any]:
+    """Replace the definition; a new version when anything but `status` changed."""
+    if isinstance(definition, dict):
+        definition.setdefault("id", survey_id)
+    definition = check_definition(definition)
+    if definition["id"] != survey_id:
+        raise DefinitionError("id", f"must be {survey_id!r}, the survey being updated")
+    with engine.begin() as conn:
+        _existing(conn, project_id, survey_id)
+        _save(conn, project_id, definition, utcnow())
+        return _public(_row(conn, project_id, survey_id))
+
+
+def set_status(engine: Engine, project_id: str, survey_id: str, status: str) -> dict[str, Any]:
+    """Launch, pause, resume or archive: the status changes, the version does not."""
+    if status not in SURVEY_STATUSES:
+        raise DefinitionError("status", f"must be one of {', '.join(SURVEY_STATUSES)}")
+    with engine.begin() as conn:
+        row = _existing(conn, project_id, survey_id)
+        definition = dict(row.definition, status=status)
+        conn.execute(
+            surveys.update()
+            .where(*_key(project_id, survey_id))
+            .values(status=status, definition=definition, updated_at=utcnow())
+        )
+        return _public(_row(conn, project_id, survey_id))
+
+
+def delete_survey(engine: Engine, project_id: str, survey_id: str) -> None:
+    """Remove the survey, its versions and everything people sent about it (views,
+    dismissals, responses); archive a survey instead to keep its answers."""
+    with engine.begin() as conn:
+        _existing(conn, project_id, survey_id)
+        for table in (responses, views, dismissals):
+            conn.execute(
+                table.delete().where(table.c.project_id == project_id, table.c.form_id == survey_id)
+            )
+        conn.execute(
+            survey_versions.delete().where(
+                survey_versions.c.project_id == project_id,
+                survey_versions.c.survey_id == survey_id,
+            )
+        )
+        conn.execute(surveys.delete().where(*_key(project_id, survey_id)))
+
+
+def list_surveys(engine: Engine, project_id: str) -> list[dict[str, Any]]:
+    """The project's surveys in creation order, each with its `responses` and `completed`
+    counts (one grouped query for all of them)."""
+    counts = (
+        sa.select(
+            responses.c.form_id,
+            sa.func.count().label("responses"),
+            sa.func.count(responses.c.completed_at).label("completed"),
+        )
+        .where(responses.c.project_id == project_id)
+        .group_by(responses.c.form_id)
+    )
+    with engine.connect() as conn:
+        _project(conn, project_id)
+        per_form = {r.form_id: r for r in conn.execute(counts)}
+        rows = conn.execute(
+            sa.select(surveys)
+            .where(surveys.c.project_id == project_id)
+            .order_by(surveys.c.created_at, surveys.c.id)
+        ).all()
+    out = []
+    for row in rows:
+        found = per_form.get(row.id)
+        out.append(
+            dict(
+                _public(row),
+                responses=found.responses if found else 0,
+                completed=found.completed if found else 0,
+            )
+        )
+    return out
+
+
+def list_versions(engine: Engine, project_id: str, survey_id: str) -> list[dict[str, Any]]:
+    """Every version of a survey, oldest first."""
+    with engine.connect() as conn:
+        _existing(conn, project_id, survey_id)
+        rows = conn.execute(
+            sa.select(survey_versions)
+            .where(
+                survey_versions.c.project_id == project_id,
+                survey_versions.c.survey_id == survey_id,
+            )
+            .order_by(survey_versions.c.version)
+        ).all()
+    return [
+        {"version": r.version, "definition": r.definition, "created_at": iso(r.created_at)}
+        for r in rows
+    ]
+
+
+def upsert_surveys(
+    engine: Engine,
+    project_id: str,
+    definitions: Iterable[dict[str, Any]],
+    progress: Callable[[int], None] | None = None,
+) -> list[str]:
+    """Create or replace checked definitions in one transaction (what `survey import` does);
+    `progress(1)` after each one."""
+    ids = []
+    now = utcnow()
+    with engine.begin() as conn:
+        _project(conn, project_id)
+        for definition in definitions:
+            _save(conn, project_id, definition, now)
+            ids.append(definition["id"])
+            if progress is not None:
+                progress(1)
+    return ids
+
+
+def _save(conn: Connection, project_id: str, definition: dict[str, Any], now: Any) -> None:
+    """Insert or update one checked definition, recording a new version when it changed."""
+    row = _row(conn, project_id, definition["id"])
+    values = {"definition": definition, "status": definition["status"], "updated_at": now}
+    if row is None:
+        version = 1
+        conn.execute(
+            surveys.insert().values(
+                project_id=project_id, id=definition["id"], created_at=now, version=1, **values
+            )
+        )
+    else:
+        version = row.version
+        if _content(row.definition) != _content(definition):
+            version += 1
+        conn.execute(
+            surveys.update().where(*_key(project_id, row.id)).values(version=version, **values)
+        )
+        if version == row.version:
+            return
+    conn.execute(
+        survey_versions.insert().values(
+            project_id=project_id,
+            survey_id=definition["id"],
+            version=version,
+            definition=definition,
+            created_at=now,
+        )
+    )
+
+
+def _content(definition: dict[str, Any]) -> dict[str, Any]:
+    """What makes a version: the definition without its status."""
+    return {k: v for k, v in definition.items() if k != "status"}
+
+
+def _key(project_id: str, survey_id: str) -> tuple[Any, ...]:
+    return (surveys.c.project_id == project_id, surveys.c.id == survey_id)
+
+
+def _project(conn: Connection, project_id: str) -> None:
+    if conn.execute(sa.select(projects.c.id).where(projects.c.id == project_id)).first() is None:
+        raise NotFound(f"project {project_id!r} does not exist")
+
+
+def _row(conn: Connection, project_id: str, survey_id: str) -> sa.Row[Any] | None:
+    return conn.execute(sa.select(surveys).where(*_key(project_id, survey_id))).first()
+
+
+def _existing(conn: Connection, project_id: str, survey_id: str) -> sa.Row[Any]:
+    row = _row(conn, project_id, survey_id)
+    if row is None:
+        _project(conn, project_id)
+        raise NotFound(f"survey {survey_id!r} does not exist in project {project_id!r}")
+    return row
+
+
+def _public(row: sa.Row[Any] | None) -> dict[str, Any]:
+    assert row is not None
+    return {
+        "id": row.id,
+        "name": row.definition.get("name") or row.id,
+        "status": row.status,
+        "version": row.version,
+        "definition": row.definition,
+        "created_at": iso(row.created_at),
+        "updated_at": iso(row.updated_at),
+    }
