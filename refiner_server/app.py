@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from . import admin, client_api, errors, static
+from . import admin, client_api, dashboard, errors, static
 from .clock import Clock
 from .db import make_engine, migrate
 from .middleware import (
@@ -69,6 +69,7 @@ def create_app(
     errors.install(app)
     app.include_router(client_api.router(app.state.store))
     admin.install(app, admin_engine, static_dir)
+    dashboard.install(app)
     static.install(app, static_dir, index_html)
     app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES, json_prefix=client_api.PREFIX)
     if limiter is not None:

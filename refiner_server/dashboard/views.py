@@ -1,0 +1,116 @@
+"""What the survey page shows of a summary: per question its headline numbers, its charts
+and the same numbers as table rows. Pure functions of `reports.survey_summary` output."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from markupsafe import Markup
+
+from ..reports import SCALE_RANGES
+from .charts import Bar, bar_list, column_chart, line_chart
+
+NPS_KINDS = {"promoters": "promoter", "passives": "passive", "detractors": "detractor"}
+
+
+def nps_kind(value: int) -> str:
+    return "promoter" if value >= 9 else "passive" if value >= 7 else "detractor"
+
+
+def fmt(value: Any) -> str:
+    """A number as people read it: `–` for none, no trailing `.0`."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def overview(summary: dict[str, Any]) -> dict[str, Any]:
+    """Counts per bucket as a column chart (responses) with its table."""
+    series = summary["over_time"]
+    unit = summary["bucket"]
+    chart = None
+    if series:
+        bars = [Bar(b["start"][5:], b["responses"]) for b in series]
+        chart = column_chart(
+            "over-time",
+            f"Responses per {unit}",
+            f"{summary['responses']} responses from {series[0]['start']} to {series[-1]['start']}",
+            bars,
+        )
+    rows = [(b["start"], b["views"], b["responses"], b["completed"]) for b in series]
+    return {"chart": chart, "rows": rows}
+
+
+def question(index: int, q: dict[str, Any], series: list[dict[str, Any]]) -> dict[str, Any]:
+    """Headline, charts and table rows of one question of the summary."""
+    cid = f"q{index}"
+    kind = q["type"]
+    charts: list[Markup] = []
+    out: dict[str, Any] = {"id": q["id"], "title": q["title"], "type": kind, "charts": charts}
+    out["answered"] = q["answered"]
+    if kind in SCALE_RANGES:
+        _scale(out, cid, q, series)
+    elif "choices" in q:
+        bars = [Bar(c["label"], c["count"]) for c in q["choices"]]
+        out["charts"].append(
+            bar_list(f"{cid}-choices", f"Answers to {q['title']}", _counts(bars), bars)
+        )
+        out["table"] = [(c["label"], c["count"], fmt(c["percent"]) + " %") for c in q["choices"]]
+        out["columns"] = ("Choice", "Count", "Share")
+    return out
+
+
+def _counts(bars: list[Bar]) -> str:
+    return ", ".join(f"{b.label}: {b.value}" for b in bars)
+
+
+def _scale(out: dict[str, Any], cid: str, q: dict[str, Any], series: list[dict[str, Any]]) -> None:
+    kind = q["type"]
+    bars = [
+        Bar(str(d["value"]), d["count"], nps_kind(d["value"]) if kind == "nps" else "")
+        for d in q["distribution"]
+    ]
+    out["table"] = [(str(d["value"]), d["count"]) for d in q["distribution"]]
+    out["columns"] = ("Answer", "Count")
+    if kind == "nps":
+        out["headline"] = ("NPS", fmt(q["score"]))
+        out["groups"] = [
+            (name.capitalize(), NPS_KINDS[name], q[name]["count"], fmt(q[name]["percent"]))
+            for name in ("promoters", "passives", "detractors")
+        ]
+        low, high, label = -100, 100, "NPS"
+    else:
+        out["headline"] = ("Average", fmt(q["average"]))
+        low, high = q["distribution"][0]["value"], q["distribution"][-1]["value"]
+        label = "Average"
+    out["charts"].append(
+        column_chart(f"{cid}-dist", f"Distribution of {q['title']}", _counts(bars), bars)
+    )
+    points = [(b["start"], b["scores"].get(q["id"])) for b in series]
+    if any(v is not None for _, v in points):
+        known = ", ".join(f"{d}: {fmt(v)}" for d, v in points if v is not None)
+        out["charts"].append(
+            line_chart(f"{cid}-trend", f"{label} over time", known, points, low, high)
+        )
+        out["trend"] = [(d, fmt(v)) for d, v in points]
+
+
+def text(value: Any) -> str:
+    """An answer, hidden field or trait as one line of text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return fmt(value)
+
+
+def answer_rows(answers: dict[str, Any], titles: dict[str, str]) -> list[tuple[str, Any]]:
+    """(question title, answer) in the survey's order, then keys it no longer names
+    (`<id>_other` texts, questions of older versions) by key."""
+    known = [(titles[qid], answers[qid]) for qid in titles if qid in answers]
+    return known + sorted((k, v) for k, v in answers.items() if k not in titles)
