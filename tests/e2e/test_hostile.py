@@ -8,6 +8,7 @@ reference client's (one `[refiner] <command>: <rule>` per broken rule), and afte
 client must still work against the real server.
 """
 
+import json
 import os
 import uuid
 from pathlib import Path
@@ -132,5 +133,198 @@ def test_hostile_calls_never_reach_the_page(host: HostPage, project: None, db_pa
     title = host.page.locator("refiner-survey #rf-title")
     title.wait_for(state="visible")
     assert title.text_content() == "Still there?"
+    assert recorded(host, "__pwnedBy") == []
+    assert host.page_errors == []
+
+
+# -- XSS: strangers' text in every string a survey, a user or a page can give ----------------
+
+PAYLOADS = [
+    '<img src=x onerror="__pwned(1)">',
+    "<script>__pwned(2)</script>",
+    '"><svg onload="__pwned(3)">',
+    '\'><iframe srcdoc="<script>parent.__pwned(4)</script>"></iframe>',
+    "</style><img src=x onerror=__pwned(5)>",
+    '{{constructor.constructor("__pwned(6)")()}}',
+    "${__pwned(7)}",
+    '<a href="javascript:__pwned(8)">x</a>',
+    "<details open ontoggle=__pwned(9)>",
+    "<math><mi xlink:href=javascript:__pwned(10)>x</mi></math>",
+]
+XSS_ID = "xss-payloads"  # the server takes ids from [A-Za-z0-9_.-] only
+#: nothing of this may exist inside the widget: every one would come from survey data
+FOREIGN = "img, script, iframe, object, embed, style, link, base, meta, details, math, a[href^=j]"
+
+
+def _payload_survey() -> dict:
+    texts = iter(PAYLOADS * 20)
+
+    def text() -> str:
+        return next(texts)
+
+    def question(qid: str, kind: str, **more: object) -> dict:
+        return {"id": qid, "type": kind, "title": text(), "description": text(), **more}
+
+    def choices() -> list:
+        return [{"id": '"><b id=' + str(i), "label": text()} for i in range(3)]
+
+    questions = [
+        question("nps", "nps", labels={"low": text(), "high": text()}),
+        question("rating", "rating", scale=5, style="stars", labels={"low": text()}),
+        question("numbers", "rating", scale=4, style="numbers"),
+        question("csat", "csat", style="labels", labels={"low": text(), "high": text()}),
+        question("emoji", "emoji"),
+        question("single", "single_choice", choices=choices()),
+        question("multi", "multiple_choice", choices=choices(), other=True, other_label=text()),
+        question("text", "text", placeholder=text(), button=text(), multiline=True),
+        question("email", "email", placeholder=text()),
+        question("link", "statement", link={"label": text(), "url": "https://x.test/?a=1&b=2"}),
+        question(
+            "ok", "statement", button=text(), link={"label": text(), "url": "https://x.test/"}
+        ),
+    ]
+    german = {
+        q["id"]: {
+            "title": text(),
+            "description": text(),
+            "button": text(),
+            "placeholder": text(),
+            "other_label": text(),
+            "labels": {"low": text(), "high": text()},
+            "choices": {c["id"]: text() for c in q.get("choices", [])},
+            "link": {"label": text()},
+        }
+        for q in questions
+    }
+    return {
+        "id": XSS_ID,
+        "name": text(),
+        "status": "live",
+        "questions": questions,
+        "thank_you": {"title": text(), "description": text(), "button": text(), "auto_close_s": 0},
+        "trigger": {"type": "manual"},
+        "appearance": {"position": "center"},
+        "translations": {
+            "de": {
+                "questions": german,
+                "thank_you": {"title": text(), "description": text(), "button": text()},
+            }
+        },
+    }
+
+
+XSS_SURVEY = _payload_survey()
+SHADOW = "document.querySelector('refiner-survey').shadowRoot"
+
+
+@pytest.fixture(scope="module")
+def xss_project(_server_session: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
+    make_project(_server_session, tmp_path_factory.mktemp("xss"), "xss", [XSS_SURVEY])
+
+
+def _expected_texts(locale: str) -> list:
+    """Every string of the survey the person should read, in their language."""
+    german = XSS_SURVEY["translations"]["de"]
+    out = []
+    for q in XSS_SURVEY["questions"]:
+        strings = german["questions"][q["id"]] if locale == "de" else q
+        out.append([strings["title"], strings["description"]])
+    return out
+
+
+def _clean(host: HostPage) -> None:
+    found = host.page.evaluate(
+        """([shadow, foreign]) => {
+            const root = eval(shadow);
+            const bad = [...root.querySelectorAll(foreign)].map(e => e.outerHTML);
+            for (const e of root.querySelectorAll('*'))
+                for (const a of e.attributes)
+                    if (a.name.startsWith('on')) bad.push(e.tagName + ' ' + a.name);
+            return bad;
+        }""",
+        [SHADOW, FOREIGN],
+    )
+    assert found == []
+    assert recorded(host, "__pwnedBy") == []
+
+
+def _answer_every_question(host: HostPage, locale: str) -> list:
+    """Walks the survey, answering with payloads; returns the titles read on the way."""
+    survey = host.page.locator("refiner-survey")
+    titles = []
+    while not host.page.evaluate(SHADOW + ".querySelector('.panel.done')"):
+        title = survey.locator("#rf-title").text_content()
+        titles.append([title, survey.locator(".description").text_content()])
+        for label in survey.locator(".choice, a").all_text_contents():
+            assert not label or label.startswith(tuple(PAYLOADS)), label
+        _clean(host)
+        if survey.locator("[role=radio].item").count():
+            survey.locator("[role=radio].item").first.click()  # a scale moves on by itself
+        elif survey.locator("[role=radiogroup] .choice").count():
+            survey.locator(".choice").last.click()  # so does a single choice
+        else:
+            if survey.locator(".choice").count():
+                survey.locator(".choice").last.click()
+                survey.locator("input.other").fill(PAYLOADS[0])
+            box = survey.locator("input.text, textarea.text")
+            if box.count():
+                email = box.get_attribute("type") == "email"
+                box.fill("a@b.test" if email else PAYLOADS[1])
+            survey.locator("button.next").click()
+        host.page.wait_for_function(
+            "([s, n]) => { const r = eval(s); return r.querySelector('.panel.done') || "
+            "r.querySelector('#rf-title').textContent !== n; }",
+            arg=[SHADOW, title],
+        )
+    return titles
+
+
+@pytest.mark.parametrize("locale", ["en", "de"])
+def test_payloads_are_shown_as_text_and_never_run(
+    host: HostPage, xss_project: None, db_path: Path, locale: str
+) -> None:
+    host.page.add_init_script(RECORDER)
+    data = {"note": PAYLOADS[2], PAYLOADS[3]: PAYLOADS[4]}
+    event = PAYLOADS[5] + uuid.uuid4().hex[:8]
+    user = "xss-" + uuid.uuid4().hex
+    setup = (
+        "<script>_refiner('setLocale', %s);"
+        "_refiner('identifyUser', {id: %s, name: %s, plan: %s, note_at: %s});"
+        "_refiner('addToResponse', %s); _refiner('trackEvent', %s);"
+        "_refiner('onComplete', function (id, data) { window.completed = [id, data]; });"
+        "</script>"
+        % tuple(
+            json.dumps(v).replace("</", "<\\/")  # our own page must stay one script
+            for v in (locale, user, PAYLOADS[6], PAYLOADS[7], PAYLOADS[8], data, event)
+        )
+    )
+    host.open(project="xss", after_loader=setup, title=PAYLOADS[9])
+    host.wait_ready()
+    host.page.evaluate("id => _refiner('showForm', id, true)", XSS_ID)
+    host.page.wait_for_selector("refiner-survey #rf-title")
+    assert _answer_every_question(host, locale) == _expected_texts(locale)
+    thanks = (
+        XSS_SURVEY["thank_you"] if locale == "en" else XSS_SURVEY["translations"]["de"]["thank_you"]
+    )
+    survey = host.page.locator("refiner-survey")
+    assert survey.locator("#rf-title").text_content() == thanks["title"]
+    assert survey.locator(".description").text_content() == thanks["description"]
+    assert survey.locator("button.close").text_content() == thanks["button"]
+    _clean(host)
+    host.page.wait_for_function("window.completed")
+    form_id, answers = host.page.evaluate("window.completed")
+    assert form_id == XSS_ID
+    assert answers["note"] == PAYLOADS[2] and answers[PAYLOADS[3]] == PAYLOADS[4]
+    assert answers["text"] == PAYLOADS[1] and answers["multi_other"] == PAYLOADS[0]
+    stored = wait_for_rows(
+        db_path,
+        "SELECT r.data FROM responses r JOIN contacts c ON c.pk = r.contact_pk "
+        "WHERE c.user_id = ? AND r.completed",
+        user,
+    )
+    assert json.loads(stored[0][0]) == data
+    assert wait_for_rows(db_path, "SELECT name FROM events WHERE name = ?", event) == [(event,)]
+    survey.locator("button.close").click()
+    host.page.wait_for_function("!document.querySelector('refiner-survey')")
     assert recorded(host, "__pwnedBy") == []
     assert host.page_errors == []
