@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy.engine import Engine
 
 from .db import make_engine, migrate
-from .projects import create_project, ensure_demo, import_surveys, list_projects
+from .exports import count_responses, responses_csv, responses_json
+from .models import parse_date
+from .progress import ProgressBar
+from .projects import (
+    ProjectError,
+    create_project,
+    ensure_demo,
+    get_project,
+    import_surveys,
+    list_projects,
+)
 from .ratelimit import Limiter, Rate
+from .survey_store import get_survey, list_surveys
+from .tokens import create_token, list_tokens, revoke_token
 
 DEFAULT_DB = "sqlite:///refiner.db"
+YAML_SUFFIXES = (".yaml", ".yml")
 #: generous: a visitor sends a few requests a minute; 50/s from one address is a corporate
 #: NAT of thousands of visitors, or a loop
 DEFAULT_RATE_PROJECT, DEFAULT_RATE_ADDRESS = "5000/50000", "50/500"
@@ -80,10 +98,41 @@ def _parser() -> argparse.ArgumentParser:
     survey = sub.add_parser("survey", help="manage surveys").add_subparsers(
         dest="action", required=True
     )
-    imp = survey.add_parser("import", help="create or replace surveys from a JSON file")
+    imp = survey.add_parser("import", help="create or replace surveys from a JSON or YAML file")
     imp.add_argument("file", type=Path, help="one survey object or a list of them")
     imp.add_argument("--project", required=True)
     db_arg(imp)
+    exp = survey.add_parser("export", help="print definitions (JSON; YAML for -o *.yaml)")
+    exp.add_argument("id", nargs="?", help="one survey (default: all, as a list)")
+    exp.add_argument("--project", required=True)
+    exp.add_argument("-o", "--output", type=Path, help="file to write (default stdout)")
+    db_arg(exp)
+
+    answers = sub.add_parser("responses", help="responses").add_subparsers(
+        dest="action", required=True
+    )
+    out = answers.add_parser("export", help="stream responses as CSV or JSON")
+    out.add_argument("--project", required=True)
+    out.add_argument("--survey", help="one survey's responses")
+    out.add_argument("--since", type=parse_date, help="created at or after (ISO 8601)")
+    out.add_argument("--until", type=parse_date, help="created before (ISO 8601)")
+    done = out.add_mutually_exclusive_group()
+    done.add_argument("--completed", action="store_true", help="completed responses only")
+    done.add_argument("--incomplete", action="store_true", help="incomplete responses only")
+    out.add_argument("--format", choices=("csv", "json"), default="csv")
+    out.add_argument("-o", "--output", type=Path, help="file to write (default stdout)")
+    db_arg(out)
+
+    token = sub.add_parser("token", help="admin API tokens").add_subparsers(
+        dest="action", required=True
+    )
+    make = token.add_parser("create", help="create a token (printed once)")
+    make.add_argument("name", help="who or what uses it")
+    db_arg(make)
+    revoke = token.add_parser("revoke", help="revoke a token for good")
+    revoke.add_argument("id")
+    db_arg(revoke)
+    db_arg(token.add_parser("list", help="list tokens (never their secret)"))
     return p
 
 
@@ -146,8 +195,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _project_create(args: argparse.Namespace) -> int:
-    engine = make_engine(args.db)
-    migrate(engine)
+    engine = _engine(args)
     row = create_project(
         engine,
         args.id,
@@ -163,21 +211,113 @@ def _project_create(args: argparse.Namespace) -> int:
 
 
 def _project_list(args: argparse.Namespace) -> int:
-    engine = make_engine(args.db)
-    migrate(engine)
-    for p in list_projects(engine):
+    for p in list_projects(_engine(args)):
         verified = "verified" if p["identity_verification"] else "open"
         print(f"{p['id']}\t{p['name']}\t{verified}\tping={p['ping_interval_s']}s")
     return 0
 
 
-def _survey_import(args: argparse.Namespace) -> int:
-    data = json.loads(args.file.read_text("utf-8"))
+def _engine(args: argparse.Namespace) -> Engine:
     engine = make_engine(args.db)
     migrate(engine)
-    ids = import_surveys(engine, args.project, data)
+    return engine
+
+
+def _survey_import(args: argparse.Namespace) -> int:
+    data = _load(args.file)
+    engine = _engine(args)
+    count = len(data) if isinstance(data, list) else 1
+    try:
+        with ProgressBar("import", count) as bar:
+            ids = import_surveys(engine, args.project, data, progress=bar)
+    except ProjectError as exc:
+        raise ProjectError(f"{args.file}: {exc}") from None
     print(f"imported {', '.join(ids)} into {args.project}")
     return 0
+
+
+def _survey_export(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    if args.id:
+        data: Any = get_survey(engine, args.project, args.id)["definition"]
+    else:
+        data = [s["definition"] for s in list_surveys(engine, args.project)]
+    if args.output is not None and args.output.suffix.lower() in YAML_SUFFIXES:
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    else:
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, "utf-8")
+    return 0
+
+
+def _responses_export(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    get_project(engine, args.project)
+    filters: dict[str, Any] = {
+        "survey_id": args.survey,
+        "since": args.since,
+        "until": args.until,
+        "completed": True if args.completed else False if args.incomplete else None,
+    }
+    make = responses_csv if args.format == "csv" else responses_json
+    total = count_responses(engine, args.project, **filters)
+    with contextlib.ExitStack() as stack:
+        if args.output is None:
+            sink = sys.stdout.buffer
+        else:
+            sink = stack.enter_context(args.output.open("wb"))
+        bar = stack.enter_context(ProgressBar("export", total))
+        for chunk in make(engine, args.project, progress=bar, **filters):
+            sink.write(chunk)
+        sink.flush()
+    return 0
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    token_id, raw = create_token(_engine(args), args.name)
+    print(f"created token {token_id} ({args.name}); it is shown only this once:")
+    print(raw)
+    return 0
+
+
+def _token_revoke(args: argparse.Namespace) -> int:
+    if not revoke_token(_engine(args), args.id):
+        raise LookupError(f"no live token {args.id!r}")
+    print(f"revoked token {args.id}")
+    return 0
+
+
+def _token_list(args: argparse.Namespace) -> int:
+    for t in list_tokens(_engine(args)):
+        state = f"revoked {t['revoked_at']}" if t["revoked_at"] else "live"
+        print(
+            f"{t['id']}\t{t['name']}\t{t['created_at']}\tused {t['last_used_at'] or '-'}\t{state}"
+        )
+    return 0
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit timestamps: `2026-01-01` stays the string JSON would have."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _load(path: Path) -> Any:
+    """A JSON or YAML file (by suffix); a syntax error names the file and the position."""
+    text = path.read_text("utf-8")
+    try:
+        if path.suffix.lower() in YAML_SUFFIXES:
+            return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
+        return json.loads(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ValueError(f"{path}: {' '.join(str(exc).split())}") from None
 
 
 _COMMANDS = {
@@ -186,6 +326,11 @@ _COMMANDS = {
     ("project", "create"): _project_create,
     ("project", "list"): _project_list,
     ("survey", "import"): _survey_import,
+    ("survey", "export"): _survey_export,
+    ("responses", "export"): _responses_export,
+    ("token", "create"): _token_create,
+    ("token", "revoke"): _token_revoke,
+    ("token", "list"): _token_list,
 }
 
 if __name__ == "__main__":

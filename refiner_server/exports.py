@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from .db import contacts, iso, responses, survey_versions
 
 BATCH = 1000
+Progress = Callable[[int], None]
 FIXED_COLUMNS = (
     "response_id",
     "survey_id",
@@ -55,15 +56,7 @@ def responses_rows(
     until` and completion; `columns` narrows what is read (default: everything). Each row
     also has `_at` and `_id`, its place in the order: pass them as `after` to go on from
     there; `limit` caps the number of rows."""
-    where = [responses.c.project_id == project_id]
-    if survey_id is not None:
-        where.append(responses.c.form_id == survey_id)
-    if since is not None:
-        where.append(responses.c.created_at >= since)
-    if until is not None:
-        where.append(responses.c.created_at < until)
-    if completed is not None:
-        where.append(responses.c.completed == completed)
+    where = _where(project_id, survey_id, since, until, completed)
     selected = columns or (
         *responses.c,
         contacts.c.user_id,
@@ -100,8 +93,28 @@ def responses_rows(
         after = (rows[-1]["_at"], rows[-1]["_id"])
 
 
-def responses_json(engine: Engine, project_id: str, **filters: Any) -> Iterator[bytes]:
-    """A JSON array of responses, one object per line, produced batch by batch."""
+def count_responses(
+    engine: Engine,
+    project_id: str,
+    *,
+    survey_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    completed: bool | None = None,
+) -> int:
+    """How many rows `responses_rows` gives with the same filters (a progress bar's total)."""
+    where = _where(project_id, survey_id, since, until, completed)
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(sa.func.count()).select_from(responses).where(*where)
+        ).scalar_one()
+
+
+def responses_json(
+    engine: Engine, project_id: str, progress: Progress | None = None, **filters: Any
+) -> Iterator[bytes]:
+    """A JSON array of responses, one object per line, produced batch by batch;
+    `progress(n)` after each chunk of n rows."""
     yield b"["
     first = True
     chunk: list[str] = []
@@ -109,19 +122,27 @@ def responses_json(engine: Engine, project_id: str, **filters: Any) -> Iterator[
         chunk.append(("\n" if first else ",\n") + json.dumps(public_response(row)))
         first = False
         if len(chunk) >= BATCH:
+            if progress is not None:
+                progress(len(chunk))
             yield "".join(chunk).encode("utf-8")
             chunk = []
+    if progress is not None:
+        progress(len(chunk))
     chunk.append("\n]\n")
     yield "".join(chunk).encode("utf-8")
 
 
-def responses_csv(engine: Engine, project_id: str, **filters: Any) -> Iterator[bytes]:
-    """CSV with a header row; see the module docstring for the columns."""
+def responses_csv(
+    engine: Engine, project_id: str, progress: Progress | None = None, **filters: Any
+) -> Iterator[bytes]:
+    """CSV with a header row (see the module docstring for the columns); `progress(n)`
+    after each chunk of n rows."""
     questions, hidden = _columns(engine, project_id, filters)
     header = [*FIXED_COLUMNS, *questions, *(f"data.{k}" for k in hidden)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
+    n = 0
     for n, row in enumerate(responses_rows(engine, project_id, **filters), 1):
         out = public_response(row)
         answers, data = out.pop("answers"), out.pop("data")
@@ -131,9 +152,13 @@ def responses_csv(engine: Engine, project_id: str, **filters: Any) -> Iterator[b
             + [_cell(data.get(k)) for k in hidden]
         )
         if n % BATCH == 0:
+            if progress is not None:
+                progress(BATCH)
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate()
+    if progress is not None:
+        progress(n % BATCH)
     yield buffer.getvalue().encode("utf-8")
 
 
@@ -154,6 +179,25 @@ def public_response(row: dict[str, Any]) -> dict[str, Any]:
         "answers": row["answers"] or {},
         "data": row["data"] or {},
     }
+
+
+def _where(
+    project_id: str,
+    survey_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    completed: bool | None,
+) -> list[sa.ColumnElement[bool]]:
+    where = [responses.c.project_id == project_id]
+    if survey_id is not None:
+        where.append(responses.c.form_id == survey_id)
+    if since is not None:
+        where.append(responses.c.created_at >= since)
+    if until is not None:
+        where.append(responses.c.created_at < until)
+    if completed is not None:
+        where.append(responses.c.completed == completed)
+    return where
 
 
 def _columns(

@@ -78,7 +78,12 @@ def import_surveys(
     """Upsert one survey (an object) or several (a list), all checked before any is
     stored; returns their ids."""
     items = data if isinstance(data, list) else [data]
-    defs = [check_survey(d) for d in items]
+    defs = []
+    for i, item in enumerate(items):
+        try:
+            defs.append(check_survey(item))
+        except ProjectError as exc:
+            raise ProjectError(f"[{i}] {exc}" if isinstance(data, list) else str(exc)) from None
     try:
         return upsert_surveys(engine, project_id, defs, progress)
     except NotFound as exc:
