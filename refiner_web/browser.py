@@ -28,6 +28,11 @@ class LocalStorage:
     def remove(self, key: str) -> None:
         js.localStorage.removeItem(key)
 
+    def keys(self, prefix: str) -> list:
+        storage = js.localStorage
+        names = [storage.key(i) for i in range(storage.length)]
+        return [name for name in names if isinstance(name, str) and name.startswith(prefix)]
+
 
 class BrowserPlatform:
     """What `refiner_web.client.Client` needs from the browser."""
@@ -188,6 +193,43 @@ class BrowserPlatform:
         except ValueError:
             retry_after_s = 0
         return response.status, text, retry_after_s
+
+    async def exclusive(self, name: str, work) -> bool:  # noqa: ANN001
+        """Runs `await work()` holding the Web Lock `name`, which all tabs of the site
+        share; returns False at once, without running it, while another tab holds it.
+        Without Web Locks (plain-http sites, old browsers) it just runs: the ids the
+        server keeps make a write sent by two tabs harmless, merely wasteful."""
+        try:
+            locks = js.navigator.locks
+        except AttributeError:
+            locks = None
+        if not locks:
+            await work()
+            return True
+        answer = []
+        release = []
+
+        def ask(resolve: object, reject: object) -> None:
+            answer.append(resolve)
+
+        def hold(resolve: object, reject: object) -> None:
+            release.append(resolve)
+
+        def granted(lock: object) -> object:
+            answer[0](bool(lock))  # null when another tab holds it
+            return js.Promise.new(once(hold)) if lock else None
+
+        asked = js.Promise.new(once(ask))
+        options = js.Object.new()
+        options.ifAvailable = True
+        locks.request(name, options, once(granted))
+        if not await asked:
+            return False
+        try:
+            await work()
+        finally:
+            release[0](True)
+        return True
 
     def send_on_exit(self, method: str, url: str, body: str) -> None:
         """A request that outlives the page (`fetch` with keepalive)."""

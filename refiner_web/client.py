@@ -19,6 +19,8 @@ USER_KEY = "refiner:user"
 LOCALE_KEY = "refiner:locale"
 ANON_KEY = "refiner:anonymous_id"
 DEFAULT_PING_MS = 300000
+LOCK = "refiner:outbox"  # the Web Lock held by the one tab that sends
+LOCK_WAIT_MS = 2000
 MIN_PING_MS = 10000
 
 
@@ -342,31 +344,40 @@ class Client:
         self.platform.spawn(self.flush())
 
     async def flush(self) -> None:
-        """Sends every due write, one at a time and in order, then waits for the next."""
+        """Sends every due write, then waits for the next. One tab of the site sends at a
+        time (a Web Lock, see `platform.exclusive`): the outbox is shared, so a second
+        sender would only send the same entries twice."""
         if self.flushing:
             return
         self.flushing = True
         try:
-            for entry in self.outbox.due(self.platform.now_ms()):
-                status, text, retry_after_s = await self.platform.request(
-                    entry["method"], entry["path"], json.dumps(entry["body"]), False
-                )
-                now = self.platform.now_ms()
-                outcome = self.outbox.settle(entry, status, now, self.platform.random())
-                if outcome == "dropped":
-                    self._warn(
-                        entry["key"].split(":")[0],
-                        "server refused (%d): %s; not retried" % (status, _error_message(text)),
-                    )
-                if retry_after_s:
-                    self.outbox.postpone_all(now + retry_after_s * 1000)
-                if outcome == "retry":
-                    break
+            sent_here = await self.platform.exclusive(LOCK, self._send_due)
         finally:
             self.flushing = False
+        self.outbox.load()
         next_ms = self.outbox.next_due_ms()
         if next_ms is not None:
+            if not sent_here:  # another tab is sending; look again when it may be done
+                next_ms = max(next_ms, self.platform.now_ms() + LOCK_WAIT_MS)
             self._schedule_flush(next_ms - self.platform.now_ms())
+
+    async def _send_due(self) -> None:
+        """Sends the due writes one at a time and in order; stops at the first to retry."""
+        for entry in self.outbox.due(self.platform.now_ms()):
+            status, text, retry_after_s = await self.platform.request(
+                entry["method"], entry["path"], json.dumps(entry["body"]), False
+            )
+            now = self.platform.now_ms()
+            outcome = self.outbox.settle(entry, status, now, self.platform.random())
+            if outcome == "dropped":
+                self._warn(
+                    entry["key"].split(":")[0],
+                    "server refused (%d): %s; not retried" % (status, _error_message(text)),
+                )
+            if retry_after_s:
+                self.outbox.postpone_all(now + retry_after_s * 1000)
+            if outcome == "retry":
+                break
 
     def flush_on_hide(self) -> None:
         """The page may be going away: hand every waiting write to the browser with

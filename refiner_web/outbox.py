@@ -10,6 +10,7 @@ The class is pure: the clock, randomness and storage come from the caller.
 import json
 
 STORAGE_KEY = "refiner:outbox"
+PREFIX = STORAGE_KEY + ":"
 BASE_DELAY_MS = 1000
 MAX_DELAY_MS = 300000
 MAX_ENTRIES = 1000
@@ -29,47 +30,78 @@ def backoff_ms(attempts: int, random: float) -> int:
 
 
 class Outbox:
-    """The queue of unsent writes. `storage` has get(key) -> str|None and set(key, str)."""
+    """The queue of unsent writes, shared by every tab of the site. `storage` has get(key)
+    -> str|None, set(key, str), remove(key) and keys(prefix) -> list.
+
+    Each entry lives under a key of its own (`refiner:outbox:<entry key>`), so two tabs
+    that queue or settle at the same moment touch different keys and never overwrite each
+    other's entries, as they could with one shared list."""
 
     def __init__(self, storage: object) -> None:
         self.storage = storage
         self.entries = []
+        self.order = 0
+        self._adopt_list()
         self.load()
 
     def load(self) -> None:
-        """Reads the entries a previous page left (another tab may have added some)."""
-        text = self.storage.get(STORAGE_KEY)
+        """Reads every entry, this tab's and the other tabs', oldest first."""
         entries = []
-        if text:
-            try:
-                entries = [e for e in json.loads(text) if _well_formed(e)]
-            except (ValueError, TypeError):
-                entries = []
+        for name in self.storage.keys(PREFIX):
+            entry = self._read(name)
+            if entry is not None:
+                entries.append(entry)
+        entries.sort(key=lambda e: (e["order"], e["key"]))
         self.entries = entries
 
-    def save(self) -> None:
-        self.storage.set(STORAGE_KEY, json.dumps(self.entries))
+    def _read(self, name: str) -> object:
+        try:
+            entry = json.loads(self.storage.get(name) or "null")
+        except (ValueError, TypeError):
+            entry = None
+        if _well_formed(entry):
+            entry.setdefault("order", 0)
+            return entry
+        self.storage.remove(name)
+        return None
+
+    def _save(self, entry: dict) -> None:
+        self.storage.set(PREFIX + entry["key"], json.dumps(entry))
+
+    def _adopt_list(self) -> None:
+        """Entries an older client kept as one list under `refiner:outbox` move to keys
+        of their own."""
+        text = self.storage.get(STORAGE_KEY)
+        if text is None:
+            return
+        try:
+            entries = json.loads(text)
+        except ValueError:
+            entries = []
+        for entry in entries if isinstance(entries, list) else []:
+            if _well_formed(entry):
+                self._save(entry)
+        self.storage.remove(STORAGE_KEY)
 
     def add(self, key: str, method: str, path: str, body: dict, now_ms: float) -> list:
         """Queues a write; a newer write with the same key (a response saved again as the
         user moves on) replaces the older one. Returns the entries dropped for room."""
+        self.order += 1
+        entry = {
+            "key": key,
+            "method": method,
+            "path": path,
+            "body": body,
+            "attempts": 0,
+            "next_ms": now_ms,
+            "order": now_ms + self.order / 1000,
+        }
+        self._save(entry)
         self.load()
-        self.entries = [e for e in self.entries if e["key"] != key]
-        self.entries.append(
-            {
-                "key": key,
-                "method": method,
-                "path": path,
-                "body": body,
-                "attempts": 0,
-                "next_ms": now_ms,
-            }
-        )
-        dropped = []
-        if len(self.entries) > MAX_ENTRIES:
-            dropped = self.entries[: len(self.entries) - MAX_ENTRIES]
-            self.entries = self.entries[len(dropped) :]
-        self.save()
+        dropped = self.entries[: max(0, len(self.entries) - MAX_ENTRIES)]
+        for old in dropped:
+            self.storage.remove(PREFIX + old["key"])
+        self.entries = self.entries[len(dropped) :]
         return dropped
 
     def due(self, now_ms: float) -> list:
@@ -85,28 +117,25 @@ class Outbox:
 
     def settle(self, entry: dict, status: int, now_ms: float, random: float) -> str:
         """Records the answer to one try: "sent", "retry" or "dropped"."""
-        self.load()
-        current = None
-        for candidate in self.entries:
-            if candidate["key"] == entry["key"]:
-                current = candidate
+        current = self._read(PREFIX + entry["key"])
+        outcome = "sent"
         if current is None:
-            return "sent"
-        if current["body"] != entry["body"]:
+            pass
+        elif current["body"] != entry["body"]:
             # A newer version was queued while this one was in flight: keep it waiting.
-            return "sent" if 200 <= status < 300 else "retry"
-        if 200 <= status < 300:
-            outcome = "sent"
+            outcome = "sent" if 200 <= status < 300 else "retry"
+        elif 200 <= status < 300:
+            self.storage.remove(PREFIX + entry["key"])
         elif is_retryable(status):
             current["attempts"] += 1
             current["next_ms"] = now_ms + backoff_ms(current["attempts"] - 1, random)
             current.pop("held", None)
-            self.save()
-            return "retry"
+            self._save(current)
+            outcome = "retry"
         else:
+            self.storage.remove(PREFIX + entry["key"])
             outcome = "dropped"
-        self.entries = [e for e in self.entries if e is not current]
-        self.save()
+        self.load()
         return outcome
 
     def postpone_all(self, until_ms: float) -> None:
@@ -115,16 +144,16 @@ class Outbox:
         for entry in self.entries:
             entry["next_ms"] = max(entry["next_ms"], until_ms)
             entry["held"] = True
-        self.save()
+            self._save(entry)
 
     def wake(self, now_ms: float) -> None:
         """A new page is a fresh chance: backoff left by an earlier page is forgotten,
         a server's Retry-After is not."""
         self.load()
         for entry in self.entries:
-            if not entry.get("held"):
-                entry["next_ms"] = min(entry["next_ms"], now_ms)
-        self.save()
+            if not entry.get("held") and entry["next_ms"] > now_ms:
+                entry["next_ms"] = now_ms
+                self._save(entry)
 
 
 def _well_formed(entry: object) -> bool:

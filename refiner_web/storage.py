@@ -7,7 +7,7 @@ the page and only persistence across reloads is lost.
 
 
 class SafeStore:
-    """get/set/remove over a backend (same methods) that may raise at any call."""
+    """get/set/remove/keys over a backend (same methods) that may raise at any call."""
 
     def __init__(self, backend: object, warn) -> None:
         self.backend = backend
@@ -38,6 +38,16 @@ class SafeStore:
         except Exception as error:  # noqa: BLE001
             self._fail(error)
         self.memory[key] = value
+
+    def keys(self, prefix: str) -> list:
+        """Every key starting with `prefix`, in storage or only in memory."""
+        found = [key for key in self.memory if key.startswith(prefix)]
+        try:
+            if self.backend is not None:
+                found += [key for key in self.backend.keys(prefix) if key not in found]
+        except Exception as error:  # noqa: BLE001
+            self._fail(error)
+        return found
 
     def remove(self, key: str) -> None:
         self.memory.pop(key, None)

@@ -1,6 +1,5 @@
 """The client's commands in a real page on both runtimes, checked in the real database."""
 
-import json
 import sqlite3
 import time
 import uuid
@@ -67,6 +66,14 @@ def events_of_user(db_path: Path, user_id: str, count: int = 1) -> list:
         "WHERE c.user_id = ? ORDER BY e.received_at",
         user_id,
         count=count,
+    )
+
+
+def outbox_entries(host: HostPage) -> list:
+    """The writes waiting in the outbox (one localStorage key each), oldest first."""
+    return host.page.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('refiner:outbox:'))"
+        ".map(k => JSON.parse(localStorage.getItem(k))).sort((a, b) => a.order - b.order)"
     )
 
 
@@ -267,7 +274,7 @@ def test_event_kept_while_server_down_arrives_once_after_restart(
     try:
         host.page.evaluate("_refiner('trackEvent', 'while-down')")
         host.page.wait_for_timeout(1500)  # at least one failed try
-        outbox = json.loads(host.page.evaluate("localStorage.getItem('refiner:outbox')"))
+        outbox = outbox_entries(host)
         assert [entry["body"]["name"] for entry in outbox] == ["while-down"]
         assert outbox[0]["attempts"] >= 1
         url = host.page.url
@@ -279,7 +286,7 @@ def test_event_kept_while_server_down_arrives_once_after_restart(
     assert events_of_user(db_path, user) == [("while-down",)]
     host.page.wait_for_timeout(1000)
     assert events_of_user(db_path, user) == [("while-down",)]  # exactly once
-    assert host.page.evaluate("localStorage.getItem('refiner:outbox')") == "[]"
+    assert outbox_entries(host) == []
 
 
 def test_stop_pinging_stops_pings_but_not_track_event(host: HostPage, db_path: Path) -> None:

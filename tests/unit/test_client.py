@@ -206,3 +206,13 @@ def test_no_call_ever_raises(name, args):
     platform.run()
     assert "still-works" in [e["name"] for e in platform.posted("/events")]
     assert not any("internal error" in w for w in platform.warnings)
+
+
+def test_while_another_tab_sends_this_one_waits_and_looks_again(platform, make_client):
+    platform.locks_held_elsewhere.append("refiner:outbox")
+    make_client(("setProject", "P"), ("trackEvent", "queued-here"))
+    platform.run(until_ms=platform.clock + 10_000)
+    assert platform.posted("/events") == []  # the other tab owns sending
+    platform.locks_held_elsewhere.clear()  # that tab went away without sending it
+    platform.run(until_ms=platform.clock + 2_000)
+    assert [e["name"] for e in platform.posted("/events")] == ["queued-here"]

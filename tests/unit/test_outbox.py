@@ -1,3 +1,5 @@
+import json
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -82,10 +84,30 @@ def test_full_box_drops_oldest():
 
 def test_corrupt_storage_is_ignored():
     store = MemoryStore()
-    store.set("refiner:outbox", "{not json")
-    assert Outbox(store).entries == []
+    store.set("refiner:outbox:a", "{not json")
+    store.set("refiner:outbox:b", '{"key": "b"}')
     store.set("refiner:outbox", '[{"key": "x"}, 5]')
     assert Outbox(store).entries == []
+    assert store.data == {}
+
+
+def test_a_list_left_by_an_older_client_is_adopted():
+    store = MemoryStore()
+    entry = {"key": "event:1", "method": "POST", "path": "/e", "body": {}, "attempts": 2}
+    store.set("refiner:outbox", json.dumps([dict(entry, next_ms=5)]))
+    assert [e["key"] for e in Outbox(store).due(5)] == ["event:1"]
+    assert list(store.data) == ["refiner:outbox:event:1"]
+
+
+def test_two_tabs_share_one_outbox_without_overwriting_each_other():
+    store = MemoryStore()
+    first, second = Outbox(store), Outbox(store)
+    first.add("event:a", "POST", "/e", {"n": "a"}, 0)
+    in_flight = second.due(0)  # the tab holding the lock sends what the other queued
+    first.add("event:b", "POST", "/e", {"n": "b"}, 1)  # queued while a is in flight
+    assert second.settle(in_flight[0], 202, 2, 0.5) == "sent"
+    assert [e["key"] for e in first.due(2)] == ["event:b"]
+    assert first.settle(in_flight[0], 202, 3, 0.5) == "sent"  # already gone: no harm
 
 
 def test_new_page_forgets_backoff_but_not_retry_after():

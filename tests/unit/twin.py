@@ -40,6 +40,9 @@ class MemoryStore:
     def remove(self, key):
         self.data.pop(key, None)
 
+    def keys(self, prefix):
+        return [key for key in self.data if key.startswith(prefix)]
+
 
 class FakePlatform:
     def __init__(self) -> None:
@@ -58,6 +61,7 @@ class FakePlatform:
         self.pending = []
         self.url = "https://host.example/app"
         self.route_changed = self.scrolled = self.exit_intent = None
+        self.locks_held_elsewhere = []
 
     def now_ms(self):
         return self.clock
@@ -114,6 +118,12 @@ class FakePlatform:
         data = None if body is None else json.loads(body)
         self.requests.append((method, url, data))
         return self.answer(method, url, data)
+
+    async def exclusive(self, name, work):
+        if name in self.locks_held_elsewhere:
+            return False
+        await work()
+        return True
 
     def send_on_exit(self, method, url, body):
         self.exit_requests.append((method, url, json.loads(body)))
