@@ -193,7 +193,8 @@ def routes(engine: Engine) -> APIRouter:
             )
         except survey_store.NotFound as exc:
             return page("error.html", 404, title="Not found", message=str(exc), token=token)
-        definition = survey_store.get_survey(engine, project_id, survey_id)["definition"]
+        survey = survey_store.get_survey(engine, project_id, survey_id)
+        definition = survey["definition"]
         titles = {q["id"]: q.get("title") or q["id"] for q in definition.get("questions") or []}
         series = summary["over_time"]
         return page(
@@ -202,6 +203,8 @@ def routes(engine: Engine) -> APIRouter:
             token=token,
             project_id=project_id,
             summary=summary,
+            definition=definition,
+            version=survey["version"],
             overview=views.overview(summary),
             questions=[views.question(i, q, series) for i, q in enumerate(summary["questions"])],
             latest=[

@@ -37,9 +37,13 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def column_chart(chart_id: str, title: str, desc: str, bars: Sequence[Bar]) -> Markup:
-    """Vertical bars with their value above and their label below (a distribution)."""
+def column_chart(
+    chart_id: str, title: str, desc: str, bars: Sequence[Bar], labels: int = 12
+) -> Markup:
+    """Vertical bars with their value above and, for at most `labels` evenly spaced ones,
+    their label below (more would overlap)."""
     slot = WIDTH / max(len(bars), 1)
+    every = -(-len(bars) // labels)
     top = max([b.value for b in bars] + [1])
     parts = []
     for i, bar in enumerate(bars):
@@ -62,7 +66,7 @@ def column_chart(chart_id: str, title: str, desc: str, bars: Sequence[Bar]) -> M
                 vy=_num(y - 4),
                 value=bar.value,
                 ly=TOP + BAR_AREA + 16,
-                label=bar.label,
+                label=bar.label if i % every == 0 else "",
             )
         )
     base = Markup('<line class="axis" x1="0" x2="{w}" y1="{y}" y2="{y}"/>').format(
@@ -124,7 +128,7 @@ def line_chart(
             '<line class="axis" x1="{l}" x2="{w}" y1="{y}" y2="{y}"/>'
             '<text class="label end" x="{tx}" y="{ty}">{text}</text>'
         ).format(l=left, w=WIDTH, y=_num(y_of(v)), tx=left - 4, ty=_num(y_of(v) + 4), text=_num(v))
-        for v in (low, high)
+        for v in (low, (low + high) / 2, high)
     ]
     runs: list[list[str]] = [[]]
     for i, (_, value) in enumerate(points):

@@ -12,7 +12,7 @@ from ..contacts import trait_value
 from ..db import contacts, iso, responses, traits
 from ..exports import public_response
 
-LATEST = 20
+LATEST = 10
 
 
 def latest_responses(

@@ -39,6 +39,7 @@ def overview(summary: dict[str, Any]) -> dict[str, Any]:
             f"Responses per {unit}",
             f"{summary['responses']} responses from {series[0]['start']} to {series[-1]['start']}",
             bars,
+            labels=7,
         )
     rows = [(b["start"], b["views"], b["responses"], b["completed"]) for b in series]
     return {"chart": chart, "rows": rows}

@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Screenshots of the owners' dashboard into ``docs/screenshots/admin-*.png``: the survey
+list, a survey page light and dark, and the survey page at 320 px.
+
+Usage: ``python tools/admin_screenshots.py [--out DIR] [--days N]``
+
+Starts ``refiner-server serve --demo`` on a free port with a throwaway database, sends two
+weeks of made-up traffic for the demo survey through the client API (an app over the same
+database whose clock steps through the days, so the trends have a shape), makes a token
+with the CLI and signs in with it in Debian Chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import random
+import subprocess
+import sys
+import tempfile
+import warnings
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from refiner_server.app import create_app  # noqa: E402
+from refiner_server.cli import main as server_cli  # noqa: E402
+from refiner_server.clock import Clock  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient  # noqa: E402
+
+API = "/api/v1/client/demo"
+SURVEY = "/admin/projects/demo/surveys/demo-nps"
+PLANS = ["free", "pro", "team"]
+REASONS = [
+    "Setup took five minutes.",
+    "The docs answered everything.",
+    "Exports are slow on big projects.",
+    "I miss a Slack integration.",
+    "Support replied within the hour.",
+]
+
+
+def traffic(db_url: str, days: int, seed: int = 7) -> int:
+    """Views and responses for the demo survey over `days` days up to today; returns the
+    number of responses."""
+    rng = random.Random(seed)
+    clock = Clock()
+    start = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+    start -= timedelta(days=days - 1)
+    n = 0
+    with TestClient(create_app(db_url, clock=clock)) as client:
+        for day in range(days):
+            clock.set(start + timedelta(days=day))
+            for _ in range(rng.randint(6, 14)):
+                n += 1
+                user = f"user-{n:04d}"
+                plan = rng.choice(PLANS)
+                ping = {
+                    "anonymous_id": f"anon-{n:010d}",
+                    "user": {"id": user, "email": f"{user}@example.com", "traits": {"plan": plan}},
+                }
+                client.post(f"{API}/ping", json=ping).raise_for_status()
+                view = {"view_id": f"view-{n:08d}", "form_id": "demo-nps", "user_id": user}
+                client.post(f"{API}/views", json=view).raise_for_status()
+                if rng.random() < 0.3:
+                    continue  # seen, not answered
+                score = min(10, max(0, round(rng.gauss(7.5 + day / days, 2.2))))
+                answers: dict = {"score": score, "stars": min(5, max(1, score // 2))}
+                if score < 9:
+                    answers.update(why=rng.choice(REASONS), plan=plan)
+                body = {
+                    "form_id": "demo-nps",
+                    "user_id": user,
+                    "answers": answers,
+                    "data": {"source": rng.choice(["onboarding", "billing", "dashboard"])},
+                    "completed": rng.random() < 0.9,
+                }
+                client.put(f"{API}/responses/resp-{n:08d}", json=body).raise_for_status()
+    return n
+
+
+def token(db_url: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert server_cli(["token", "create", "screenshots", "--db", db_url]) == 0
+    return out.getvalue().strip().splitlines()[-1]
+
+
+def sign_in(page: Page, base_url: str, raw: str) -> None:
+    page.goto(base_url + "/admin/login")
+    page.fill("#token", raw)
+    page.keyboard.press("Enter")
+    page.wait_for_url(base_url + "/admin")
+
+
+def shoot(page: Page, path: Path, height: int | None = None) -> None:
+    """The page from the top, `height` pixels of it (default: all)."""
+    width = page.viewport_size["width"] if page.viewport_size else 1000
+    clip = {"x": 0, "y": 0, "width": width, "height": height} if height else None
+    page.screenshot(path=str(path), full_page=True, clip=clip, animations="disabled")
+    print("wrote", path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--days", type=int, default=14)
+    args = parser.parse_args(argv)
+    subprocess.run([sys.executable, "build.py", "--fast", "--quiet"], cwd=ROOT, check=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    server = Server(Path(tempfile.mkdtemp(prefix="refiner-admin-shots-")))
+    server.start()
+    try:
+        traffic(server.db_url, args.days)
+        raw = token(server.db_url)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for theme in ("light", "dark"):
+                page = browser.new_page(viewport={"width": 1000, "height": 800}, color_scheme=theme)
+                sign_in(page, server.base_url, raw)
+                if theme == "light":
+                    shoot(page, args.out / "admin-list.png")
+                page.goto(server.base_url + SURVEY)
+                shoot(page, args.out / f"admin-survey-{theme}.png", 1900)
+                if theme == "light":
+                    page.set_viewport_size({"width": 320, "height": 640})
+                    shoot(page, args.out / "admin-survey-320.png", 2400)
+                page.close()
+            browser.close()
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
