@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import random
 import subprocess
 import sys
@@ -46,6 +47,28 @@ REASONS = [
     "Exports are slow on big projects.",
     "I miss a Slack integration.",
     "Support replied within the hour.",
+]
+
+
+#: more surveys, so that the list shows each status
+EXTRA = [
+    {
+        "id": "onboarding-csat",
+        "name": "Onboarding satisfaction",
+        "status": "paused",
+        "questions": [{"id": "mood", "type": "csat", "title": "How was getting started?"}],
+        "trigger": {"type": "event", "event": "Finished onboarding"},
+    },
+    {
+        "id": "pricing-poll",
+        "name": "Pricing page poll",
+        "status": "draft",
+        "questions": [{"id": "fair", "type": "emoji", "title": "Are our prices fair?"}],
+        "trigger": {
+            "type": "page",
+            "pages": {"include": [{"match": "equals", "value": "/pricing"}]},
+        },
+    },
 ]
 
 
@@ -85,6 +108,10 @@ def traffic(db_url: str, days: int, seed: int = 7) -> int:
                     "completed": rng.random() < 0.9,
                 }
                 client.put(f"{API}/responses/resp-{n:08d}", json=body).raise_for_status()
+                if rng.random() < 0.5:
+                    mood = {"form_id": "onboarding-csat", "user_id": user, "completed": True}
+                    mood["answers"] = {"mood": rng.choice([3, 4, 4, 5, 5])}
+                    client.put(f"{API}/responses/csat-{n:08d}", json=mood).raise_for_status()
     return n
 
 
@@ -120,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     server = Server(Path(tempfile.mkdtemp(prefix="refiner-admin-shots-")))
     server.start()
     try:
+        extra = server.workdir / "extra.json"
+        extra.write_text(json.dumps(EXTRA), "utf-8")
+        command = ["survey", "import", str(extra), "--project", "demo", "--db", server.db_url]
+        assert server_cli(command) == 0
         traffic(server.db_url, args.days)
         raw = token(server.db_url)
         with sync_playwright() as p:
@@ -128,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
                 page = browser.new_page(viewport={"width": 1000, "height": 800}, color_scheme=theme)
                 sign_in(page, server.base_url, raw)
                 if theme == "light":
+                    page.set_viewport_size({"width": 1000, "height": 420})
                     shoot(page, args.out / "admin-list.png")
+                    page.set_viewport_size({"width": 1000, "height": 800})
                 page.goto(server.base_url + SURVEY)
                 shoot(page, args.out / f"admin-survey-{theme}.png", 1900)
                 if theme == "light":
