@@ -317,7 +317,11 @@ def cpu_seconds(root_pid: int) -> float:
     return total
 
 
-def start_server(db_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(
+    db_url: str, port: int, workers: int = 1, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """`refiner-server serve` on 127.0.0.1:`port`, returned once it accepts connections;
+    its output goes to `log` (or nowhere). Also used by tests/server (scale-out, durability)."""
     cmd = [
         sys.executable,
         "-m",
@@ -336,19 +340,25 @@ def start_server(db_url: str, port: int, workers: int) -> subprocess.Popen[bytes
     ]
     if workers != 1:
         cmd += ["--workers", str(workers)]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
+    out = log.open("ab") if log else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    finally:
+        if log:
+            out.close()
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+            detail = log.read_text(errors="replace")[-3000:] if log else ""
+            raise RuntimeError(f"server exited ({proc.returncode}): {detail}")
         try:
             with socket.create_connection((HOST, port), timeout=0.2):
-                time.sleep(0.5 if workers != 1 else 0.1)  # let every worker come up
+                time.sleep(0.5 if workers != 1 else 0.05)  # let every worker come up
                 return proc
         except OSError:
             time.sleep(0.05)
     proc.kill()
-    raise SystemExit("server did not start within 30 s")
+    raise RuntimeError("server did not start within 60 s")
 
 
 def seed(db_url: str) -> None:
