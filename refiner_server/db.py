@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 metadata = sa.MetaData(
     naming_convention={
@@ -287,6 +288,18 @@ def _with_driver(url: str) -> str:
         if url.startswith(scheme):
             return "postgresql+psycopg://" + url.removeprefix(scheme)
     return url
+
+
+#: PostgreSQL's serialization_failure and deadlock_detected: the transaction may be retried
+RETRY_SQLSTATES = ("40001", "40P01")
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A unique-key race lost to a concurrent writer, or a transaction PostgreSQL aborted
+    to resolve a conflict: running it again from the start may succeed."""
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in RETRY_SQLSTATES
 
 
 def is_busy(exc: BaseException) -> bool:

@@ -32,6 +32,7 @@ from .db import (
     dismissals,
     events,
     is_busy,
+    is_retryable,
     is_sqlite,
     iso,
     projects,
@@ -121,13 +122,14 @@ class ClientStore:
 
     def _run(self, fn: Any, *args: Any) -> Any:
         """Run `fn(conn, *args)` in a transaction; retry when a concurrent writer won a
-        unique-key race (only possible without the SQLite lock, e.g. on PostgreSQL)."""
+        unique-key race or PostgreSQL gave up on a deadlock or serialisation conflict (only
+        possible without the SQLite lock). Every try starts over from fresh reads."""
         for attempt in range(RETRIES):
             try:
                 with self._tx() as conn:
                     return fn(conn, *args)
-            except IntegrityError:
-                if attempt == RETRIES - 1:
+            except (IntegrityError, OperationalError) as exc:
+                if attempt == RETRIES - 1 or not is_retryable(exc):
                     raise
         raise AssertionError("unreachable")
 
