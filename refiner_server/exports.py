@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from .db import contacts, iso, responses, survey_versions
 
@@ -183,10 +183,10 @@ def public_response(row: dict[str, Any]) -> dict[str, Any]:
 
 def _where(
     project_id: str,
-    survey_id: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    completed: bool | None,
+    survey_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    completed: bool | None = None,
 ) -> list[sa.ColumnElement[bool]]:
     where = [responses.c.project_id == project_id]
     if survey_id is not None:
@@ -205,7 +205,7 @@ def _columns(
 ) -> tuple[list[str], list[str]]:
     """Question columns in definition order (latest version first, then what older
     versions had), then answer keys no definition names (e.g. `<id>_other`); hidden fields
-    sorted. One pass over the answers and data of the exported rows."""
+    sorted. The keys come from the database's JSON functions, not a pass in Python."""
     questions: list[str] = []
     where = [survey_versions.c.project_id == project_id]
     if filters.get("survey_id") is not None:
@@ -220,14 +220,22 @@ def _columns(
             for question in definition.get("questions") or []:
                 if question["id"] not in questions and question.get("type") != "statement":
                     questions.append(question["id"])
-    known = set(questions)
-    extra: set[str] = set()
-    hidden: set[str] = set()
-    narrow = (responses.c.answers, responses.c.data)
-    for row in responses_rows(engine, project_id, columns=narrow, **filters):
-        extra.update(k for k in (row["answers"] or {}) if k not in known)
-        hidden.update(row["data"] or {})
+        rows = _where(project_id, **filters)
+        extra = _keys(conn, responses.c.answers, rows) - set(questions)
+        hidden = _keys(conn, responses.c.data, rows)
     return questions + sorted(extra), sorted(hidden)
+
+
+def _keys(
+    conn: Connection, column: sa.Column[Any], where: list[sa.ColumnElement[bool]]
+) -> set[str]:
+    """The distinct keys of a JSON object column over the rows `where` selects."""
+    if conn.dialect.name == "sqlite":
+        each = sa.func.json_each(column).table_valued("key")
+        query = sa.select(each.c.key).select_from(responses).join(each, sa.true())
+    else:
+        query = sa.select(sa.func.json_object_keys(column))
+    return set(conn.execute(query.where(*where).distinct()).scalars())
 
 
 def _cell(value: Any) -> str:
