@@ -311,11 +311,11 @@ _Loader.yaml_implicit_resolvers = {
 
 def _load(path: Path) -> Any:
     """A JSON or YAML file (by suffix); a syntax error names the file and the position."""
-    text = path.read_text("utf-8")
     try:
         if path.suffix.lower() in YAML_SUFFIXES:
-            return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader)
-        return json.loads(text)
+            with path.open(encoding="utf-8") as stream:  # its name is in YAML's messages
+                return yaml.load(stream, Loader=_Loader)  # noqa: S506 (a SafeLoader)
+        return json.loads(path.read_text("utf-8"))
     except (ValueError, yaml.YAMLError) as exc:
         raise ValueError(f"{path}: {' '.join(str(exc).split())}") from None
 

@@ -8,19 +8,18 @@ import csv
 import io
 import json
 import tracemalloc
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from refiner_server.db import contacts, responses
+from refiner_server.db import responses
 from refiner_server.exports import count_responses, responses_csv, responses_rows
 
-from .admin_support import ADMIN, NPS, respond
+from .admin_support import ADMIN, NPS, T0, insert_rows, respond
 from .admin_support import auth as make_auth
 
 RESPONSES = f"{ADMIN}/projects/p1/responses"
-T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -31,36 +30,6 @@ def h(engine):
 @pytest.fixture
 def nps(client, h):
     assert client.post(f"{ADMIN}/projects/p1/surveys", json=NPS, headers=h).status_code == 201
-
-
-def insert_rows(engine, n, *, form="nps", at=T0, step=timedelta(seconds=1), same_time=False):
-    prefix = "r" if form == "nps" else form[0]
-    """`n` responses of one contact, inserted in one executemany."""
-    with engine.begin() as conn:
-        pk = conn.execute(
-            contacts.insert().values(
-                project_id="p1", user_id=f"bulk-{form}", first_seen_at=at, last_seen_at=at
-            )
-        ).inserted_primary_key[0]
-        conn.execute(
-            responses.insert(),
-            [
-                {
-                    "project_id": "p1",
-                    "response_id": f"{prefix}{i:07d}",
-                    "form_id": form,
-                    "contact_pk": pk,
-                    "answers": {"score": i % 11, "why": f"reason number {i}"},
-                    "data": {"plan": "pro"},
-                    "completed": i % 2 == 0,
-                    "created_at": at if same_time else at + i * step,
-                    "updated_at": at,
-                    "completed_at": at if i % 2 == 0 else None,
-                    "survey_version": 1,
-                }
-                for i in range(n)
-            ],
-        )
 
 
 def csv_rows(text):

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import sys
 
 import pytest
 import sqlalchemy as sa
 
 from refiner_server import cli
 from refiner_server.db import make_engine, projects, surveys
+from refiner_server.projects import import_surveys
+from refiner_server.tokens import verify_token
+
+from .admin_support import NPS, insert_rows
 
 
 @pytest.fixture
@@ -151,3 +158,144 @@ def test_serve_with_workers_hands_uvicorn_a_factory(url, tmp_path, monkeypatch):
     with make_engine(url).connect() as conn:
         assert conn.execute(sa.select(projects.c.id)).scalars().all() == ["demo"]
     assert from_env().state.engine.url.database == url.removeprefix("sqlite:///")
+
+
+# -- tokens, survey import/export, response export (issue 5) ---------------------------------
+
+
+def test_token_create_list_revoke(url, capsys):
+    assert cli.main(["token", "create", "ci bot", "--db", url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    raw = out[-1]
+    token_id = out[0].split()[2]
+    assert raw.startswith("rft_") and "shown only this once" in out[0]
+    engine = make_engine(url)
+    assert verify_token(engine, raw)["name"] == "ci bot"
+    assert cli.main(["token", "list", "--db", url]) == 0
+    listed = capsys.readouterr().out
+    assert listed.startswith(f"{token_id}\tci bot\t") and "live" in listed and raw not in listed
+    assert cli.main(["token", "revoke", token_id, "--db", url]) == 0
+    assert verify_token(engine, raw) is None
+    assert cli.main(["token", "revoke", token_id, "--db", url]) == 1
+    assert "no live token" in capsys.readouterr().err
+    cli.main(["token", "list", "--db", url])
+    assert "revoked 20" in capsys.readouterr().out
+
+
+YAML_SURVEYS = """\
+- id: nps-yaml
+  status: live
+  schedule: {start_at: 2026-01-01, end_at: null}
+  questions:
+    - {id: score, type: nps, title: "How likely?"}
+- id: plain
+  questions: []
+"""
+
+
+def test_survey_import_yaml_keeps_dates_as_text(url, tmp_path, capsys):
+    cli.main(["project", "create", "acme", "--db", url])
+    path = tmp_path / "surveys.yaml"
+    path.write_text(YAML_SURVEYS)
+    assert cli.main(["survey", "import", str(path), "--project", "acme", "--db", url]) == 0
+    assert "imported nps-yaml, plain into acme" in capsys.readouterr().out
+    rows = {r["id"]: r for r in table_rows(url, surveys)}
+    assert rows["nps-yaml"]["definition"]["schedule"]["start_at"] == "2026-01-01"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("s.yaml", "- id: a\n  questions: [\n", "s.yaml: while parsing a flow node"),
+        ("s.json", '{"id": "a",', "s.json: Expecting property name"),
+        (
+            "s.yml",
+            "- {id: a, questions: []}\n- {id: b, questions: [{id: q, type: slider}]}\n",
+            "s.yml: [1] survey 'b': questions[0].type: must be one of nps",
+        ),
+        (
+            "s.json",
+            json.dumps({"id": "a", "questions": [], "logic": [{"if": {}, "goto": "end"}]}),
+            "s.json: survey 'a': logic[0].if.question: no question with id None",
+        ),
+    ],
+)
+def test_survey_import_errors_name_file_item_and_path(
+    url, tmp_path, capsys, name, content, message
+):
+    cli.main(["project", "create", "acme", "--db", url])
+    path = tmp_path / name
+    path.write_text(content)
+    assert cli.main(["survey", "import", str(path), "--project", "acme", "--db", url]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"refiner-server: {tmp_path / message.split(':')[0]}"), err
+    assert message.split(": ", 1)[1] in err, err
+    assert table_rows(url, surveys) == []  # nothing stored when any item is refused
+
+
+def test_survey_export_round_trips(url, tmp_path, capsys):
+    cli.main(["project", "create", "acme", "--db", url])
+    path = tmp_path / "in.yaml"
+    path.write_text(YAML_SURVEYS)
+    cli.main(["survey", "import", str(path), "--project", "acme", "--db", url])
+    capsys.readouterr()
+    assert cli.main(["survey", "export", "--project", "acme", "--db", url]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert [s["id"] for s in exported] == ["nps-yaml", "plain"]
+    assert cli.main(["survey", "export", "plain", "--project", "acme", "--db", url]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "id": "plain",
+        "questions": [],
+        "status": "draft",
+    }
+    out = tmp_path / "out.yaml"
+    argv = ["survey", "export", "--project", "acme", "-o", str(out), "--db", url]
+    assert cli.main(argv) == 0
+    cli.main(["project", "create", "copy", "--db", url])
+    assert cli.main(["survey", "import", str(out), "--project", "copy", "--db", url]) == 0
+    copied = [r["definition"] for r in table_rows(url, surveys) if r["project_id"] == "copy"]
+    assert sorted(copied, key=lambda d: d["id"]) == exported
+    assert cli.main(["survey", "export", "nope", "--project", "acme", "--db", url]) == 1
+
+
+@pytest.fixture
+def answered(url, capsys):
+    """Project acme with survey nps and 2500 responses (even ones completed)."""
+    cli.main(["project", "create", "acme", "--db", url])
+    engine = make_engine(url)
+    import_surveys(engine, "acme", NPS)
+    insert_rows(engine, 2500, project="acme")
+    capsys.readouterr()
+    return engine
+
+
+def test_responses_export_csv_to_a_file_and_json_to_stdout(url, tmp_path, capsys, answered):
+    out = tmp_path / "r.csv"
+    argv = ["responses", "export", "--project", "acme", "--format", "csv", "-o", str(out)]
+    assert cli.main([*argv, "--db", url]) == 0
+    lines = out.read_text().splitlines()
+    assert len(lines) == 2501 and lines[0].startswith("response_id,survey_id,survey_version")
+    assert capsys.readouterr().err == ""  # no progress bar when stderr is not a terminal
+    argv = ["responses", "export", "--project", "acme", "--format", "json", "--completed"]
+    assert cli.main([*argv, "--survey", "nps", "--since", "2026-03-01T00:10:00Z", "--db", url]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 1250 - 300 and all(r["completed"] for r in rows)
+    argv = ["responses", "export", "--project", "nope", "--db", url]
+    assert cli.main(argv) == 1 and "nope" in capsys.readouterr().err
+
+
+def test_long_operations_draw_a_progress_bar_on_a_terminal(url, tmp_path, monkeypatch, answered):
+    leader, follower = pty.openpty()
+    terminal = os.fdopen(follower, "w")
+    monkeypatch.setattr(sys, "stderr", terminal)
+    out = tmp_path / "r.json"
+    argv = ["responses", "export", "--project", "acme", "--format", "json", "-o", str(out)]
+    try:
+        assert cli.main([*argv, "--db", url]) == 0
+        terminal.flush()
+        drawn = os.read(leader, 65536).decode()
+    finally:
+        terminal.close()
+        os.close(leader)
+    assert "\rexport [" in drawn and drawn.rstrip().endswith("2500/2500 100%")
+    assert len(json.loads(out.read_text())) == 2500
