@@ -15,23 +15,59 @@ MAX_URL = 2048
 ROUTE_POLL_MS = 250
 
 
+class StorageRefused(Exception):
+    """The browser refused a `localStorage` or cookie access (blocked, full, sandboxed)."""
+
+
 class LocalStorage:
-    """`window.localStorage`; any call may raise (blocked storage, a full quota)."""
+    """`window.localStorage` and `document.cookie`, through the loader's `store` when there
+    is a loader: MicroPython cannot catch the exceptions they throw, the loader can. In a
+    PyScript app the calls go direct (Pyodide raises; MicroPython cannot recover)."""
+
+    def __init__(self, bridge: object) -> None:
+        self.bridge = bridge
+
+    def _store(self, op: str, key: object = None, value: object = None) -> object:
+        if self.bridge is not None:
+            result = self.bridge.store(op, key, value)
+            if result is False:
+                raise StorageRefused(op)
+            return result
+        try:
+            if op == "cookie":
+                if value is not None:
+                    js.document.cookie = value
+                return js.document.cookie
+            storage = js.localStorage
+            if op == "keys":
+                return "\n".join(storage.key(i) for i in range(storage.length))
+            if op == "get":
+                return storage.getItem(key)
+            if op == "set":
+                storage.setItem(key, value)
+            else:
+                storage.removeItem(key)
+            return True
+        except Exception as error:  # noqa: BLE001 - Pyodide's JsException
+            raise StorageRefused("%s: %s" % (op, error)) from None
 
     def get(self, key: str) -> object:
-        value = js.localStorage.getItem(key)
+        value = self._store("get", key)
         return value if isinstance(value, str) else None  # Pyodide may give `jsnull`
 
     def set(self, key: str, value: str) -> None:
-        js.localStorage.setItem(key, value)
+        self._store("set", key, value)
 
     def remove(self, key: str) -> None:
-        js.localStorage.removeItem(key)
+        self._store("remove", key)
 
     def keys(self, prefix: str) -> list:
-        storage = js.localStorage
-        names = [storage.key(i) for i in range(storage.length)]
-        return [name for name in names if isinstance(name, str) and name.startswith(prefix)]
+        return [name for name in self._store("keys").split("\n") if name.startswith(prefix)]
+
+    def cookie(self, value: object = None) -> str:
+        """`document.cookie`, after writing `value` when given."""
+        text = self._store("cookie", None, value)
+        return text if isinstance(text, str) else ""
 
 
 class BrowserPlatform:
@@ -39,8 +75,10 @@ class BrowserPlatform:
 
     def __init__(self, bridge: object = None) -> None:
         self.bridge = bridge
+        self.local_storage = LocalStorage(bridge)
         self.tasks = []
         self.listeners = []
+        self.first_ping = None if bridge is None else bridge.firstPing()
 
     # time and randomness
     def now_ms(self) -> float:
@@ -56,12 +94,12 @@ class BrowserPlatform:
 
     # storage
     def storage(self) -> object:
-        return LocalStorage()
+        return self.local_storage
 
     def get_cookie(self, name: str) -> object:
         try:
-            cookies = js.document.cookie
-        except Exception:  # noqa: BLE001 - sandboxed documents throw here
+            cookies = self.local_storage.cookie()
+        except StorageRefused:
             return None
         for part in cookies.split(";"):
             key, _, value = part.strip().partition("=")
@@ -71,14 +109,10 @@ class BrowserPlatform:
 
     def set_cookie(self, name: str, value: str, max_age_s: int) -> None:
         secure = "; Secure" if js.location.protocol == "https:" else ""
+        text = "%s=%s; Max-Age=%d; Path=/; SameSite=Lax%s" % (name, value, max_age_s, secure)
         try:
-            js.document.cookie = "%s=%s; Max-Age=%d; Path=/; SameSite=Lax%s" % (
-                name,
-                value,
-                max_age_s,
-                secure,
-            )
-        except Exception:  # noqa: BLE001
+            self.local_storage.cookie(text)
+        except StorageRefused:
             pass
 
     # the page
@@ -182,8 +216,11 @@ class BrowserPlatform:
     # network
     async def request(self, method: str, url: str, body: str, keepalive: bool) -> tuple:
         """(status, text, retry_after_s); status 0 when no answer came."""
+        sent = self._sent_already(url, body)
         try:
-            response = await js.fetch(url, self._options(method, body, keepalive))
+            if sent is None:
+                sent = js.fetch(url, self._options(method, body, keepalive))
+            response = await sent
             text = await response.text()
         except Exception:  # noqa: BLE001 - a network failure rejects the fetch
             return 0, "", 0
@@ -230,6 +267,16 @@ class BrowserPlatform:
         finally:
             release[0](True)
         return True
+
+    def _sent_already(self, url: str, body: str) -> object:
+        """The answer to the loader's first ping (`refiner_bridge.firstPing`) when this is
+        the same request: same URL, same JSON body. The first request to that URL settles it;
+        a different body means the loader guessed wrong and this request goes out itself."""
+        early = self.first_ping
+        if early is False or early is None or url != early.url:
+            return None
+        self.first_ping = None
+        return early.response if json.loads(early.body) == json.loads(body) else None
 
     def send_on_exit(self, method: str, url: str, body: str) -> None:
         """A request that outlives the page (`fetch` with keepalive)."""

@@ -10,7 +10,7 @@ from refiner_web import commands
 from refiner_web.commands import CALLBACKS, CommandError
 from refiner_web.dates import iso_from_ms
 from refiner_web.moments import Moments
-from refiner_web.outbox import Outbox
+from refiner_web.outbox import Outbox, is_retryable
 from refiner_web.storage import SafeStore
 
 COOKIE = "refiner_anonymous_id"
@@ -279,7 +279,7 @@ class Client:
         )
         if 200 <= status < 300:
             self._take_ping_answer(text)
-        elif 400 <= status < 500:
+        elif 400 <= status < 500 and not is_retryable(status):
             self._warn("ping", "server refused (%d): %s" % (status, _error_message(text)))
             self._take_ping_answer('{"forms": []}')  # refused: nothing may be shown
         if self.pinging and self.platform.visible():

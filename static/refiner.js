@@ -169,15 +169,35 @@
       }
     },
     arity: function (fn) { return fn.length; },
+    // localStorage and cookies throw when blocked, full or sandboxed, and MicroPython cannot
+    // catch a JavaScript exception: these answer false instead (docs/internals.md).
+    store: function (op, key, value) {
+      try {
+        var s = w.localStorage;
+        if (op === "get") return s.getItem(key);
+        if (op === "set") { s.setItem(key, value); return true; }
+        if (op === "remove") { s.removeItem(key); return true; }
+        if (op === "keys") return Object.keys(s).join("\n");
+        if (typeof value === "string") d.cookie = value;
+        return d.cookie;
+      } catch (_) { return false; }
+    },
+    firstPing: function () {
+      var sent = early;
+      early = false;
+      return sent;
+    },
   };
 
   // --- boot ---------------------------------------------------------------------------------
   var ROOT = "/refiner";
-  var START = [
+  var IMPORT = [
     "import sys",
     "if '" + ROOT + "' not in sys.path:",
     "    sys.path.insert(0, '" + ROOT + "')",
     "import refiner_web.boot",
+  ].join("\n");
+  var START = [
     "_refiner_start = refiner_web.boot.start()",
     "if hasattr(_refiner_start, 'send'):",
     "    await _refiner_start",
@@ -197,6 +217,45 @@
 
   function logLine(fn) {
     return function (line) { try { fn.call(console, line); } catch (_) { /* ignore */ } };
+  }
+
+  // The first ping, sent while the interpreter starts, in the one common case whose body the
+  // loader knows: a returning visitor (anonymous id cookie) with no identity or locale stored
+  // or queued, and one setProject. Python builds its own body and uses this answer only when
+  // both are the same request (docs/internals.md); otherwise this was one harmless read.
+  var early = false;
+  var HEX_ID = /^[0-9a-f]{32}$/;
+  var MAX_URL = 2048;
+
+  function sendFirstPing() {
+    var project = null;
+    for (var i = 0; i < queue.length; i++) {
+      var name = queue[i] && queue[i][0];
+      if (name === "setProject" && project === null) project = queue[i][1];
+      else if (/^(setProject|identifyUser|resetUser|setLocale|stopPinging)$/.test(name)) return;
+    }
+    var id = (/(?:^|;\s*)refiner_anonymous_id=([^;]*)/.exec(d.cookie) || [])[1];
+    if (typeof project !== "string" || !HEX_ID.test(id)) return;
+    if (w.localStorage.getItem("refiner:user") || w.localStorage.getItem("refiner:locale")) return;
+    var href = api + "/api/v1/client/" + project + "/ping";
+    var body = JSON.stringify({
+      anonymous_id: id, user: null, signature: null, locale: null,
+      page: {
+        url: location.href.slice(0, MAX_URL),
+        title: d.title.slice(0, MAX_URL),
+        referrer: d.referrer.slice(0, MAX_URL),
+      },
+    });
+    var response = fetch(href, {
+      method: "POST", body: body, headers: { "Content-Type": "application/json" },
+      credentials: "omit",
+    });
+    response.catch(function () { /* Python sees the failure when it uses this answer */ });
+    early = { url: href, body: body, response: response };
+  }
+
+  function nextTask() {
+    return new Promise(function (resolve) { setTimeout(resolve, 0); });
   }
 
   function fetchOk(href) {
@@ -257,17 +316,24 @@
     if (!MANIFEST) throw new Error("unbuilt loader (run build.py)");
     var load = { micropython: loadMicroPython, pyodide: loadPyodide }[runtime];
     if (!load) throw new Error("unknown data-runtime " + JSON.stringify(runtime));
+    try { sendFirstPing(); } catch (_) { /* blocked storage or cookies: Python pings */ }
     var pack = fetchOk(url(MANIFEST.bundle[runtime])).then(function (r) {
       return r.arrayBuffer();
     });
     pack.catch(function () { /* reported below */ });
     var py = await load();
+    try { performance.mark("refiner:interpreter"); } catch (_) { /* ignore */ }
     unpack(await pack).forEach(function (file) {
       var path = ROOT + "/" + file[0];
       mkdirs(py.FS, path.slice(0, path.lastIndexOf("/")));
       py.FS.writeFile(path, file[1]);
     });
     py.registerJsModule("refiner_bridge", bridge);
+    // Starting the interpreter, importing the client and starting it run as three tasks, not
+    // one long one, so the page can paint and take input in between.
+    await nextTask();
+    py.runPython(IMPORT);
+    await nextTask();
     await py.runPythonAsync(START);
   }
 

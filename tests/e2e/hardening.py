@@ -2,6 +2,7 @@
 own on the real server, a page that records what reached it, and waiting for quiet."""
 
 import json
+import sqlite3
 import time
 from pathlib import Path
 
@@ -73,3 +74,17 @@ class Traffic:
             else:
                 quiet = 0
             seen = self.seen
+
+
+def rows_while_routing(
+    host: HostPage, db_path: Path, sql: str, *params: object, count: int = 1
+) -> list:
+    """Rows once at least `count` exist, waiting in Playwright (which runs the page's
+    route handlers meanwhile; a plain sleep would hold every routed request)."""
+    deadline = time.monotonic() + 20
+    while True:
+        with sqlite3.connect(db_path) as db:
+            rows = db.execute(sql, params).fetchall()
+        if len(rows) >= count or time.monotonic() > deadline:
+            return rows
+        host.page.wait_for_timeout(100)
