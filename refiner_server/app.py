@@ -66,7 +66,7 @@ def create_app(
     app.state.admin_engine = admin_engine
     app.state.clock = clock or Clock()
     app.state.store = ClientStore(engine, app.state.clock)
-    errors.install(app)
+    errors.install(app, client_api.PREFIX + "/")
     app.include_router(client_api.router(app.state.store))
     admin.install(app, admin_engine, static_dir)
     dashboard.install(app)

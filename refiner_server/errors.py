@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("refiner_server")
@@ -28,6 +29,7 @@ STATUS_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    429: "rate_limited",
 }
 
 
@@ -41,11 +43,21 @@ class ApiError(Exception):
         self.message = message
 
 
+#: on every error, including the 500s Starlette sends outside the middleware stack
+NOSNIFF = {"X-Content-Type-Options": "nosniff"}
+MAX_MESSAGE = 1000
+
+
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
+    """The JSON error. Messages quote the request (field paths, ids): cut to `MAX_MESSAGE`
+    characters, and a lone surrogate from a JSON escape becomes `?` so that it encodes."""
+    message = message[:MAX_MESSAGE].encode("utf-8", "replace").decode()
     return JSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+        {"error": {"code": code, "message": message}},
+        status_code=status,
+        headers={**NOSNIFF, **headers} if headers else NOSNIFF,
     )
 
 
@@ -93,14 +105,68 @@ async def _on_http(_request: Request, exc: StarletteHTTPException) -> JSONRespon
     return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
+async def _on_data_error(request: Request, exc: DataError) -> JSONResponse:
+    """The database refused a value the request carried (PostgreSQL: an integer out of its
+    column's range, a NUL in text). Input checks should catch these first: logged so the
+    missing check gets added, answered as the client's fault."""
+    log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc.orig)
+    return error_response(
+        422, "invalid_value", "a value is out of range or holds a character that cannot be stored"
+    )
+
+
 async def _on_crash(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "internal server error")
 
 
-def install(app: FastAPI) -> None:
-    """Route every failure through `error_response`."""
+#: what any operation may answer before its handler runs, by what it takes
+ALWAYS = {
+    "400": "invalid JSON",
+    "413": "body over the size limit",
+    "422": "invalid input; the message names the path",
+}
+RATE_LIMITED = {
+    "description": "too many requests (per project or per client address): retry after "
+    "`Retry-After` seconds",
+    "headers": {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}},
+}
+
+
+def _document_errors(app: FastAPI, rate_limited_prefix: str) -> None:
+    """Declare in `/openapi.json` the errors that the layers before a handler send (bad
+    JSON, body limit, validation, rate limit), on every operation that can get them."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        ref = {"$ref": "#/components/schemas/ErrorOut"}
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                answers = operation.setdefault("responses", {})
+                body = method in ("post", "put", "patch", "delete")
+                takes = body or operation.get("parameters")
+                for status, why in ALWAYS.items():
+                    if (status == "422" and takes) or (status != "422" and body):
+                        answers.setdefault(status, {"description": why})
+                if path.startswith(rate_limited_prefix):
+                    answers.setdefault("429", dict(RATE_LIMITED))
+                for status, answer in answers.items():
+                    if status[0] in "45" and "content" not in answer:
+                        answer["content"] = {"application/json": {"schema": ref}}
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def install(app: FastAPI, rate_limited_prefix: str) -> None:
+    """Route every failure through `error_response`; document them in the OpenAPI schema
+    (`rate_limited_prefix`: the paths that may answer 429)."""
+    _document_errors(app, rate_limited_prefix)
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _on_data_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_crash)

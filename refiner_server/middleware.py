@@ -1,24 +1,54 @@
-"""Pure-ASGI middleware (cheaper than BaseHTTPMiddleware): CORS and the body limit."""
+"""Pure-ASGI middleware (cheaper than BaseHTTPMiddleware): security headers, CORS, rate
+limits and the body limit."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_response
+from .origins import REQUEST_ORIGIN, RequestOrigin
+from .ratelimit import Limiter, address_key
 
 CORS_METHODS = "GET, HEAD, POST, PUT, OPTIONS"
 CORS_HEADERS = "Content-Type"
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+
+
+class SecurityHeadersMiddleware:
+    """`X-Content-Type-Options: nosniff` on every answer: no browser may guess HTML (and
+    run script) from a body we label JSON, text or a runtime file."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                if NOSNIFF[0] not in (k.lower() for k, _ in headers):
+                    message = {**message, "headers": [*headers, NOSNIFF]}
+            await send(message)
+
+        await self.app(scope, receive, send_headers)
 
 
 class CORSMiddleware:
-    """`Access-Control-Allow-Origin: *` on the public paths (client API, runtime files), and
-    answers to their preflights. Per-project allowed origins come later."""
+    """CORS on the public paths only (client API, runtime files): the admin API and the
+    dashboard never answer a cross-origin page. Preflights are approved for any origin
+    (they reach no project); the request itself goes through the project's allowed
+    origins (`origins.check`, in the store), and a refused one gets no
+    `Access-Control-Allow-Origin`. `Retry-After` is exposed for the outbox to read."""
 
-    def __init__(self, app: ASGIApp, prefixes: Sequence[str]) -> None:
+    def __init__(self, app: ASGIApp, prefixes: Sequence[str], api_prefix: str) -> None:
         self.app = app
         self.prefixes = tuple(prefixes)
+        self.api_prefix = api_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
@@ -34,21 +64,68 @@ class CORSMiddleware:
                         (b"access-control-allow-methods", CORS_METHODS.encode()),
                         (b"access-control-allow-headers", CORS_HEADERS.encode()),
                         (b"access-control-max-age", b"86400"),
+                        NOSNIFF,
                     ],
                 }
             )
             await send({"type": "http.response.body", "body": b""})
             return
+        origin = _header(scope, b"origin")
+        request = (
+            RequestOrigin(origin) if origin and scope["path"].startswith(self.api_prefix) else None
+        )
+        extra = [(b"access-control-allow-origin", b"*")]
+        if request is not None:
+            extra.append((b"access-control-expose-headers", b"Retry-After"))
 
         async def send_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if not any(k.lower() == b"access-control-allow-origin" for k, _ in headers):
-                    headers.append((b"access-control-allow-origin", b"*"))
-                message = {**message, "headers": headers}
+            if message["type"] == "http.response.start" and not (request and request.refused):
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        await self.app(scope, receive, send_cors)
+        token = REQUEST_ORIGIN.set(request)
+        try:
+            await self.app(scope, receive, send_cors)
+        finally:
+            REQUEST_ORIGIN.reset(token)
+
+
+class RateLimitMiddleware:
+    """Per project and per client address on the client API, before the body is read:
+    429 with `Retry-After` (seconds) and the JSON error. The address is the peer's, or the
+    forwarded one when uvicorn trusts the proxy (`serve --forwarded-allow-ips`)."""
+
+    def __init__(
+        self, app: ASGIApp, limiter: Limiter, prefix: str, now: Callable[[], float]
+    ) -> None:
+        self.app = app
+        self.limiter = limiter
+        self.prefix = prefix
+        self.now = now
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or scope["method"] == "OPTIONS"
+            or not path.startswith(self.prefix)
+        ):
+            await self.app(scope, receive, send)
+            return
+        project = path[len(self.prefix) :].partition("/")[0][:64]
+        client = scope.get("client")
+        address = address_key(client[0]) if client else None
+        wait = self.limiter.check(project, address, self.now())
+        if wait:
+            response = error_response(
+                429,
+                "rate_limited",
+                f"too many requests: retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class BodyLimitMiddleware:

@@ -11,15 +11,24 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
+    PlainValidator,
     StrictBool,
     StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
+from typing_extensions import TypeAliasType
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_TRAITS = 100
-MAX_ANSWERS = 100
+#: answers (two keys per question with an "other" text) and hidden fields; the survey
+#: format caps neither, so this is generous: the body limit binds first
+MAX_ANSWERS = 500
+#: inside answers and hidden fields: nesting (today's values are scalars or a list of
+#: choice ids), entries per list or object
+MAX_DEPTH, MAX_ITEMS = 8, 1000
 INT_LIMIT = 2147483647  # traits are 32-bit on the client (DESIGN.md §2)
 
 ClientId = Annotated[
@@ -65,6 +74,8 @@ def _check_trait(value: Any) -> Any:
     """Trait values are strings (<= 255), 32-bit integers or booleans; nothing else."""
     if isinstance(value, bool):
         return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # `3.0` is JSON's integer 3, as the client reads it too
     if isinstance(value, int):
         if -INT_LIMIT <= value <= INT_LIMIT:
             return value
@@ -72,13 +83,33 @@ def _check_trait(value: Any) -> Any:
     if isinstance(value, str):
         if len(value) > 255:
             raise ValueError("string longer than 255 characters")
-        if "\x00" in value:
-            raise ValueError("string contains a NUL character")
+        _check_text(value)
         return value
     raise ValueError("must be a string, an integer or a boolean")
 
 
-TraitValue = Annotated[Any, AfterValidator(_check_trait)]
+def _check_text(value: str) -> None:
+    """Text every database can store: no NUL (PostgreSQL's text and jsonb refuse it) and
+    no lone surrogate (a JSON `\\ud800` escape; not encodable, so not storable)."""
+    if "\x00" in value:
+        raise ValueError("string contains a NUL character")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError("string contains a lone surrogate") from None
+
+
+TRAIT_SCALARS: list[dict[str, Any]] = [
+    {"type": "integer", "minimum": -INT_LIMIT, "maximum": INT_LIMIT},
+    {"type": "boolean"},
+]
+TraitValue = Annotated[
+    Any,
+    AfterValidator(_check_trait),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "maxLength": 255, "pattern": NO_NUL}, *TRAIT_SCALARS]}
+    ),
+]
 
 
 def _check_trait_dates(traits: dict[str, Any]) -> dict[str, Any]:
@@ -94,7 +125,30 @@ def _check_trait_dates(traits: dict[str, Any]) -> dict[str, Any]:
     return traits
 
 
-Traits = Annotated[dict[TraitKey, TraitValue], AfterValidator(_check_trait_dates)]
+Traits = Annotated[
+    dict[TraitKey, TraitValue],
+    AfterValidator(_check_trait_dates),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": MAX_TRAITS,
+            "propertyNames": {"minLength": 1, "maxLength": 255, "pattern": NO_NUL},
+            "patternProperties": {
+                "_at$": {
+                    "anyOf": [
+                        {"type": "string", "format": "date-time"},
+                        {"type": "string", "format": "date"},
+                        *TRAIT_SCALARS,
+                    ]
+                }
+            },
+            "additionalProperties": {
+                "anyOf": [{"type": "string", "maxLength": 255, "pattern": NO_NUL}, *TRAIT_SCALARS]
+            },
+        }
+    ),
+]
+"""Traits by name; a string on a key ending `_at` is an ISO 8601 date."""
 
 
 class Account(BaseModel):
@@ -134,7 +188,21 @@ class Identified(BaseModel):
         return self
 
 
+def _someone(user_field: str) -> ConfigDict:
+    """The JSON schema of `Identified._someone`: a non-null `anonymous_id` or user."""
+    return ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+                for name in ("anonymous_id", user_field)
+            ]
+        }
+    )
+
+
 class PingIn(Identified):
+    model_config = _someone("user")
+
     user: User | None = None
     locale: Locale | None = None
     page: Page | None = None
@@ -144,6 +212,8 @@ class PingIn(Identified):
 
 
 class WriteIn(Identified):
+    model_config = _someone("user_id")
+
     user_id: UserId | None = None
 
 
@@ -165,7 +235,52 @@ class DismissalIn(WriteIn):
     dismissed_at: Timestamp | None = None
 
 
-def _at_most(n: int):
+Text = Annotated[str, StringConstraints(strict=True, pattern=NO_NUL)]
+#: Python's parser takes `NaN` and `Infinity`, which no JSON column can hold
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+StoredJson = TypeAliasType(  # type: ignore[misc]
+    "StoredJson",
+    "Annotated[list[StoredJson], Field(max_length=MAX_ITEMS)]"
+    " | Annotated[dict[Text, StoredJson], Field(max_length=MAX_ITEMS)]"
+    " | Text | bool | int | Finite | None",
+)
+"""A JSON value every database stores as it came: text without NUL or lone surrogates,
+finite numbers, at most `MAX_ITEMS` entries per list or object, `MAX_DEPTH` levels."""
+
+
+def _check_json(value: Any, path: str = "", depth: int = 0) -> Any:
+    """A `StoredJson` value, checked here rather than by a pydantic union, whose errors
+    would name every member it tried: the error names where inside the value it is wrong
+    (`... (at [2].label)`)."""
+    try:
+        if value is None or isinstance(value, (bool, int)):
+            return value
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError("numbers must be finite")
+            return value
+        if isinstance(value, str):
+            _check_text(value)
+            return value
+        if not isinstance(value, (list, dict)):
+            raise ValueError("must be JSON")
+        if depth >= MAX_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        if len(value) > MAX_ITEMS:
+            raise ValueError(f"more than {MAX_ITEMS} entries")
+    except ValueError as exc:
+        raise ValueError(f"{exc} (at {path})" if path else str(exc)) from None
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _check_json(item, f"{path}[{i}]", depth + 1)
+    else:
+        for key, item in value.items():
+            _check_json(key, f"{path}.{key}", depth + 1)
+            _check_json(item, f"{path}.{key}", depth + 1)
+    return value
+
+
+def _at_most(n: int) -> AfterValidator:
     def check(value: dict[str, Any]) -> dict[str, Any]:
         if len(value) > n:
             raise ValueError(f"at most {n} entries")
@@ -174,10 +289,17 @@ def _at_most(n: int):
     return AfterValidator(check)
 
 
+Fields = Annotated[
+    dict[TraitKey, Annotated[Any, PlainValidator(_check_json, json_schema_input_type=StoredJson)]],
+    _at_most(MAX_ANSWERS),
+]
+"""Answers by question id, or hidden fields (`addToResponse`) by name."""
+
+
 class ResponseIn(WriteIn):
     form_id: FormId
-    answers: Annotated[dict[TraitKey, Any], _at_most(MAX_ANSWERS)] = Field(default_factory=dict)
-    data: Annotated[dict[TraitKey, Any], _at_most(MAX_ANSWERS)] = Field(default_factory=dict)
+    answers: Fields = Field(default_factory=dict)
+    data: Fields = Field(default_factory=dict)
     locale: Locale | None = None
     page_url: Url | None = None
     completed: StrictBool = False

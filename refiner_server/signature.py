@@ -12,5 +12,7 @@ def sign(secret: str, user_id: str) -> str:
 
 
 def verify(secret: str, user_id: str, signature: str) -> bool:
-    """Constant-time check; hex case does not matter."""
-    return hmac.compare_digest(sign(secret, user_id), signature.strip().lower())
+    """Constant-time check; hex case does not matter. Compared as bytes: `compare_digest`
+    refuses non-ASCII text, and a signature is whatever the request sent."""
+    given = signature.strip().lower().encode("utf-8", "replace")
+    return hmac.compare_digest(sign(secret, user_id).encode(), given)

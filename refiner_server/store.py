@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from . import contacts as contacts_mod
+from . import origins
 from .audience import Facts
 from .clock import Clock
 from .db import (
@@ -141,6 +142,7 @@ class ClientStore:
         row = row.first()
         if row is None:
             raise ApiError(404, "project_not_found", f"project {project_id!r} does not exist")
+        origins.check(project_id, row.allowed_origins)
         return row
 
     @staticmethod

@@ -122,7 +122,7 @@ def test_event_validation(client, db, body, field):
         ({"anonymous_id": ANON}, "form_id"),
         ({"form_id": "f", "anonymous_id": ANON, "answers": [1]}, "answers"),
         (
-            {"form_id": "f", "anonymous_id": ANON, "answers": {f"q{i}": i for i in range(101)}},
+            {"form_id": "f", "anonymous_id": ANON, "answers": {f"q{i}": i for i in range(501)}},
             "answers",
         ),
         ({"form_id": "f", "anonymous_id": ANON, "completed": "yes"}, "completed"),

@@ -1,0 +1,64 @@
+"""A project's allowed origins (`projects.allowed_origins`), checked where the store reads
+the project row, so the check costs no query of its own.
+
+The CORS middleware puts the request's `Origin` in `REQUEST_ORIGIN` for the client API; the
+store calls `check` with the row it loaded anyway. An empty list allows every origin (the
+snippet works anywhere out of the box). A request without `Origin` is not from a
+cross-origin page (browsers send it on every cross-origin request, `sendBeacon` and
+no-cors `fetch` included), so only the list's absence or a match lets a page's request in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextvars import ContextVar
+from functools import lru_cache
+
+from .errors import ApiError
+
+DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
+class RequestOrigin:
+    """The `Origin` of the request being handled; `refused` tells the middleware to leave
+    out `Access-Control-Allow-Origin`."""
+
+    __slots__ = ("origin", "refused")
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+        self.refused = False
+
+
+REQUEST_ORIGIN: ContextVar[RequestOrigin | None] = ContextVar("refiner_origin", default=None)
+
+
+def normalise(origin: str) -> str:
+    """`scheme://host[:port]` lower case, without a default port or a trailing slash, as
+    browsers send it."""
+    origin = origin.strip().rstrip("/").lower()
+    scheme = origin.partition("://")[0]
+    default = DEFAULT_PORTS.get(scheme)
+    if default and origin.endswith(default):
+        origin = origin[: -len(default)]
+    return origin
+
+
+@lru_cache(maxsize=1024)
+def _allowed(origins: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(normalise(o) for o in origins)
+
+
+def check(project_id: str, allowed: Sequence[str] | None) -> None:
+    """Refuse (403) a client-API request whose `Origin` the project does not allow."""
+    request = REQUEST_ORIGIN.get()
+    if request is None or not allowed:
+        return
+    if normalise(request.origin) in _allowed(tuple(allowed)):
+        return
+    request.refused = True
+    raise ApiError(
+        403,
+        "origin_not_allowed",
+        f"origin {request.origin!r} is not allowed for project {project_id!r}",
+    )

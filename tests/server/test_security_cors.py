@@ -1,0 +1,168 @@
+"""CORS: a project's allowed origins are enforced on every client endpoint (a refused
+request gets 403 JSON, no `Access-Control-Allow-Origin`, and stores nothing, whatever its
+Content-Type); the admin API and the dashboard never answer a cross-origin page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from refiner_server.db import contacts, dismissals, events, responses, views
+from refiner_server.origins import normalise
+from refiner_server.projects import create_project, update_project
+from tests.server.admin_support import auth
+
+ANON = "anon-0000000001"
+SITE = "https://shop.example"
+ELSEWHERE = "https://evil.example"
+
+#: every client endpoint: (method, path under the project, body, table it writes)
+WRITES = [
+    ("post", "ping", {"anonymous_id": ANON}, contacts),
+    ("post", "events", {"event_id": "evt-00000001", "anonymous_id": ANON, "name": "x"}, events),
+    ("post", "views", {"view_id": "view-0000001", "anonymous_id": ANON, "form_id": "f"}, views),
+    (
+        "post",
+        "dismissals",
+        {"dismissal_id": "dism-0000001", "anonymous_id": ANON, "form_id": "f"},
+        dismissals,
+    ),
+    ("put", "responses/resp-0000001", {"anonymous_id": ANON, "form_id": "f"}, responses),
+]
+
+
+@pytest.fixture
+def shop(engine: Any) -> str:
+    create_project(engine, "shop", allowed_origins=[SITE, "http://localhost:8080"])
+    return "/api/v1/client/shop"
+
+
+def call(client: Any, method: str, url: str, body: Any, origin: str | None, **headers: str) -> Any:
+    if origin is not None:
+        headers["origin"] = origin
+    return getattr(client, method)(url, json=body, headers=headers)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "table"), WRITES)
+def test_allowed_origin_is_served(client, db, shop, method, path, body, table) -> None:
+    r = call(client, method, f"{shop}/{path}", body, SITE)
+    assert r.status_code in (200, 202), r.text
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert db.count(table) == 1
+
+
+@pytest.mark.parametrize(("method", "path", "body", "table"), WRITES)
+def test_other_origin_is_refused_and_stores_nothing(client, db, shop, method, path, body, table):
+    r = call(client, method, f"{shop}/{path}", body, ELSEWHERE)
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "origin_not_allowed"
+    assert ELSEWHERE in r.json()["error"]["message"]
+    assert "access-control-allow-origin" not in r.headers
+    assert db.count(table) == 0 and db.count(contacts) == 0
+
+
+def test_simple_requests_cannot_write_either(client, db, shop) -> None:
+    """`sendBeacon` and no-cors `fetch` send text/plain without a preflight: the page
+    cannot read the answer, so the write itself must be refused."""
+    body = b'{"event_id": "evt-00000001", "anonymous_id": "anon-0000000001", "name": "x"}'
+    for ctype in ("text/plain;charset=UTF-8", "application/x-www-form-urlencoded"):
+        r = client.post(
+            f"{shop}/events", content=body, headers={"content-type": ctype, "origin": ELSEWHERE}
+        )
+        assert r.status_code == 403
+    assert db.count(events) == 0
+    # `Origin: null` (sandboxed frames, file: pages) is not on the list either
+    assert call(client, "post", f"{shop}/ping", {"anonymous_id": ANON}, "null").status_code == 403
+
+
+def test_reading_a_form_is_refused_too(client, engine, shop) -> None:
+    r = client.get(f"{shop}/forms/anything", headers={"origin": ELSEWHERE})
+    assert r.status_code == 403 and "access-control-allow-origin" not in r.headers
+    assert client.get(f"{shop}/forms/anything", headers={"origin": SITE}).status_code == 404
+
+
+def test_origin_compared_as_browsers_send_it(client, shop) -> None:
+    for origin in ("HTTPS://Shop.Example", "https://shop.example:443", "http://localhost:8080"):
+        assert (
+            call(client, "post", f"{shop}/ping", {"anonymous_id": ANON}, origin).status_code == 200
+        )
+    for origin in ("https://shop.example:8443", "http://shop.example", "https://shop.example.evil"):
+        assert (
+            call(client, "post", f"{shop}/ping", {"anonymous_id": ANON}, origin).status_code == 403
+        )
+
+
+def test_normalise() -> None:
+    assert normalise("HTTPS://A.Example:443/") == "https://a.example"
+    assert normalise("http://a.example:80") == "http://a.example"
+    assert normalise("http://a.example:443") == "http://a.example:443"
+
+
+def test_no_origin_header_is_not_a_page(client, shop) -> None:
+    """Servers and scripts send no Origin; the list is a browser boundary."""
+    assert call(client, "post", f"{shop}/ping", {"anonymous_id": ANON}, None).status_code == 200
+
+
+def test_empty_list_allows_any_origin(client) -> None:
+    r = call(client, "post", "/api/v1/client/p1/ping", {"anonymous_id": ANON}, ELSEWHERE)
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "*"
+
+
+def test_a_changed_list_applies_at_once(client, engine, shop) -> None:
+    assert (
+        call(client, "post", f"{shop}/ping", {"anonymous_id": ANON}, ELSEWHERE).status_code == 403
+    )
+    update_project(engine, "shop", allowed_origins=[ELSEWHERE])
+    assert (
+        call(client, "post", f"{shop}/ping", {"anonymous_id": ANON}, ELSEWHERE).status_code == 200
+    )
+    assert call(client, "post", f"{shop}/ping", {"anonymous_id": ANON}, SITE).status_code == 403
+
+
+def test_preflight_is_approved_but_the_request_is_not(client, db, shop) -> None:
+    """A preflight reaches no project (no database read); the request it clears does."""
+    r = client.options(
+        f"{shop}/responses/resp-0000001",
+        headers={"origin": ELSEWHERE, "access-control-request-method": "PUT"},
+    )
+    assert r.status_code == 204
+    body = {"anonymous_id": ANON, "form_id": "f"}
+    assert call(client, "put", f"{shop}/responses/resp-0000001", body, ELSEWHERE).status_code == 403
+    assert db.count(responses) == 0
+
+
+# -- the admin side never speaks CORS -----------------------------------------------------------
+
+ADMIN_PATHS = ["/api/v1/admin/projects", "/api/v1/admin/projects/p1", "/admin", "/admin/login"]
+
+
+@pytest.mark.parametrize("path", ADMIN_PATHS)
+def test_admin_answers_carry_no_cors(client, engine, path) -> None:
+    r = client.get(path, headers={"origin": ELSEWHERE, **auth(engine)}, follow_redirects=False)
+    assert r.status_code < 500
+    assert not any(k.lower().startswith("access-control-") for k in r.headers)
+
+
+@pytest.mark.parametrize("path", ADMIN_PATHS)
+@pytest.mark.parametrize("method", ["GET", "POST", "PATCH", "DELETE"])
+def test_admin_preflights_are_not_approved(client, path, method) -> None:
+    r = client.options(
+        path,
+        headers={
+            "origin": ELSEWHERE,
+            "access-control-request-method": method,
+            "access-control-request-headers": "authorization, content-type",
+        },
+    )
+    assert r.status_code >= 400
+    assert not any(k.lower().startswith("access-control-") for k in r.headers)
+
+
+def test_admin_write_from_a_page_is_not_readable(client, engine) -> None:
+    r = client.post(
+        "/api/v1/admin/projects",
+        json={"id": "fromapage"},
+        headers={"origin": ELSEWHERE, **auth(engine)},
+    )
+    assert "access-control-allow-origin" not in r.headers
