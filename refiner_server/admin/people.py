@@ -54,12 +54,7 @@ def routes(router: APIRouter, engine: Engine) -> None:
     ) -> dict[str, Any]:
         where = [contacts.c.project_id == project_id]
         if q:
-            where.append(
-                sa.or_(
-                    contacts.c.user_id.icontains(q, autoescape=True),
-                    contacts.c.email.icontains(q, autoescape=True),
-                )
-            )
+            where.append(_containing(q, contacts.c.user_id, contacts.c.email))
         if user_id is not None:
             where.append(contacts.c.user_id == user_id)
         if email is not None:
@@ -126,12 +121,7 @@ def routes(router: APIRouter, engine: Engine) -> None:
     ) -> list[dict[str, Any]]:
         where = [accounts.c.project_id == project_id]
         if q:
-            where.append(
-                sa.or_(
-                    accounts.c.account_id.icontains(q, autoescape=True),
-                    accounts.c.name.icontains(q, autoescape=True),
-                )
-            )
+            where.append(_containing(q, accounts.c.account_id, accounts.c.name))
         if after is not None:
             where.append(accounts.c.account_id > after)
         with refusals(), engine.connect() as conn:
@@ -175,6 +165,11 @@ def erase_contact(conn: Connection, contact_pk: int) -> dict[str, int]:
     done = conn.execute(contacts.delete().where(contacts.c.pk == contact_pk))
     deleted["contacts"] = done.rowcount
     return deleted
+
+
+def _containing(text: str, *columns: sa.Column[Any]) -> sa.ColumnElement[bool]:
+    """Any of `columns` contains `text`, case-insensitively (`%` and `_` match literally)."""
+    return sa.or_(*(c.icontains(text, autoescape=True) for c in columns))
 
 
 def _with_trait(project_id: str, spec: str) -> sa.Select[Any]:
