@@ -80,52 +80,31 @@ def settled(
 
 
 def _anon_contact_pk(conn: Connection, project_id: str, anonymous_id: str) -> int | None:
-    return conn.execute(
-        sa.select(contact_anonymous_ids.c.contact_pk).where(
-            contact_anonymous_ids.c.project_id == project_id,
-            contact_anonymous_ids.c.anonymous_id == anonymous_id,
-        )
-    ).scalar()
+    return conn.execute(_ANON_PK, {"project_id": project_id, "anonymous_id": anonymous_id}).scalar()
 
 
 def _by_user(conn: Connection, project_id: str, user_id: str) -> int | None:
-    return conn.execute(
-        sa.select(contacts.c.pk).where(
-            contacts.c.project_id == project_id, contacts.c.user_id == user_id
-        )
-    ).scalar()
+    return conn.execute(_USER_PK, {"project_id": project_id, "user_id": user_id}).scalar()
 
 
 def _get(conn: Connection, pk: int) -> sa.Row[Any]:
-    return conn.execute(sa.select(contacts).where(contacts.c.pk == pk)).one()
+    return conn.execute(_GET, {"pk": pk}).one()
 
 
 def _insert_contact(conn: Connection, project_id: str, user_id: str | None, now: datetime) -> int:
-    return conn.execute(
-        contacts.insert().values(
-            project_id=project_id, user_id=user_id, first_seen_at=now, last_seen_at=now
-        )
-    ).inserted_primary_key[0]
+    params = {"project_id": project_id, "user_id": user_id, "first_seen_at": now}
+    return conn.execute(_NEW_CONTACT, dict(params, last_seen_at=now)).inserted_primary_key[0]
 
 
 def _map_anon(
     conn: Connection, project_id: str, anonymous_id: str, pk: int, now: datetime, new: bool
 ) -> None:
     if new:
-        conn.execute(
-            contact_anonymous_ids.insert().values(
-                project_id=project_id, anonymous_id=anonymous_id, contact_pk=pk, created_at=now
-            )
-        )
+        params = {"project_id": project_id, "anonymous_id": anonymous_id, "contact_pk": pk}
+        conn.execute(contact_anonymous_ids.insert(), dict(params, created_at=now))
     else:
-        conn.execute(
-            contact_anonymous_ids.update()
-            .where(
-                contact_anonymous_ids.c.project_id == project_id,
-                contact_anonymous_ids.c.anonymous_id == anonymous_id,
-            )
-            .values(contact_pk=pk)
-        )
+        params = {"in_project": project_id, "of_anon": anonymous_id, "to_pk": pk}
+        conn.execute(_MOVE_ANON, params)
 
 
 def _merge(conn: Connection, source: sa.Row[Any], target_pk: int) -> None:
@@ -239,17 +218,9 @@ def upsert_traits(
     usual case: the client sends them on every ping) cost no write."""
     if not values:
         return
-    owner = traits.c.contact_pk if contact_pk is not None else traits.c.account_pk
     owner_pk = contact_pk if contact_pk is not None else account_pk
-    cols = (traits.c.type, *VALUE_COLUMNS)
-    existing = {
-        r.key: r
-        for r in conn.execute(
-            sa.select(traits.c.pk, traits.c.key, *cols).where(
-                owner == owner_pk, traits.c.key.in_(list(values))
-            )
-        )
-    }
+    query = _CONTACT_TRAITS if contact_pk is not None else _ACCOUNT_TRAITS
+    existing = {r.key: r for r in conn.execute(query, {"owner": owner_pk, "keys": list(values)})}
     inserts = []
     for key, value in values.items():
         row = typed(key, value)
@@ -257,7 +228,7 @@ def upsert_traits(
         if old is not None:
             if _same(old, row):
                 continue
-            conn.execute(traits.update().where(traits.c.pk == old.pk).values(**row, updated_at=now))
+            conn.execute(_SET_TRAIT, dict(row, trait_pk=old.pk, updated_at=now))
         else:
             inserts.append(
                 dict(
@@ -277,23 +248,13 @@ def upsert_account(
     conn: Connection, project_id: str, account_id: str, name: str | None, now: datetime
 ) -> int:
     """The account's pk, created on first sight; a given name replaces the stored one."""
-    pk = conn.execute(
-        sa.select(accounts.c.pk).where(
-            accounts.c.project_id == project_id, accounts.c.account_id == account_id
-        )
-    ).scalar()
+    params = {"project_id": project_id, "account_id": account_id}
+    pk = conn.execute(_ACCOUNT_PK, params).scalar()
     if pk is None:
-        return conn.execute(
-            accounts.insert().values(
-                project_id=project_id,
-                account_id=account_id,
-                name=name,
-                created_at=now,
-                updated_at=now,
-            )
-        ).inserted_primary_key[0]
+        params.update(name=name, created_at=now, updated_at=now)
+        return conn.execute(accounts.insert(), params).inserted_primary_key[0]
     if name is not None:
-        conn.execute(accounts.update().where(accounts.c.pk == pk).values(name=name, updated_at=now))
+        conn.execute(_NAME_ACCOUNT, {"account_pk": pk, "new_name": name, "now": now})
     return pk
 
 
@@ -331,4 +292,44 @@ _BY_USER = (
         contacts.c.project_id == sa.bindparam("project_id"),
         contacts.c.user_id == sa.bindparam("user_id"),
     )
+)
+
+# Built once: constructing a statement costs more than running it on SQLite.
+_ANON_PK = sa.select(contact_anonymous_ids.c.contact_pk).where(
+    contact_anonymous_ids.c.project_id == sa.bindparam("project_id"),
+    contact_anonymous_ids.c.anonymous_id == sa.bindparam("anonymous_id"),
+)
+_MOVE_ANON = (  # bind names differ from the columns': an UPDATE reserves those
+    contact_anonymous_ids.update()
+    .where(
+        contact_anonymous_ids.c.project_id == sa.bindparam("in_project"),
+        contact_anonymous_ids.c.anonymous_id == sa.bindparam("of_anon"),
+    )
+    .values(contact_pk=sa.bindparam("to_pk"))
+)
+_USER_PK = sa.select(contacts.c.pk).where(
+    contacts.c.project_id == sa.bindparam("project_id"),
+    contacts.c.user_id == sa.bindparam("user_id"),
+)
+_GET = sa.select(contacts).where(contacts.c.pk == sa.bindparam("pk"))
+_NEW_CONTACT = contacts.insert()
+
+
+def _traits_of(owner: sa.Column[Any]) -> sa.Select[Any]:
+    return sa.select(traits.c.pk, traits.c.key, traits.c.type, *VALUE_COLUMNS).where(
+        owner == sa.bindparam("owner"), traits.c.key.in_(sa.bindparam("keys", expanding=True))
+    )
+
+
+_CONTACT_TRAITS = _traits_of(traits.c.contact_pk)
+_ACCOUNT_TRAITS = _traits_of(traits.c.account_pk)
+_SET_TRAIT = traits.update().where(traits.c.pk == sa.bindparam("trait_pk"))
+_ACCOUNT_PK = sa.select(accounts.c.pk).where(
+    accounts.c.project_id == sa.bindparam("project_id"),
+    accounts.c.account_id == sa.bindparam("account_id"),
+)
+_NAME_ACCOUNT = (
+    accounts.update()
+    .where(accounts.c.pk == sa.bindparam("account_pk"))
+    .values(name=sa.bindparam("new_name"), updated_at=sa.bindparam("now"))
 )
