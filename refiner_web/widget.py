@@ -47,6 +47,17 @@ def _styles() -> str:
     return _css[0]
 
 
+def _style_nonce() -> object:
+    """The nonce of the loader's own tag (a page whose `style-src` allows styles by nonce
+    only); None in a PyScript app, which has no loader."""
+    try:
+        import refiner_bridge
+    except ImportError:
+        return None
+    nonce = getattr(refiner_bridge, "nonce", None)
+    return nonce if isinstance(nonce, str) and nonce else None
+
+
 def _absent(value: object) -> bool:
     """JavaScript null or undefined, on either interpreter."""
     return value is None or value is jsnull
@@ -267,7 +278,12 @@ class SurveyView:
             sheets.push(sheet)
             root.adoptedStyleSheets = sheets
         except Exception:  # noqa: BLE001 - browsers without constructable sheets
-            _el("style", None, css, root)
+            style = js.document.createElement("style")
+            nonce = _style_nonce()
+            if nonce:
+                style.setAttribute("nonce", nonce)
+            style.textContent = css
+            root.appendChild(style)
 
     def _listen_document(self, name: str, fn) -> None:  # noqa: ANN001
         handler = proxy(fn)

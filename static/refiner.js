@@ -136,6 +136,7 @@
 
   var bridge = {
     api: api,
+    nonce: script.nonce || "", // for the widget's <style> under a nonce-based style-src
     runtime: runtime,
     drain: function () {
       return queue.splice(0, queue.length).map(readable).filter(Boolean);
