@@ -6,8 +6,9 @@ removed at the end. Binaries come from $PATH or Debian's `/usr/lib/postgresql/<v
 (`apt-get install postgresql`; `./dev test` installs it). PostgreSQL refuses to run as root,
 so under root the cluster runs as the `postgres` user that Debian's package creates.
 
-`fsync` is off: the cluster is thrown away, and a SIGKILLed *application* server (what the
-durability test kills) loses nothing a committed transaction wrote either way.
+For the tests `fsync` is off: the cluster is thrown away, and a SIGKILLed *application*
+server (what the durability test kills) loses nothing a committed transaction wrote either
+way. The benchmark keeps it on (`durable=True`), as a production server would.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def _free_port() -> int:
 class Cluster:
     """One running throwaway cluster; `url(db)` names a database in it."""
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
         self.bin = binaries()
         self.user: pwd.struct_passwd | None = None
         if os.geteuid() == 0:
@@ -89,9 +90,11 @@ class Cluster:
                 "--locale=C",
             )
             options = (
-                f"-c listen_addresses={HOST} -p {self.port} -k {self.root} -c fsync=off "
-                "-c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB"
+                f"-c listen_addresses={HOST} -p {self.port} -k {self.root} "
+                "-c max_connections=200 -c shared_buffers=128MB"
             )
+            if not durable:
+                options += " -c fsync=off -c full_page_writes=off"
             self._run(
                 "pg_ctl",
                 "start",

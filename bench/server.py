@@ -1,7 +1,8 @@
 """Bounded load test of the client API on loopback: `ping`, `events`, `responses/{id}`.
 
-Starts `refiner-server serve` itself on 127.0.0.1 (a free port) over a fresh SQLite file, or
-over PostgreSQL with `--pg URL` (tables and the bench project are created there), seeds one
+Starts `refiner-server serve` itself on 127.0.0.1 (a free port) over a fresh SQLite file
+and over a fresh PostgreSQL database (`--db` picks; PostgreSQL is a throwaway cluster with
+fsync on, from `bench/postgres.py`, or the server `--pg-url` names), seeds one
 project with 20 live surveys (half with audience rules, sampling and an interval frequency),
 then per endpoint: a warm-up (not counted), then up to `--requests` requests or `--duration`
 seconds from `--concurrency` keep-alive connections of one asyncio client (raw HTTP/1.1 over
@@ -20,8 +21,8 @@ pinged, events rows == 202s, responses rows == distinct ids acknowledged and com
 == acknowledged completions. Server CPU (user+system of the server and its workers, from
 /proc) is reported per request of the measured phase.
 
-    python bench/server.py                       # 3 runs, medians, SQLite
-    python bench/server.py --runs 1 --workers 1  # one quick run, one server process
+    python bench/server.py                       # 3 runs each, medians, SQLite and PostgreSQL
+    python bench/server.py --db sqlite --runs 1 --endpoints ping   # a quick look
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +49,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.postgres import Cluster  # noqa: E402
 from refiner_server.db import contacts, events, make_engine, migrate, responses  # noqa: E402
 from refiner_server.projects import create_project, import_surveys  # noqa: E402
 
@@ -364,8 +368,6 @@ def start_server(
 def seed(db_url: str) -> None:
     engine = make_engine(db_url)
     migrate(engine)
-    with engine.begin() as conn:  # PostgreSQL: a previous run's data goes
-        conn.execute(sa.text("DELETE FROM projects WHERE id = :p"), {"p": PROJECT})
     create_project(engine, PROJECT, name="Bench")
     import_surveys(engine, PROJECT, surveys())
     engine.dispose()
@@ -464,6 +466,34 @@ def table(title: str, rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def databases(kind: str, pg_url: str | None) -> Iterator[Callable[[int], str]]:
+    """A fresh database per run: a new SQLite file, or a new PostgreSQL database (on the
+    server `pg_url` names, else on a throwaway cluster started here)."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield lambda run: f"sqlite:///{tmp}/bench-{run}.db"
+        return
+    with ExitStack() as stack:
+        if pg_url is None:
+            pg_url = stack.enter_context(Cluster(durable=True)).url()
+        admin = make_engine(pg_url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+        stack.callback(admin.dispose)
+        base, made = sa.make_url(pg_url), []
+
+        def fresh(run: int) -> str:
+            name = f"refiner_bench_{os.getpid()}_{run}"
+            with admin.connect() as conn:
+                conn.execute(sa.text(f"CREATE DATABASE {name}"))
+            made.append(name)
+            return base.set(database=name).render_as_string(hide_password=False)
+
+        yield fresh
+        with admin.connect() as conn:
+            for name in made:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--requests", type=int, default=10_000, help="per endpoint (default 10000)")
@@ -473,26 +503,27 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=2, help="server processes (default 2)")
     p.add_argument("--runs", type=int, default=3, help="fresh databases; medians (default 3)")
     p.add_argument("--endpoints", nargs="+", choices=ENDPOINTS, default=list(ENDPOINTS))
-    p.add_argument("--pg", metavar="URL", help="also run against this PostgreSQL database")
+    p.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    p.add_argument(
+        "--pg-url", metavar="URL", help="PostgreSQL server to use (default: a throwaway cluster)"
+    )
     p.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "server.json")
     args = p.parse_args()
 
-    backends: list[tuple[str, Any]] = [("sqlite", None)]
-    if args.pg:
-        backends.append(("postgresql", args.pg))
     report: dict[str, Any] = {
-        "settings": {k: v for k, v in vars(args).items() if k not in ("json", "pg")},
+        "settings": {k: v for k, v in vars(args).items() if k not in ("json", "pg_url")},
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "results": {},
     }
-    for name, url in backends:
+    for name in ("sqlite", "postgresql"):
+        if args.db not in (name, "both"):
+            continue
         runs = []
-        for run in range(args.runs):
-            with tempfile.TemporaryDirectory() as tmp:
-                db_url = url or f"sqlite:///{tmp}/bench.db"
-                rows = one_run(args, db_url, run)
-            print(table(f"{name}, run {run + 1}/{args.runs}", rows), file=sys.stderr)
-            runs.append(rows)
+        with databases(name, args.pg_url) as fresh:
+            for run in range(args.runs):
+                rows = one_run(args, fresh(run), run)
+                print(table(f"{name}, run {run + 1}/{args.runs}", rows), file=sys.stderr)
+                runs.append(rows)
         medians = median_rows(runs)
         report["results"][name] = {"median": medians, "runs": runs}
         print(table(f"{name}: medians of {args.runs} runs", medians))
