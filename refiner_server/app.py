@@ -18,7 +18,7 @@ from .middleware import (
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
 )
-from .models import MAX_BODY_BYTES
+from .models import body_limit
 from .ratelimit import Limiter, Rate
 from .store import ClientStore
 
@@ -71,7 +71,7 @@ def create_app(
     admin.install(app, admin_engine, static_dir)
     dashboard.install(app)
     static.install(app, static_dir, index_html)
-    app.add_middleware(BodyLimitMiddleware, limit=MAX_BODY_BYTES, json_prefix=client_api.PREFIX)
+    app.add_middleware(BodyLimitMiddleware, limit=body_limit, json_prefix=client_api.PREFIX)
     if limiter is not None:
         now = app.state.clock.now
         app.add_middleware(

@@ -129,24 +129,25 @@ class RateLimitMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over `limit` bytes with 413 before any parsing. Client-API bodies are
-    JSON whatever their Content-Type says: `navigator.sendBeacon` and preflight-free
-    `fetch` can only send `text/plain` (or form types)."""
+    """Refuse bodies over `limit(path)` bytes with 413 before any parsing. Client-API
+    bodies are JSON whatever their Content-Type says: `navigator.sendBeacon` and
+    preflight-free `fetch` can only send `text/plain` (or form types)."""
 
     BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-    def __init__(self, app: ASGIApp, limit: int, json_prefix: str) -> None:
+    def __init__(self, app: ASGIApp, limit: Callable[[str], int], json_prefix: str) -> None:
         self.app = app
-        self.limit = limit
+        self.limit_of = limit
         self.json_prefix = json_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in self.BODY_METHODS:
             await self.app(scope, receive, send)
             return
+        limit = self.limit_of(scope["path"])
         declared = _header(scope, b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._too_large(scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(limit, scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -157,8 +158,8 @@ class BodyLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
-                await self._too_large(scope, receive, send)
+            if size > limit:
+                await _too_large(limit, scope, receive, send)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -176,9 +177,10 @@ class BodyLimitMiddleware:
             scope = _as_json(scope)
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(413, "payload_too_large", f"body: larger than {self.limit} bytes")
-        await response(scope, receive, send)
+
+async def _too_large(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+    response = error_response(413, "payload_too_large", f"body: larger than {limit} bytes")
+    await response(scope, receive, send)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -21,7 +21,29 @@ from pydantic import (
 )
 from typing_extensions import TypeAliasType
 
+#: body limits, above the largest body the client sends legitimately: a ping carries up
+#: to 2 x 100 traits of 255-character names and values (~400 KB in 4-byte characters); a
+#: response a text answer of up to 100,000 characters (the survey format's `max_length`)
+#: and 100 hidden fields of 4,096; events, views and dismissals a few hundred bytes
 MAX_BODY_BYTES = 64 * 1024
+MAX_PING_BYTES = 1024 * 1024
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+#: what else takes a body (admin API, dashboard forms): survey definitions with translations
+MAX_OTHER_BYTES = 4 * 1024 * 1024
+
+
+def body_limit(path: str, client_prefix: str = "/api/v1/client/") -> int:
+    """The body limit of a request to `path`."""
+    if not path.startswith(client_prefix):
+        return MAX_OTHER_BYTES
+    endpoint = path[len(client_prefix) :].split("/", 2)[1:2]
+    if endpoint == ["ping"]:
+        return MAX_PING_BYTES
+    if endpoint == ["responses"]:
+        return MAX_RESPONSE_BYTES
+    return MAX_BODY_BYTES
+
+
 MAX_TRAITS = 100
 #: answers (two keys per question with an "other" text) and hidden fields; the survey
 #: format caps neither, so this is generous: the body limit binds first

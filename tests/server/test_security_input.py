@@ -1,0 +1,247 @@
+"""Hostile input: size limits on bodies, strings, counts and nesting (each a 4xx naming the
+path, never stricter than what the client sends), values no database can store, and what
+every answer carries (JSON errors, `nosniff`, no stack trace in a 500)."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from refiner_server.db import contacts, events, responses, traits
+from refiner_server.models import MAX_BODY_BYTES, MAX_PING_BYTES, MAX_RESPONSE_BYTES
+
+API = "/api/v1/client/p1"
+ANON = "anon-0000000001"
+WIDE = "\U0001f600"  # four bytes in UTF-8: the client counts it as one character
+
+
+def error(r: Any, status: int) -> str:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/json"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert set(r.json()["error"]) == {"code", "message"}
+    return r.json()["error"]["message"]
+
+
+# -- the largest bodies the client sends legitimately pass ---------------------------------
+
+
+def test_largest_legitimate_ping(client, db) -> None:
+    """100 user and 100 account traits, names and values at 255 characters, all wide."""
+    many = {f"{i:03d}" + WIDE * 252: WIDE * 255 for i in range(100)}
+    user = {"id": WIDE * 255, "email": WIDE * 255, "name": WIDE * 255, "traits": many}
+    user["account"] = {"id": WIDE * 255, "name": WIDE * 255, "traits": many}
+    body = {"anonymous_id": ANON, "user": user, "page": {"url": WIDE * 2048}, "locale": "x" * 64}
+    r = client.post(f"{API}/ping", json=body)
+    assert len(r.request.content) > MAX_BODY_BYTES  # beyond the other endpoints' limit
+    assert r.status_code == 200, r.text[:300]
+    assert db.count(traits) == 200
+
+
+def test_largest_legitimate_response(client, db) -> None:
+    """A 100,000-character text answer (the survey format's largest `max_length`) and
+    100 hidden fields of 4,096 characters (`addToResponse`'s limits)."""
+    body = {
+        "anonymous_id": ANON,
+        "form_id": "f" * 64,
+        "answers": {"why": WIDE * 100_000, "why_other": "o" * 1000, "plan": ["a", "b"]},
+        "data": {f"field{i}": WIDE * 4096 for i in range(100)},
+        "completed": True,
+    }
+    r = client.put(f"{API}/responses/resp-0000001", json=body)
+    assert r.status_code == 200, r.text[:300]
+    (row,) = db.rows(responses)
+    assert row["answers"]["why"] == WIDE * 100_000
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "limit"),
+    [
+        ("ping", "post", MAX_PING_BYTES),
+        ("responses/resp-0000001", "put", MAX_RESPONSE_BYTES),
+        ("events", "post", MAX_BODY_BYTES),
+        ("views", "post", MAX_BODY_BYTES),
+    ],
+)
+def test_body_limit_per_endpoint(client, path, method, limit) -> None:
+    body = b'{"anonymous_id": "anon-0000000001", "pad": "' + b"a" * limit + b'"}'
+    msg = error(getattr(client, method)(f"{API}/{path}", content=body), 413)
+    assert str(limit) in msg
+
+
+# -- each field's limit, named by its path --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"user": {"id": "u" * 256}}, "user.id"),
+        ({"user": {"id": "u", "email": "e" * 256}}, "user.email"),
+        ({"user": {"id": "u", "traits": {"k" * 256: 1}}}, "user.traits"),
+        ({"user": {"id": "u", "account": {"id": "a" * 256}}}, "user.account.id"),
+        ({"user": {"id": "u", "account": {"id": "a", "name": "n" * 256}}}, "user.account.name"),
+        (
+            {
+                "user": {
+                    "id": "u",
+                    "account": {"id": "a", "traits": {f"k{i}": i for i in range(101)}},
+                }
+            },
+            "user.account.traits",
+        ),
+        ({"user": {"id": "u"}, "signature": "s" * 129}, "signature"),
+        ({"locale": "l" * 65}, "locale"),
+        ({"page": {"title": "t" * 2049}}, "page.title"),
+        ({"page": {"referrer": "r" * 2049}}, "page.referrer"),
+        ({"user": {"id": "u", "traits": {"k": "\x00"}}}, "user.traits.k"),
+        ({"user": {"id": "u\x00"}}, "user.id"),
+    ],
+)
+def test_ping_field_limits(client, db, body, field) -> None:
+    body.setdefault("anonymous_id", ANON)
+    assert field in error(client.post(f"{API}/ping", json=body), 422)
+    assert db.count(contacts) == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "where"),
+    [
+        ({"answers": {"q": float("nan")}}, "answers.q: numbers must be finite"),
+        ({"answers": {"q": [1, float("inf")]}}, "answers.q: numbers must be finite (at [1])"),
+        ({"data": {"d": -float("inf")}}, "data.d: numbers must be finite"),
+        ({"answers": {"q": {"x": "a\x00b"}}}, "answers.q: string contains a NUL character (at .x)"),
+        ({"answers": {"q": {"x\x00": 1}}}, "answers.q: string contains a NUL character"),
+        ({"answers": {"q": [[[[[[[[[1]]]]]]]]]}}, "answers.q: nested deeper than 8 levels"),
+        ({"answers": {"q": list(range(1001))}}, "answers.q: more than 1000 entries"),
+        ({"data": {"k" * 256: 1}}, "data"),
+        ({"data": {f"f{i}": i for i in range(501)}}, "data: at most 500 entries"),
+        ({"form_id": "f" * 65}, "form_id"),
+        ({"locale": "l" * 65}, "locale"),
+        ({"page_url": "u" * 2049}, "page_url"),
+        ({"user_id": "u" * 256}, "user_id"),
+    ],
+)
+def test_response_field_limits(client, db, fields, where) -> None:
+    body = json.dumps({"anonymous_id": ANON, "form_id": "f", **fields})  # NaN as JSON can't
+    r = client.put(f"{API}/responses/resp-0000001", content=body)
+    assert where in error(r, 422)
+    assert db.count(responses) == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"form_id": "f", "anonymous_id": "anon-0000000001", "answers": {"q": NaN}}',
+        b'{"form_id": "f", "anonymous_id": "anon-0000000001", "answers": {"q": Infinity}}',
+        b'{"form_id": "f", "anonymous_id": "anon-0000000001", "answers": {"q": "\\ud800"}}',
+        b'{"form_id": "f", "anonymous_id": "anon-0000000001", "data": {"q": ["\\udfff"]}}',
+        b'{"form_id": "f", "anonymous_id": "anon-0000000001", "answers": {"q": 1'
+        + b"0" * 5000
+        + b"}}",
+        b'{"form_id": "f", "anonymous_id": "anon-0000000001", "answers": {"q": '
+        + b"[" * 5000
+        + b"]" * 5000
+        + b"}}",
+    ],
+)
+def test_json_no_database_can_store_is_refused(client, db, raw) -> None:
+    """Python's parser takes NaN, Infinity and lone surrogates (PostgreSQL's jsonb does
+    not); huge integers and deep nesting fail in the parser: all 4xx, nothing stored."""
+    r = client.put(f"{API}/responses/resp-0000001", content=raw)
+    assert r.status_code in (400, 422), r.text
+    error(r, r.status_code)
+    assert db.count(responses) == 0
+
+
+def test_lone_surrogate_in_a_key_is_refused_and_the_message_encodes(client, db) -> None:
+    raw = b'{"anonymous_id": "anon-0000000001", "user": {"id": "u", "traits": {"\\ud800": 1.5}}}'
+    msg = error(client.post(f"{API}/ping", content=raw), 422)
+    assert "user.traits" in msg
+    assert db.count(contacts) == 0
+
+
+def test_integral_numbers_are_integers_for_traits(client, db) -> None:
+    """JSON does not tell 3 from 3.0 (neither does JavaScript): both are the integer 3."""
+    body = {"anonymous_id": ANON, "user": {"id": "u", "traits": {"seats": 3.0}}}
+    assert client.post(f"{API}/ping", json=body).status_code == 200
+    (row,) = db.rows(traits)
+    assert row["type"] == "integer"
+
+
+def test_error_messages_are_bounded(client) -> None:
+    body = {"anonymous_id": ANON, "user": {"id": "u", "traits": {"k" * 255: [1]}}}
+    body["user"]["traits"].update({f"{i:03d}" + "k" * 250: [1] for i in range(50)})
+    assert len(error(client.post(f"{API}/ping", json=body), 422)) <= 1000
+
+
+# -- what every answer carries --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/"),
+        ("get", "/static/refiner.js"),
+        ("get", "/static/nothing.js"),
+        ("get", "/openapi.json"),
+        ("get", "/api/v1/nothing"),
+        ("post", f"{API}/ping"),
+        ("get", f"{API}/forms/live-one"),
+        ("options", f"{API}/ping"),
+        ("get", "/api/v1/admin/projects"),
+        ("get", "/admin/login"),
+    ],
+)
+def test_nosniff_everywhere(client, method, path) -> None:
+    headers = {"origin": "https://s.example", "access-control-request-method": "POST"}
+    r = getattr(client, method)(path, headers=headers)
+    assert r.headers["x-content-type-options"] == "nosniff", (path, r.status_code)
+
+
+def test_input_is_never_reflected_as_html(client) -> None:
+    evil = "<script>alert(1)</script>"
+    for r in (
+        client.post(f"/api/v1/client/{'x' * 70}/ping", json={"anonymous_id": ANON}),
+        client.post(
+            f"{API}/ping", json={"anonymous_id": ANON, "user": {"id": "u", "traits": {evil: []}}}
+        ),
+        client.post(f"{API}/ping", json={"anonymous_id": evil}),
+        client.get(f"{API}/forms/{evil}"),
+        client.get(f"/api/v1/{evil}"),
+    ):
+        assert r.status_code >= 400
+        assert r.headers["content-type"] == "application/json"
+        assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_crash_is_a_bare_json_500(app, engine) -> None:
+    """A real failure (a table gone from under the server): 500, JSON, nosniff, CORS, and
+    nothing of the exception or the SQL in the answer."""
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE events"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.post(
+            f"{API}/events",
+            json={"event_id": "evt-00000001", "anonymous_id": ANON, "name": "x"},
+            headers={"origin": "https://s.example"},
+        )
+    assert r.status_code == 500
+    assert r.json() == {"error": {"code": "internal_error", "message": "internal server error"}}
+    assert r.headers["content-type"] == "application/json"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    for leak in ("Traceback", "events", "sqlalchemy", "SELECT", "INSERT", "File "):
+        assert leak not in r.text
+
+
+def test_events_limit_unchanged(client, db) -> None:
+    big = {"event_id": "evt-00000001", "anonymous_id": ANON, "name": "x", "pad": "a" * 70_000}
+    error(client.post(f"{API}/events", json=big), 413)
+    assert db.count(events) == 0
