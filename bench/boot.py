@@ -10,14 +10,17 @@ it once already (warm cache). Per load:
 - ms from navigation start to a live `_refiner` (the loader's `refiner:live` mark; the
   PyScript way in has no such mark);
 - ms to the first question of the immediate survey visible (its title painted);
-- Total Blocking Time (long tasks over 50 ms, up to the survey visible);
-- JS heap after boot (`performance.memory`);
+- Total Blocking Time (long tasks over 50 ms, up to the survey visible), the longest task,
+  and the longest that begins once the interpreter is up (the `refiner:interpreter` mark);
+- JS heap (`performance.memory`) and WebAssembly memory (every instance's memory) after boot;
 - `showForm` → visible for the manual survey, and a click on an answer → next question
   painted (the script tag only: the same client code runs in both ways in).
 
-The same run also loads the bare interpreter running an empty program (the floor), so the
-figures can be read as ratios to it. Prints a table of medians (min-max) and writes JSON to
-bench/results/boot.json.
+"Painted" is the end of the first frame that shows the title: a task queued from that
+frame's animation-frame callback. The same run also loads the bare interpreter running an
+empty program (the floor), round by round with the other loads, so the figures can be read
+as ratios to it. Prints a table of medians (min-max) and the budgets of issue 6 met or not,
+and writes JSON to bench/results/boot.json.
 
     python bench/boot.py                  # 7 loads each
     python bench/boot.py --runs 3 --runtimes micropython --ways script
@@ -64,25 +67,58 @@ RUNTIMES = ("micropython", "pyodide")
 PAGES = "bench-pages"  # under the build output, which git ignores
 WAYS = ("script", "pyscript")
 
-# Recorded in the page before anything else runs: long tasks, and the moment a survey's
-# title is painted (a frame after it is in the shadow DOM).
+# Recorded in the page before anything else runs: long tasks; the WebAssembly memories of
+# every instance (exported or imported); the moment a survey's title is painted.
 PROBE = """<script>
 (function () {
-  var probe = window.__bench = {longtasks: [], visible: null};
+  var probe = window.__bench = {longtasks: [], visible: null, memories: []};
   try {
     new PerformanceObserver(function (list) {
       list.getEntries().forEach(function (e) { probe.longtasks.push([e.startTime, e.duration]); });
     }).observe({type: 'longtask', buffered: true});
   } catch (e) {}
-  probe.whenVisible = function () {
+  function keep(imports, result) {
+    var instance = result instanceof WebAssembly.Instance ? result : result.instance;
+    var env = (imports && imports.env) || {};
+    [instance.exports, env].forEach(function (names) {
+      Object.keys(names).forEach(function (k) {
+        var m = names[k];
+        var known = probe.memories.indexOf(m) >= 0;
+        if (m instanceof WebAssembly.Memory && !known) probe.memories.push(m);
+      });
+    });
+    return result;
+  }
+  ['instantiate', 'instantiateStreaming'].forEach(function (name) {
+    var original = WebAssembly[name];
+    WebAssembly[name] = function (source, imports) {
+      return original.apply(this, arguments).then(function (r) { return keep(imports, r); });
+    };
+  });
+  probe.wasmBytes = function () {
+    return probe.memories.reduce(function (n, m) { return n + m.buffer.byteLength; }, 0);
+  };
+  // Painted: the title is in the shadow DOM at a frame; that frame's paint is over when a
+  // task queued from its animation-frame callback runs.
+  probe.afterPaint = function (found) {
     return new Promise(function (resolve) {
       (function look() {
-        var host = document.querySelector('refiner-survey');
-        var title = host && host.shadowRoot && host.shadowRoot.querySelector('.title');
-        if (title && title.textContent) {
-          requestAnimationFrame(function () { resolve([performance.now(), title.textContent]); });
-        } else { requestAnimationFrame(look); }
+        requestAnimationFrame(function () {
+          var value = found();
+          if (!value) return look();
+          var channel = new MessageChannel();
+          channel.port1.onmessage = function () { resolve([performance.now(), value]); };
+          channel.port2.postMessage(null);
+        });
       })();
+    });
+  };
+  probe.whenVisible = function (prefix) {
+    return probe.afterPaint(function () {
+      var host = document.querySelector('refiner-survey');
+      var title = host && host.shadowRoot && host.shadowRoot.querySelector('.title');
+      var text = title && title.textContent;
+      return text && text.indexOf(prefix || '') === 0 ? text : null;
     });
   };
   probe.whenVisible().then(function (v) { probe.visible = v[0]; });
@@ -163,8 +199,8 @@ def pages(manifest: dict, runtime: str) -> dict:
             f"const py = await m.loadPyodide({{indexURL: '{static}{manifest['pyodide']}'}});"
         )
     floor = (
-        f"<script type=module>{floor_boot} py.runPython('pass');"
-        "performance.mark('floor:done');</script>"
+        f"<script type=module>{floor_boot} performance.mark('refiner:interpreter');"
+        "py.runPython('pass'); performance.mark('floor:done');</script>"
     )
     head = "<!doctype html><html><head><meta charset=utf-8>" + PROBE
     return {
@@ -214,6 +250,9 @@ def _measure(page: Page, way: str) -> dict:
     visible = page.evaluate("window.__bench.visible")
     if way == "floor":
         visible = page.evaluate("performance.getEntriesByName('floor:done')[0].startTime")
+    up = page.evaluate(
+        "(performance.getEntriesByName('refiner:interpreter')[0] || {}).startTime ?? null"
+    )
     long_tasks = page.evaluate("window.__bench.longtasks")
     bytes_, requests = wire(page)
     result = {
@@ -221,10 +260,15 @@ def _measure(page: Page, way: str) -> dict:
         "visible_ms": visible,
         "tbt_ms": sum(max(0.0, d - 50) for start, d in long_tasks if start < visible),
         "longest_task_ms": max([d for _, d in long_tasks] or [0]),
+        # tasks that begin once the interpreter is up (the loader's mark; none in PyScript)
+        "longest_task_after_up_ms": None
+        if up is None
+        else max([d for start, d in long_tasks if start >= up] or [0]),
         "bytes": bytes_,
         "requests": requests,
         "heap_mb": page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0")
         / 2**20,
+        "wasm_mb": page.evaluate("window.__bench.wasmBytes()") / 2**20,
     }
     if way == "script":
         result.update(_interactions(page))
@@ -237,12 +281,8 @@ def _interactions(page: Page) -> dict:
         const host = document.querySelector('refiner-survey');
         const t0 = performance.now();
         host.shadowRoot.querySelector('[role=radio][data-value="9"]').click();
-        await new Promise(resolve => (function look() {
-            const title = host.shadowRoot.querySelector('.title');
-            if (title && title.textContent.startsWith('What')) requestAnimationFrame(resolve);
-            else requestAnimationFrame(look);
-        })());
-        return performance.now() - t0;
+        const [t1] = await window.__bench.whenVisible('What');
+        return t1 - t0;
     }""")
     page.evaluate("_refiner('closeForm', 'bench-now')")
     page.wait_for_function("!document.querySelector('refiner-survey')")
@@ -255,12 +295,12 @@ def _interactions(page: Page) -> dict:
     return {"answer_next_ms": answer_ms, "showform_ms": show_ms}
 
 
-def summary(values: list) -> str:
+def summary(values: list, decimals: int = 0) -> str:
     values = [v for v in values if v is not None]
     if not values:
         return "-"
-    median = statistics.median(values)
-    return f"{median:,.0f} ({min(values):,.0f}-{max(values):,.0f})"
+    f = f",.{decimals}f"
+    return f"{statistics.median(values):{f}} ({min(values):{f}}-{max(values):{f}})"
 
 
 def main(argv: list | None = None) -> int:
@@ -279,20 +319,22 @@ def main(argv: list | None = None) -> int:
     for runtime in args.runtimes:
         for way, html in pages(manifest, runtime).items():
             (folder / f"{runtime}-{way}.html").write_text(html)
+    started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         proc, base = start_server(Path(tmp))
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 for runtime in args.runtimes:
-                    for way in ["floor", *args.ways]:
-                        url = f"{base}/static/{PAGES}/{runtime}-{way}.html"
-                        for cache in ("cold", "warm"):
-                            key = f"{runtime}/{way}/{cache}"
-                            results[key] = [
-                                load(browser, url, way, cache == "warm") for _ in range(args.runs)
-                            ]
-                            print(f"  measured {key}", file=sys.stderr)
+                    # Round by round, so a floor and the loads compared with it share the
+                    # machine's conditions of the moment.
+                    for _ in range(args.runs):
+                        for way in ["floor", *args.ways]:
+                            url = f"{base}/static/{PAGES}/{runtime}-{way}.html"
+                            for cache in ("cold", "warm"):
+                                load_ = load(browser, url, way, cache == "warm")
+                                results.setdefault(f"{runtime}/{way}/{cache}", []).append(load_)
+                    print(f"  measured {runtime}", file=sys.stderr)
                 browser.close()
         finally:
             proc.terminate()
@@ -300,35 +342,90 @@ def main(argv: list | None = None) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=1))
     print_table(results, args.runs)
+    print_budgets(results)
+    print(f"\n{time.monotonic() - started:.0f} s", file=sys.stderr)
     return 0
 
 
+COLUMNS = [  # key, label, decimals
+    ("live_ms", "live ms", 0),
+    ("visible_ms", "visible ms", 0),
+    ("tbt_ms", "TBT ms", 0),
+    ("longest_task_ms", "longest task", 0),
+    ("longest_task_after_up_ms", "longest once up", 0),
+    ("bytes", "kB", 0),
+    ("requests", "requests", 0),
+    ("heap_mb", "JS heap MB", 1),
+    ("wasm_mb", "wasm MB", 1),
+    ("showform_ms", "showForm ms", 0),
+    ("answer_next_ms", "answer→next ms", 0),
+]
+
+
 def print_table(results: dict, runs: int) -> None:
-    columns = [
-        ("live_ms", "live ms"),
-        ("visible_ms", "visible ms"),
-        ("tbt_ms", "TBT ms"),
-        ("longest_task_ms", "longest task"),
-        ("bytes", "kB"),
-        ("requests", "requests"),
-        ("heap_mb", "heap MB"),
-        ("showform_ms", "showForm ms"),
-        ("answer_next_ms", "answer→next ms"),
-    ]
     print(f"\nmedian (min-max) of {runs} loads; headless Chromium, loopback, this machine")
-    print("| load | " + " | ".join(label for _, label in columns) + " | visible / floor |")
-    print("|---" * (len(columns) + 2) + "|")
+    print("| load | " + " | ".join(label for _, label, _ in COLUMNS) + " | visible / floor |")
+    print("|---" * (len(COLUMNS) + 2) + "|")
     for key, loads in results.items():
-        runtime, way, cache = key.split("/")
-        floor = statistics.median(r["visible_ms"] for r in results[f"{runtime}/floor/{cache}"])
         cells = []
-        for name, _ in columns:
+        for name, _, decimals in COLUMNS:
             values = [r.get(name) for r in loads]
             if name == "bytes":
                 values = [v / 1000 for v in values]
-            cells.append(summary(values))
-        ratio = statistics.median(r["visible_ms"] for r in loads) / floor
-        print(f"| {key} | " + " | ".join(cells) + f" | {ratio:.2f}x |")
+            cells.append(summary(values, decimals))
+        print(f"| {key} | " + " | ".join(cells) + f" | {ratio(results, key):.2f}x |")
+
+
+def median(results: dict, key: str, name: str) -> float:
+    return statistics.median(r[name] for r in results[key])
+
+
+def ratio(results: dict, key: str) -> float:
+    """Median visible of these loads over the median of the floor's in the same run."""
+    runtime, _, cache = key.split("/")
+    return median(results, key, "visible_ms") / median(
+        results, f"{runtime}/floor/{cache}", "visible_ms"
+    )
+
+
+def of(name: str, scale: float = 1):  # noqa: ANN201 - a reader for BUDGETS
+    """Reads the median of one figure of a load."""
+    return lambda results, key: median(results, key, name) / scale
+
+
+def worst_after_up(results: dict, key: str) -> float:
+    return max(r["longest_task_after_up_ms"] for r in results[key])
+
+
+#: issue 6: (what, load, reader, limit, unit)
+BUDGETS = [
+    ("visible / floor", "micropython/script/cold", ratio, 1.5, "x"),
+    ("visible / floor, warm cache", "micropython/script/warm", ratio, 1.2, "x"),
+    ("compressed over the wire", "micropython/script/cold", of("bytes", 1000), 300, " kB"),
+    ("Total Blocking Time", "micropython/script/cold", of("tbt_ms"), 50, " ms"),
+    ("showForm → visible", "micropython/script/cold", of("showform_ms"), 30, " ms"),
+    ("answer → next question", "micropython/script/cold", of("answer_next_ms"), 30, " ms"),
+    ("Pyodide: visible", "pyodide/script/cold", of("visible_ms"), 2500, " ms"),
+    (
+        "Pyodide: longest task once up (worst load)",
+        "pyodide/script/cold",
+        worst_after_up,
+        500,
+        " ms",
+    ),
+]
+
+
+def print_budgets(results: dict) -> None:
+    print("\n| budget (issue 6) | load | measured | limit | |")
+    print("|---|---|---|---|---|")
+    for what, key, read, limit, unit in BUDGETS:
+        if key not in results:
+            continue
+        value = read(results, key)
+        shown = f"{value:.2f}" if unit == "x" else f"{value:,.0f}"
+        verdict = "met" if value <= limit else "**not met**"
+        print(f"| {what} | {key} | {shown}{unit} | {limit:,}{unit} | {verdict} |")
 
 
 if __name__ == "__main__":

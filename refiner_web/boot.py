@@ -26,7 +26,20 @@ def start() -> Client:
         _run_encoded(client, call)
     client.finish_boot()
     refiner_bridge.listen(proxy(lambda call: _run_encoded(client, call)))
+    _load_survey_layer_soon(client)
     return client
+
+
+def _load_survey_layer_soon(client: Client) -> None:
+    """Imports the survey layer while the first ping is out, rather than after its answer
+    (or a `showForm`). Its timer fires after the ping's, so its task starts after the ping's
+    task, which sends the request before it first waits."""
+
+    async def load() -> None:
+        import refiner_web.surveys
+        import refiner_web.widget  # noqa: F401 - imported for later
+
+    client.platform.set_timeout(lambda: client.platform.spawn(load()), 0)
 
 
 def python_client(api: object = None) -> Client:
@@ -37,4 +50,5 @@ def python_client(api: object = None) -> Client:
     """
     client = Client(BrowserPlatform(), api or js.location.origin)
     client.platform.set_timeout(client.finish_boot, 0)
+    _load_survey_layer_soon(client)
     return client

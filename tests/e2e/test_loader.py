@@ -9,6 +9,7 @@ client's first request to the API (``ping`` after ``setProject``, ``events`` aft
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -62,6 +63,45 @@ def test_boots_and_refiner_goes_live(host: HostPage) -> None:
         queued = host.page.evaluate("_refiner('trackEvent', 'e2e-live'), _refinerQueue.length")
     assert queued == 0
     assert host.page.evaluate("performance.getEntriesByName('refiner:live').length") == 1
+    assert host.errors() == []
+
+
+def _watch_pings(host: HostPage) -> list[Request]:
+    pings: list[Request] = []
+    host.page.on("request", lambda r: pings.append(r) if r.url.endswith(PING_PATH) else None)
+    return pings
+
+
+def test_returning_visitor_first_ping_sent_by_loader(host: HostPage) -> None:
+    host.open()  # first visit: Python mints the anonymous id cookie and pings
+    host.wait_ready()
+    pings = _watch_pings(host)
+    host.open()
+    live = host.wait_ready()
+    host.page.wait_for_timeout(500)  # Python's own ping would go out right after live
+    assert len(pings) == 1, "Python did not take the loader's answer"
+    sent = host.page.evaluate(
+        "performance.getEntriesByType('resource').find(e => e.name.endsWith('/ping')).startTime"
+    )
+    assert sent < live  # by the loader, while the interpreter started
+    body = json.loads(pings[0].post_data or "")
+    assert body["user"] is None and body["page"]["title"] == "refiner e2e"
+    assert host.errors() == []
+
+
+def test_first_ping_left_to_python_when_identity_queued(host: HostPage) -> None:
+    host.open()
+    host.wait_ready()
+    pings = _watch_pings(host)
+    snippet = (
+        "window._refinerQueue = []; function _refiner(){_refinerQueue.push(arguments);}"
+        "_refiner('setProject', 'demo'); _refiner('identifyUser', {id: 'first-ping-user'});"
+    )
+    host.open(head=f"<script>{snippet}</script>", snippet=False)
+    host.wait_ready()
+    host.page.wait_for_timeout(500)
+    assert len(pings) == 1
+    assert json.loads(pings[0].post_data or "")["user"]["id"] == "first-ping-user"
     assert host.errors() == []
 
 
