@@ -6,11 +6,24 @@ MicroPython lacks or does differently (dict order, `re`, string methods, formatt
 
 import json
 
-from twin import FakePlatform, sort_keys
+from twin import FakePlatform, MemoryStore, sort_keys
 
 from refiner_web.client import Client
 from refiner_web.dates import parse_date
 from refiner_web.jsvalues import decode_call
+from refiner_web.outbox import Outbox
+
+
+def two_tabs():
+    """Two tabs on one storage: each queues, one sends, neither loses the other's entry."""
+    store = MemoryStore()
+    first, second = Outbox(store), Outbox(store)
+    first.add("event:a", "POST", "/e", {"n": "a"}, 0)
+    in_flight = second.due(0)
+    first.add("event:b", "POST", "/e", {"n": "b"}, 1)
+    outcomes = [second.settle(in_flight[0], 202, 2, 0.5), first.settle(in_flight[0], 202, 3, 0.5)]
+    return [outcomes, [e["key"] for e in first.due(5)], sorted(store.data)]
+
 
 calls = [
     '["setProject", "PROJECT-ID"]',
@@ -24,6 +37,10 @@ calls = [
     '["setLocale", "pt_BR"]',
     '["dismissForm", "nps"]',
     '["nope"]',
+    '["\\u0000\\n"]',
+    '["setProject", "../admin"]',
+    '["trackEvent", {"\\u0000": "deep"}, 1, 2]',
+    '["showForm", "a/b?c#\\u00e9", true]',
 ]
 platform = FakePlatform()
 platform.answer = lambda method, url, body: (202, '{"forms": [], "ping_interval_s": 60}', 0)
@@ -40,6 +57,7 @@ print(
                 "warnings": platform.warnings,
                 "hidden": client.hidden_fields(),
                 "dates": [parse_date("2024-02-29T23:59:59-00:30"), parse_date(253402300799)],
+                "tabs": two_tabs(),
             }
         )
     )
