@@ -12,7 +12,7 @@ from playwright.sync_api import Route
 
 from tests.e2e.conftest import HostPage, Server
 from tests.e2e.hardening import RECORDER, make_project, recorded, rows_while_routing
-from tests.e2e.test_client import outbox_entries, query, wait_for_rows
+from tests.e2e.test_client import events_of_user, outbox_entries, query, wait_for_rows
 
 PROJECT = "faults"
 FORM = {
@@ -60,15 +60,6 @@ def stored_responses(db_path: Path, user: str, count: int = 1) -> list:
         db_path,
         "SELECT r.answers, r.completed FROM responses r JOIN contacts c ON c.pk = r.contact_pk "
         "WHERE c.user_id = ? AND r.completed = 1",
-        user,
-        count=count,
-    )
-
-
-def stored_events(db_path: Path, user: str, count: int = 1) -> list:
-    return wait_for_rows(
-        db_path,
-        "SELECT e.name FROM events e JOIN contacts c ON c.pk = e.contact_pk WHERE c.user_id = ?",
         user,
         count=count,
     )
@@ -196,7 +187,7 @@ def test_without_storage_the_client_works_in_memory(
     start(host, user)
     host.page.evaluate("_refiner('trackEvent', 'in-memory')")
     answer_survey(host, "memory")
-    assert stored_events(db_path, user) == [("in-memory",)]
+    assert events_of_user(db_path, user) == [("in-memory",)]
     assert stored_responses(db_path, user) == [('{"score": 9, "why": "memory"}', 1)]
     warnings = our_warnings(host)
     assert len(warnings) == 1 and warnings[0].startswith("[refiner] storage: unavailable")

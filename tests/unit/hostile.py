@@ -10,27 +10,11 @@ import json
 
 from hypothesis import strategies as st
 
+from refiner_web.client import HANDLERS
 from refiner_web.jsvalues import DEEP, UNDEFINED, JsFunction, Opaque
 
 UNREADABLE = Opaque("unreadable")
-COMMANDS = (
-    "setProject",
-    "identifyUser",
-    "resetUser",
-    "trackEvent",
-    "showForm",
-    "dismissForm",
-    "closeForm",
-    "addToResponse",
-    "setLocale",
-    "stopPinging",
-    "onBeforeShow",
-    "onNavigation",
-    "onShow",
-    "onClose",
-    "onDismiss",
-    "onComplete",
-)
+COMMANDS = tuple(sorted(HANDLERS))  # every command of the reference documents
 KEYS = (
     "__proto__",
     "constructor",
