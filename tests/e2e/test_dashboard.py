@@ -234,6 +234,9 @@ def test_hostile_text_is_shown_never_run(
         page.add_init_script("window.__pwned = 0")
         dialogs: list[str] = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        console: list[str] = []  # a blocked inline handler would be reported here
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
         for path in ("/admin", hostile):
             page.goto(server.base_url + path)
             page.wait_for_load_state("load")
@@ -245,7 +248,7 @@ def test_hostile_text_is_shown_never_run(
         assert main.count(PAYLOADS[1]) >= 5  # name, questions, choice, answers, data, traits
         assert "x-" + PAYLOADS[0] in main and "event “" + HOSTILE[:255] in main
         page.wait_for_timeout(300)
-        assert page.evaluate("window.__pwned") == 0 and dialogs == []
+        assert page.evaluate("window.__pwned") == 0 and dialogs == [] and console == []
 
 
 def axe_violations(page: Page, axe_url: str) -> list[str]:
