@@ -9,6 +9,7 @@ import re
 from urllib.parse import unquote
 
 import pytest
+from fastapi.testclient import TestClient
 
 from refiner_server.projects import import_surveys
 from refiner_server.survey_store import get_survey
@@ -202,3 +203,15 @@ def test_csv_download(client, survey, token):
     assert sorted(row["score"] for row in rows) == ["10", "3"]
     assert {row["data.ref"] for row in rows} == {"'=HYPERLINK()", ""}
     assert client.get("/admin/projects/p1/surveys/nope/responses.csv").status_code == 404
+
+
+def test_cookie_is_secure_over_https(app, token):
+    with TestClient(app, base_url="https://admin.example") as client:
+        r = client.post(
+            "/admin/login",
+            data={"token": token[1], "next": "/admin"},
+            headers={"origin": "https://admin.example"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303 and "Secure" in r.headers["set-cookie"]
+        assert client.get("/admin", follow_redirects=False).status_code == 200
