@@ -93,7 +93,6 @@ def from_env() -> FastAPI:
     """App factory of the worker processes of `serve --workers N` (uvicorn needs an import
     string to start several)."""
     env = os.environ
-    limiter = Limiter(
-        Rate.parse(env.get(ENV_RATE_PROJECT, "off")), Rate.parse(env.get(ENV_RATE_ADDRESS, "off"))
-    )
+    rates = [Rate.parse(env.get(name, "off")) for name in (ENV_RATE_PROJECT, ENV_RATE_ADDRESS)]
+    limiter = Limiter(*rates) if any(rates) else None
     return create_app(env[ENV_DB], Path(env[ENV_STATIC]), Path(env[ENV_INDEX]), limiter=limiter)

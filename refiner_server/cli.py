@@ -181,7 +181,8 @@ def _serve(args: argparse.Namespace) -> int:
             f"{app_module.__name__}:from_env", factory=True, workers=args.workers, **options
         )
         return 0
-    app = create_app(args.db, static_dir, index, limiter=Limiter(project_rate, address_rate))
+    limiter = Limiter(project_rate, address_rate) if project_rate or address_rate else None
+    app = create_app(args.db, static_dir, index, limiter=limiter)
     if args.demo:
         ensure_demo(app.state.engine)
     uvicorn.run(app, **options)
