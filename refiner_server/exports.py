@@ -76,11 +76,11 @@ def responses_rows(
         page = query.limit(size)
         if after is not None:
             at, rid = after
+            # the first term is a range the index seeks to; the OR alone would scan from
+            # the start on every page (quadratic)
             page = page.where(
-                sa.or_(
-                    responses.c.created_at > at,
-                    sa.and_(responses.c.created_at == at, responses.c.response_id > rid),
-                )
+                responses.c.created_at >= at,
+                sa.or_(responses.c.created_at > at, responses.c.response_id > rid),
             )
         with engine.connect().execution_options(readonly=True) as conn:
             rows = conn.execute(page).mappings().all()
