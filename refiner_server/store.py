@@ -28,6 +28,7 @@ from . import origins
 from .audience import Facts
 from .clock import Clock
 from .db import (
+    TS,
     as_utc,
     contacts,
     dismissals,
@@ -251,9 +252,9 @@ class ClientStore:
         stored: list[sa.Row[Any]],
         now: datetime,
     ) -> list[int]:
-        """Indexes of the live surveys this contact may see now, in creation order. At most
-        two queries whatever the number of surveys: counts of the events rules name, and
-        the contact's history per survey (the traits are `stored`)."""
+        """Indexes of the live surveys this contact may see now, in creation order. One
+        query whatever the number of surveys: counts of the events rules name, and the
+        contact's history per survey (the traits are `stored`)."""
         if not live.definitions:
             return []
         user_traits: dict[str, tuple[str, Any]] = {}
@@ -261,11 +262,7 @@ class ClientStore:
         for row in stored:
             into = user_traits if row.contact_pk is not None else account_traits
             into[row.key] = (row.type, contacts_mod.trait_value(row))
-        counts: dict[str, int] = {}
-        if live.event_names:
-            params = {"contact_pk": contact_pk, "names": live.event_names}
-            counts = {name: n for name, n in conn.execute(_EVENT_COUNTS, params)}
-        histories = _histories(conn, contact_pk)
+        counts, histories = _history(conn, contact_pk, live.event_names)
         user = body.user
         facts = Facts(user is not None, user_traits, account_traits, counts, now)
         key = user.id if user is not None else body.anonymous_id
@@ -461,43 +458,55 @@ _TRAITS = sa.select(traits).where(
         traits.c.account_pk == sa.bindparam("account_pk"),  # NULL matches nothing
     )
 )
-_EVENT_COUNTS = (
-    sa.select(events.c.name, sa.func.count())
-    .where(
-        events.c.contact_pk == sa.bindparam("contact_pk"),
-        events.c.name.in_(sa.bindparam("names", expanding=True)),
-    )
-    .group_by(events.c.name)
-)
+
+
+# typed NULLs: PostgreSQL takes an untyped one in a UNION for text
+_NO_COUNT, _NO_TIME = sa.cast(sa.null(), sa.BigInteger), sa.cast(sa.null(), TS)
 
 
 def _per_form(kind: str, table: sa.Table, at: sa.Column[Any], *where: Any) -> sa.Select[Any]:
     return (
-        sa.select(sa.literal(kind), table.c.form_id, sa.func.min(at), sa.func.max(at))
+        sa.select(sa.literal(kind), table.c.form_id, _NO_COUNT, sa.func.min(at), sa.func.max(at))
         .where(table.c.contact_pk == sa.bindparam("contact_pk"), *where)
         .group_by(table.c.form_id)
     )
 
 
+# (kind, form id or event name, event count, first, last): the time columns take their type
+# from the first part, so SQLite's stored text comes back as datetimes
 _HISTORY = sa.union_all(
     _per_form("v", views, views.c.shown_at),
     _per_form("d", dismissals, dismissals.c.dismissed_at),
     _per_form("c", responses, responses.c.completed_at, responses.c.completed),
+    sa.select(sa.literal("e"), events.c.name, sa.func.count(), _NO_TIME, _NO_TIME)
+    .where(
+        events.c.contact_pk == sa.bindparam("contact_pk"),
+        events.c.name.in_(sa.bindparam("names", expanding=True)),
+    )
+    .group_by(events.c.name),
 )
 
 
-def _histories(conn: Connection, contact_pk: int) -> dict[str, History]:
-    """Views, dismissals and completions of one contact per survey, in one query."""
+def _history(
+    conn: Connection, contact_pk: int, event_names: list[str]
+) -> tuple[dict[str, int], dict[str, History]]:
+    """Counts of the named events and, per survey, the views, dismissals and completions
+    of one contact, in one query."""
+    counts: dict[str, int] = {}
     out: dict[str, History] = {}
-    for kind, form_id, first, last in conn.execute(_HISTORY, {"contact_pk": contact_pk}):
-        h = out.setdefault(form_id, History())
+    params = {"contact_pk": contact_pk, "names": event_names}
+    for kind, key, n, first, last in conn.execute(_HISTORY, params):
+        if kind == "e":
+            counts[key] = n
+            continue
+        h = out.setdefault(key, History())
         if kind == "v":
             h.first_view, h.last_view = as_utc(first), as_utc(last)
         elif kind == "d":
             h.last_dismissal = as_utc(last)
         else:
             h.last_completion = as_utc(last)
-    return out
+    return counts, out
 
 
 def _dumps(value: Any) -> bytes:
