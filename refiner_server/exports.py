@@ -230,16 +230,16 @@ def _keys(
     return set(conn.execute(query.where(*where).distinct()).scalars())
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any) -> Any:
+    """One CSV cell; the common cases (text, numbers, empty) first, it runs per cell."""
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if value is True or value is False:
         return "true" if value else "false"
     if isinstance(value, list):
         value = ";".join(str(v) for v in value)
     elif isinstance(value, dict):
         value = json.dumps(value)
-    text = str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    elif not isinstance(value, str):
+        return value  # a number: the csv module writes it
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
