@@ -54,6 +54,7 @@ class Surveys:
         self.current = None
         self.view = None
         self.asked_server = []
+        self.fetching = []
         self.state = client._load_json(STATE_KEY) or {}
 
     # -- requests ----------------------------------------------------------------------
@@ -118,8 +119,11 @@ class Surveys:
                 # ping to serve it, yet showForm must still work: ask for it directly.
                 if (force or not client.forms_known) and form_id not in self.asked_server:
                     self.asked_server.append(form_id)
+                    self.fetching.append(form_id)
                     self.client.platform.spawn(self._fetch(form_id))
                     return
+                if form_id in self.fetching:
+                    return  # a ping that answers meanwhile must not give up on it
                 self.waiting.pop(0)
                 self.client._warn("showForm", "survey %s %s" % (form_id, NOT_LIVE))
                 continue
@@ -129,15 +133,17 @@ class Surveys:
 
     async def _fetch(self, form_id: str) -> None:
         """A forced survey the ping did not serve: ask for its definition (live only)."""
-        status, text, _ = await self.client.platform.request(
-            "GET", self.client._url("forms/" + path_segment(form_id)), None, False
-        )
         form = None
-        if 200 <= status < 300:
-            try:
+        try:
+            status, text, _ = await self.client.platform.request(
+                "GET", self.client._url("forms/" + path_segment(form_id)), None, False
+            )
+            if 200 <= status < 300:
                 form = json.loads(text)
-            except ValueError:
-                form = None
+        except ValueError:
+            form = None
+        finally:
+            self.fetching.remove(form_id)
         if isinstance(form, dict) and form.get("id") == form_id:
             self.client.forms.append(form)
         self._advance()

@@ -140,7 +140,9 @@ HOSTILE = definition(
     appearance={"position": "bottom-right", "accent": 'red}</style><img src=x onerror="1">'},
     translations={"de": {"questions": {"n": {"title": PAYLOAD + " de"}}}},
 )
-FORMS = [ALL, DARK, MODAL, BRANCH, LOCALE, HOSTILE, *POSITION_FORMS]
+#: HOSTILE holds what the server's import now refuses (a javascript: link, a broken accent):
+#: the page gets it straight from a route, to show the widget's own defences.
+FORMS = [ALL, DARK, MODAL, BRANCH, LOCALE, *POSITION_FORMS]
 
 PAGE = (
     "<main><h1>Host page</h1><p>Some content.</p>"
@@ -462,6 +464,10 @@ def test_hostile_host_css_does_not_reach_in(host: HostPage, forms: None) -> None
 
 
 def test_markup_in_survey_text_is_shown_literally(host: HostPage, forms: None) -> None:
+    host.page.route(
+        "**/api/v1/client/demo/forms/w-markup",
+        lambda route: route.fulfill(status=200, json=HOSTILE),
+    )
     start(host, locale="en")
     survey = show(host, "w-markup")
 

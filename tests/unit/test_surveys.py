@@ -190,6 +190,16 @@ def test_forced_survey_outside_the_ping_is_fetched(boot, platform):
     assert platform.warnings[-1].endswith("survey gone is not live or not served to this user")
 
 
+def test_a_ping_answering_while_a_forced_survey_is_fetched_does_not_drop_it(boot, platform):
+    extra = {"id": "extra", "questions": [{"id": "q", "type": "text"}]}
+    client = boot(answer=lambda m, url, b: (200, json.dumps(extra), 0))
+    client.dispatch(["showForm", "extra", True])  # the fetch is spawned, not yet answered
+    client._take_ping_answer(json.dumps({"forms": [NPS]}))  # e.g. after identifyUser
+    assert platform.warnings == []
+    platform.run()
+    assert shown_ids() == ["extra"]
+
+
 def test_show_form_after_stop_pinging_still_works(boot, platform):
     boot(
         ("stopPinging",), ("showForm", "csat"), answer=lambda m, url, b: (200, json.dumps(CSAT), 0)
