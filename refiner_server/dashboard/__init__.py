@@ -206,7 +206,9 @@ def routes(engine: Engine) -> APIRouter:
             definition=definition,
             version=survey["version"],
             overview=views.overview(summary),
-            questions=[views.question(i, q, series) for i, q in enumerate(summary["questions"])],
+            questions=[
+                views.question(i, q, series, bucket) for i, q in enumerate(summary["questions"])
+            ],
             latest=[
                 dict(r, rows=views.answer_rows(r["answers"], titles))
                 for r in latest_responses(engine, project_id, survey_id)

@@ -45,20 +45,21 @@ def overview(summary: dict[str, Any]) -> dict[str, Any]:
     return {"chart": chart, "rows": rows}
 
 
-def question(index: int, q: dict[str, Any], series: list[dict[str, Any]]) -> dict[str, Any]:
+def question(
+    index: int, q: dict[str, Any], series: list[dict[str, Any]], unit: str
+) -> dict[str, Any]:
     """Headline, charts and table rows of one question of the summary."""
     cid = f"q{index}"
     kind = q["type"]
-    charts: list[Markup] = []
+    charts: list[tuple[str, Markup]] = []  # (visible caption, chart)
     out: dict[str, Any] = {"id": q["id"], "title": q["title"], "type": kind, "charts": charts}
     out["answered"] = q["answered"]
     if kind in SCALE_RANGES:
-        _scale(out, cid, q, series)
+        _scale(out, cid, q, series, unit)
     elif "choices" in q:
         bars = [Bar(c["label"], c["count"]) for c in q["choices"]]
-        out["charts"].append(
-            bar_list(f"{cid}-choices", f"Answers to {q['title']}", _counts(bars), bars)
-        )
+        chart = bar_list(f"{cid}-choices", f"Answers to {q['title']}", _counts(bars), bars)
+        out["charts"].append(("Picks per choice", chart))
         out["table"] = [(c["label"], c["count"], fmt(c["percent"]) + " %") for c in q["choices"]]
         out["columns"] = ("Choice", "Count", "Share")
     return out
@@ -68,7 +69,9 @@ def _counts(bars: list[Bar]) -> str:
     return ", ".join(f"{b.label}: {b.value}" for b in bars)
 
 
-def _scale(out: dict[str, Any], cid: str, q: dict[str, Any], series: list[dict[str, Any]]) -> None:
+def _scale(
+    out: dict[str, Any], cid: str, q: dict[str, Any], series: list[dict[str, Any]], unit: str
+) -> None:
     kind = q["type"]
     bars = [
         Bar(str(d["value"]), d["count"], nps_kind(d["value"]) if kind == "nps" else "")
@@ -87,15 +90,13 @@ def _scale(out: dict[str, Any], cid: str, q: dict[str, Any], series: list[dict[s
         out["headline"] = ("Average", fmt(q["average"]))
         low, high = q["distribution"][0]["value"], q["distribution"][-1]["value"]
         label = "Average"
-    out["charts"].append(
-        column_chart(f"{cid}-dist", f"Distribution of {q['title']}", _counts(bars), bars)
-    )
+    chart = column_chart(f"{cid}-dist", f"Distribution of {q['title']}", _counts(bars), bars)
+    out["charts"].append(("Answers per value", chart))
     points = [(b["start"], b["scores"].get(q["id"])) for b in series]
     if any(v is not None for _, v in points):
         known = ", ".join(f"{d}: {fmt(v)}" for d, v in points if v is not None)
-        out["charts"].append(
-            line_chart(f"{cid}-trend", f"{label} over time", known, points, low, high)
-        )
+        chart = line_chart(f"{cid}-trend", f"{label} over time", known, points, low, high)
+        out["charts"].append((f"{label} per {unit}", chart))
         out["trend"] = [(d, fmt(v)) for d, v in points]
 
 
