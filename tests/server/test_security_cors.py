@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from refiner_server.db import contacts, dismissals, events, responses, views
 from refiner_server.origins import normalise
@@ -166,3 +167,27 @@ def test_admin_write_from_a_page_is_not_readable(client, engine) -> None:
         headers={"origin": ELSEWHERE, **auth(engine)},
     )
     assert "access-control-allow-origin" not in r.headers
+
+
+def test_the_origin_check_costs_no_query(client, engine, shop) -> None:
+    """The list comes with the project row the store reads for every request anyway."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    def queries(origin: str) -> int:
+        before = len(statements)
+        call(client, "post", f"{shop}/ping", {"anonymous_id": ANON}, origin)
+        return len(statements) - before
+
+    call(client, "post", f"{shop}/ping", {"anonymous_id": ANON}, SITE)  # now a repeat ping
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        restricted, refused = queries(SITE), queries(ELSEWHERE)
+        update_project(engine, "shop", allowed_origins=[])
+        unrestricted = queries(SITE)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert restricted == unrestricted
+    assert refused == 1  # the project row, then nothing
