@@ -75,7 +75,8 @@ class AdminHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers += HEADERS
+                present = {key.lower() for key, _ in headers}  # e.g. nosniff set elsewhere
+                headers += [h for h in HEADERS if h[0] not in present]
                 if path != "/admin/admin.css":
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}

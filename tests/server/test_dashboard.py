@@ -215,3 +215,13 @@ def test_cookie_is_secure_over_https(app, token):
         )
         assert r.status_code == 303 and "Secure" in r.headers["set-cookie"]
         assert client.get("/admin", follow_redirects=False).status_code == 200
+
+
+def test_security_headers_once_each(client):
+    r = client.get("/admin/login")
+    for name in ("content-security-policy", "x-content-type-options", "x-frame-options"):
+        assert len(r.headers.get_list(name)) == 1, name
+    assert r.headers["x-frame-options"] == "DENY"
+    css = client.get("/admin/admin.css")
+    assert css.headers["content-type"].startswith("text/css")
+    assert css.headers["cache-control"] == "no-cache"
