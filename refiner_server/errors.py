@@ -105,11 +105,12 @@ async def _on_http(_request: Request, exc: StarletteHTTPException) -> JSONRespon
     return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
-async def _on_data_error(request: Request, exc: DataError) -> JSONResponse:
+async def _on_unstorable(request: Request, exc: DataError | OverflowError) -> JSONResponse:
     """The database refused a value the request carried (PostgreSQL: an integer out of its
-    column's range, a NUL in text). Input checks should catch these first: logged so the
-    missing check gets added, answered as the client's fault."""
-    log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc.orig)
+    column's range, a NUL in text; SQLite's driver: an integer past 64 bits). Input checks
+    should catch these first: logged so the missing check gets added, answered as the
+    client's fault."""
+    log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
     return error_response(
         422, "invalid_value", "a value is out of range or holds a character that cannot be stored"
     )
@@ -168,5 +169,6 @@ def install(app: FastAPI, rate_limited_prefix: str) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, _on_api_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
-    app.add_exception_handler(DataError, _on_data_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _on_unstorable)  # type: ignore[arg-type]
+    app.add_exception_handler(OverflowError, _on_unstorable)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_crash)

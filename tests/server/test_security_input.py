@@ -17,6 +17,7 @@ with warnings.catch_warnings():
 
 from refiner_server.db import contacts, events, responses, traits
 from refiner_server.models import MAX_BODY_BYTES, MAX_PING_BYTES, MAX_RESPONSE_BYTES
+from tests.server.admin_support import auth
 
 API = "/api/v1/client/p1"
 ANON = "anon-0000000001"
@@ -239,6 +240,22 @@ def test_a_crash_is_a_bare_json_500(app, engine) -> None:
     assert r.headers["x-content-type-options"] == "nosniff"
     for leak in ("Traceback", "events", "sqlalchemy", "SELECT", "INSERT", "File "):
         assert leak not in r.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/admin/projects/p1/contacts/99999999999999999999",
+        "/api/v1/admin/projects/p1/contacts?after=99999999999999999999",
+        "/api/v1/admin/projects/p1/contacts/2147483648",
+    ],
+)
+def test_a_value_the_database_refuses_is_the_clients_fault(app, engine, path) -> None:
+    """An integer past the column (PostgreSQL) or past 64 bits (SQLite's driver) is a 4xx
+    on both databases, never a 500."""
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get(path, headers=auth(engine))
+    assert 400 <= r.status_code < 500, r.text
 
 
 def test_events_limit_unchanged(client, db) -> None:
