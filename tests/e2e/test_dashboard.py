@@ -38,6 +38,7 @@ PAYLOADS = [
     f"javascript:{PWNED}",
 ]
 HOSTILE = " ".join(PAYLOADS)
+NOT_FOUND = "/admin/projects/demo/surveys/no-such-survey"
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> str:
@@ -276,7 +277,7 @@ def test_axe_finds_nothing(
     login.close()
     with signed_in(browser, server, token, **options) as context:
         page = context.new_page()
-        for path in ("/admin", hostile, "/admin/projects/demo/surveys/demo-nps"):
+        for path in ("/admin", hostile, "/admin/projects/demo/surveys/demo-nps", NOT_FOUND):
             page.goto(server.base_url + path)
             assert axe_violations(page, axe) == [], path
 
