@@ -190,7 +190,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    migrate(make_engine(args.db))
+    with ProgressBar("migrate (revisions applied)", None) as bar:
+        migrate(make_engine(args.db), progress=bar)
     print(f"tables ready in {args.db}")
     return 0
 

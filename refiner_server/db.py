@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -343,7 +344,7 @@ def _head() -> str:
     return ScriptDirectory.from_config(Config(MIGRATIONS / "alembic.ini")).get_current_head()
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, progress: Callable[[int], None] | None = None) -> None:
     """Bring the schema to the latest Alembic revision (`refiner_server/migrations/`).
 
     Idempotent, and safe when several processes start at once: it runs in one transaction
@@ -363,6 +364,8 @@ def migrate(engine: Engine) -> None:
         if current == head:
             return
         config = Config(MIGRATIONS / "alembic.ini", attributes={"connection": conn})
+        if progress is not None:
+            config.attributes["on_version_apply"] = lambda **_step: progress(1)
         if current is None and not sa.inspect(conn).has_table(projects.name):
             metadata.create_all(conn)
             command.stamp(config, "head")

@@ -27,7 +27,13 @@ def run() -> None:
 
 def _run_on(connection) -> None:
     # batch mode: SQLite changes most table shapes by copying the table
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=True,
+        # `migrate(engine, progress=...)`: called after each revision (the CLI's progress bar)
+        on_version_apply=config.attributes.get("on_version_apply", ()),
+    )
     with context.begin_transaction():
         context.run_migrations()
 

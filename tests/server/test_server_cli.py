@@ -284,18 +284,42 @@ def test_responses_export_csv_to_a_file_and_json_to_stdout(url, tmp_path, capsys
     assert cli.main(argv) == 1 and "nope" in capsys.readouterr().err
 
 
-def test_long_operations_draw_a_progress_bar_on_a_terminal(url, tmp_path, monkeypatch, answered):
+def on_a_terminal(monkeypatch, run) -> str:
+    """What `run()` draws on stderr when stderr is a real terminal (a pty)."""
     leader, follower = pty.openpty()
     terminal = os.fdopen(follower, "w")
-    monkeypatch.setattr(sys, "stderr", terminal)
-    out = tmp_path / "r.json"
-    argv = ["responses", "export", "--project", "acme", "--format", "json", "-o", str(out)]
     try:
-        assert cli.main([*argv, "--db", url]) == 0
+        with monkeypatch.context() as patch:
+            patch.setattr(sys, "stderr", terminal)
+            run()
         terminal.flush()
-        drawn = os.read(leader, 65536).decode()
+        return os.read(leader, 65536).decode()
     finally:
         terminal.close()
         os.close(leader)
+
+
+def test_migrate_counts_the_revisions_it_applies(url, monkeypatch, capsys):
+    from alembic import command
+    from alembic.config import Config
+
+    from refiner_server.db import BASELINE, MIGRATIONS
+
+    engine = make_engine(url)
+    with engine.begin() as conn:  # a database of the first release
+        config = Config(MIGRATIONS / "alembic.ini", attributes={"connection": conn})
+        command.upgrade(config, BASELINE)
+    drawn = on_a_terminal(monkeypatch, lambda: cli.main(["migrate", "--db", url]))
+    assert drawn.strip().startswith("migrate (revisions applied) ") and drawn.strip()[-1] != "0"
+    assert "admin_tokens" in sa.inspect(make_engine(url)).get_table_names()
+    capsys.readouterr()
+    assert cli.main(["migrate", "--db", url]) == 0  # nothing left: no bar, no error
+    assert capsys.readouterr().err == ""
+
+
+def test_long_operations_draw_a_progress_bar_on_a_terminal(url, tmp_path, monkeypatch, answered):
+    out = tmp_path / "r.json"
+    argv = ["responses", "export", "--project", "acme", "--format", "json", "-o", str(out)]
+    drawn = on_a_terminal(monkeypatch, lambda: cli.main([*argv, "--db", url]))
     assert "\rexport [" in drawn and drawn.rstrip().endswith("2500/2500 100%")
     assert len(json.loads(out.read_text())) == 2500
