@@ -101,8 +101,9 @@
   function readable(args) {
     try { return encode(args); }
     catch (err) {
+      var name = "_refiner";
+      try { if (typeof args[0] === "string") name = args[0].slice(0, 64); } catch (_) { /* null */ }
       try {
-        var name = typeof args[0] === "string" ? args[0].slice(0, 64) : "_refiner";
         console.warn("[refiner] " + name + ": arguments could not be read: " +
           ((err && err.message) || err));
       } catch (_) { /* ignore */ }

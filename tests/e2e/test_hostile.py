@@ -328,3 +328,32 @@ def test_payloads_are_shown_as_text_and_never_run(
     host.page.wait_for_function("!document.querySelector('refiner-survey')")
     assert recorded(host, "__pwnedBy") == []
     assert host.page_errors == []
+
+
+def test_hostile_calls_queued_before_the_client_is_ready(
+    host: HostPage, project: None, db_path: Path
+) -> None:
+    """The queue the page filled before boot: an unreadable call costs one warning, not the
+    boot, and the calls around it still run in order."""
+    event = "queued-after-hostile-" + uuid.uuid4().hex
+    queued = (
+        "<script>_refiner('identifyUser', {get id() { throw new Error('getter'); }});"
+        "_refiner(Symbol('name'));"
+        "_refinerQueue.push(null);"
+        "_refiner('trackEvent', (() => { let v = 1; for (let i = 0; i < 20000; i++) v = [v];"
+        " return v; })());"
+        "_refiner('trackEvent', %s);</script>" % json.dumps(event)
+    )
+    host.page.add_init_script(RECORDER)
+    host.open(project=PROJECT, after_loader=queued)
+    host.wait_ready()
+    assert wait_for_rows(db_path, "SELECT name FROM events WHERE name = ?", event) == [(event,)]
+    warnings = recorded(host, "__warnings")  # the loader reads the queue before Python runs it
+    unreadable = "[refiner] _refiner: arguments could not be read: "  # the null
+    assert sorted(w[: len(unreadable)] if w.startswith(unreadable) else w for w in warnings) == [
+        unreadable,
+        "[refiner] _refiner: the first argument must be a command name, not symbol",
+        "[refiner] identifyUser: arguments could not be read: getter",
+        "[refiner] trackEvent: the event name must be a non-empty string, not an array",
+    ]
+    assert host.page_errors == [] and recorded(host, "__rejections") == []
