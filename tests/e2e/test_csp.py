@@ -14,7 +14,7 @@ from playwright.sync_api import Route
 
 from tests.e2e.conftest import STUB, HostPage, Server
 from tests.e2e.hardening import RECORDER, make_project, recorded
-from tests.e2e.test_client import wait_for_rows
+from tests.e2e.test_faults import stored_responses
 
 PROJECT = "csp"
 NONCE = "c3RyaWN0LW5vbmNl"
@@ -89,12 +89,6 @@ def test_strict_policy_page_shows_and_records_a_survey(
     assert survey.evaluate("e => getComputedStyle(e).position") == "fixed"  # styled
     styles = survey.evaluate("e => [...e.shadowRoot.querySelectorAll('style')].map(s => s.nonce)")
     assert styles == ([] if sheets == "constructed" else [NONCE])
-    rows = wait_for_rows(
-        db_path,
-        "SELECT r.answers FROM responses r JOIN contacts c ON c.pk = r.contact_pk "
-        "WHERE c.user_id = ? AND r.completed = 1",
-        user,
-    )
-    assert rows == [('{"score": 8}',)]
+    assert stored_responses(db_path, user) == [('{"score": 8}', 1)]
     assert recorded(host, "__csp") == []
     assert host.errors() == [] and recorded(host, "__rejections") == []
