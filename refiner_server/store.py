@@ -218,10 +218,9 @@ class ClientStore:
         contact = contacts_mod.settled(conn, project_id, body.anonymous_id, user_id)
         if contact is None:
             contact = contacts_mod.resolve(conn, project_id, body.anonymous_id, user_id, now)
-        conn.execute(_TOUCH, {"contact_pk": contact.pk, "now": now})
         account_pk = contact.account_pk
+        fields: dict[str, Any] = {"contact": contact.pk, "last_seen_at": now}
         if user is not None:
-            fields: dict[str, Any] = {}
             if user.email is not None:
                 fields["email"] = user.email
             if user.name is not None:
@@ -231,9 +230,8 @@ class ClientStore:
                 account_pk = contacts_mod.upsert_account(conn, project_id, acc.id, acc.name, now)
                 contacts_mod.upsert_traits(conn, project_id, acc.traits, now, account_pk=account_pk)
                 fields["account_pk"] = account_pk
-            if fields:
-                conn.execute(contacts.update().where(contacts.c.pk == contact.pk).values(**fields))
             contacts_mod.upsert_traits(conn, project_id, user.traits, now, contact_pk=contact.pk)
+        conn.execute(_SET_CONTACT, fields)  # the columns set are the keys of `fields`
         stored = self._traits(conn, contact.pk, account_pk) if live.want_traits else []
         forms = self._eligible(conn, project_id, body, contact.pk, live, stored, now)
         return _ping_answer(project, contact.first_seen_at, now, live, forms)
@@ -429,6 +427,7 @@ _PROJECT_AND_SURVEYS = sa.select(
     .scalar_subquery()
     .label("surveys_updated_at"),
 ).where(projects.c.id == sa.bindparam("project_id"))
+_SET_CONTACT = contacts.update().where(contacts.c.pk == sa.bindparam("contact"))
 _TOUCH = (
     contacts.update()
     .where(contacts.c.pk == sa.bindparam("contact_pk"))

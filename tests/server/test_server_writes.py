@@ -220,6 +220,7 @@ def test_get_form_on_verified_project_needs_no_signature(client, engine):
     assert client.get("/api/v1/client/sec/forms/sec-live").status_code == 200
 
 
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # SQLite's one write lock
 def test_get_form_does_not_wait_for_writers(client, engine):
     """Reads begin DEFERRED: a writer holding the SQLite write lock does not block them."""
     import time
