@@ -20,9 +20,7 @@ def upgrade() -> None:
         "projects",
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(length=255), server_default="", nullable=False),
-        sa.Column(
-            "identity_verification", sa.Boolean(), server_default=sa.false(), nullable=False
-        ),
+        sa.Column("identity_verification", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("secret", sa.String(length=255), nullable=True),
         sa.Column("ping_interval_s", sa.Integer(), server_default="300", nullable=False),
         sa.Column("allowed_origins", sa.JSON(), nullable=False),
