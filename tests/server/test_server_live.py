@@ -11,6 +11,7 @@ import pytest
 import uvicorn
 
 from refiner_server.db import events
+from refiner_server.models import MAX_PING_BYTES
 
 
 @pytest.fixture
@@ -51,13 +52,13 @@ def test_live_server_end_to_end(live, db, static_dir):
         assert r.status_code == 200 and r.content == b""
         assert int(r.headers["content-length"]) == (static_dir / "refiner.js.gz").stat().st_size
 
-        big = b'{"pad": "' + b"a" * 100_000 + b'"}'
+        big = b'{"pad": "' + b"a" * MAX_PING_BYTES + b'"}'
         r = c.post("/api/v1/client/p1/ping", content=big)
         assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
 
         def chunked():
             yield b'{"anonymous_id": "anon-0000000001", "pad": "'
-            for _ in range(40):
+            for _ in range(MAX_PING_BYTES // 4096 + 1):
                 yield b"a" * 4096
             yield b'"}'
 
