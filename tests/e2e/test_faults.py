@@ -204,11 +204,20 @@ def test_without_cookies_the_anonymous_id_lives_in_storage(host: HostPage, fault
         "request", lambda r: pings.append(r.post_data_json) if r.url.endswith("/ping") else None
     )
     host.page.add_init_script(RECORDER)
+
+    def wait_for_pings(count: int) -> None:
+        # a page's ping may leave after `ready`; a reload before it would cancel it
+        for _ in range(50):
+            if len(pings) >= count:
+                return
+            host.page.wait_for_timeout(100)
+
     host.open(project=PROJECT)
     host.wait_ready()
+    wait_for_pings(1)
     host.page.reload()
     host.wait_ready()
-    host.page.wait_for_timeout(300)
+    wait_for_pings(2)
     ids = {ping["anonymous_id"] for ping in pings}
     assert len(pings) == 2 and len(ids) == 1
     assert host.page.evaluate("localStorage.getItem('refiner:anonymous_id')") in ids
