@@ -75,7 +75,10 @@
             if (typeof v.toJSON === "function") return walk(v.toJSON());
             var out = {};
             Object.keys(v).forEach(function (k) {
-              out[k.charAt(0) === MARK ? MARK + k : k] = walk(v[k]);
+              // defined, not assigned: an own "__proto__" key stays a key, not a prototype
+              Object.defineProperty(out, k.charAt(0) === MARK ? MARK + k : k, {
+                value: walk(v[k]), enumerable: true, writable: true, configurable: true,
+              });
             });
             return out;
           } finally { stack.pop(); }
