@@ -44,9 +44,11 @@ def query(db_path: Path, sql: str, *params: object) -> list:
         return db.execute(sql, params).fetchall()
 
 
-def wait_for_rows(db_path: Path, sql: str, *params: object, count: int = 1) -> list:
+def wait_for_rows(
+    db_path: Path, sql: str, *params: object, count: int = 1, timeout_s: float = 15
+) -> list:
     """Rows once at least `count` exist (writes reach the server asynchronously)."""
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + timeout_s
     while True:
         rows = query(db_path, sql, *params)
         if len(rows) >= count or time.monotonic() > deadline:
