@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -322,10 +322,15 @@ def cpu_seconds(root_pid: int) -> float:
 
 
 def start_server(
-    db_url: str, port: int, workers: int = 1, log: Path | None = None
+    db_url: str,
+    port: int,
+    workers: int = 1,
+    log: Path | None = None,
+    options: Sequence[str] = (),
 ) -> subprocess.Popen[bytes]:
-    """`refiner-server serve` on 127.0.0.1:`port`, returned once it accepts connections;
-    its output goes to `log` (or nowhere). Also used by tests/server (scale-out, durability)."""
+    """`refiner-server serve` on 127.0.0.1:`port` with `options` added, returned once it
+    accepts connections; its output goes to `log` (or nowhere). Also used by tests/server
+    (scale-out, durability) and bench/load.py."""
     cmd = [
         sys.executable,
         "-m",
@@ -344,6 +349,7 @@ def start_server(
     ]
     if workers != 1:
         cmd += ["--workers", str(workers)]
+    cmd += options
     out = log.open("ab") if log else subprocess.DEVNULL
     try:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
