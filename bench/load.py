@@ -47,6 +47,7 @@ from bench.server import (  # noqa: E402
     free_port,
     seed,
     start_server,
+    stop_server,
     table,
 )
 
@@ -133,11 +134,7 @@ def one_database(args: argparse.Namespace, db_url: str) -> list[dict[str, Any]]:
                 }
             )
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
     return out
 
 

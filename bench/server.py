@@ -371,6 +371,15 @@ def start_server(
     raise RuntimeError("server did not start within 60 s")
 
 
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """End a server `start_server` started: SIGTERM, then SIGKILL after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def seed(db_url: str) -> None:
     engine = make_engine(db_url)
     migrate(engine)
@@ -436,11 +445,7 @@ def one_run(args: argparse.Namespace, db_url: str, run: int) -> list[dict[str, A
                 }
             )
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)
     return rows
 
 
