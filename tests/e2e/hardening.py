@@ -1,6 +1,7 @@
 """What the hardening tests (hostile input, XSS, faults, tabs, CSP) share: a project of their
 own on the real server, a page that records what reached it, and waiting for quiet."""
 
+import collections
 import json
 import sqlite3
 import time
@@ -48,6 +49,7 @@ class Traffic:
     def __init__(self, host: HostPage) -> None:
         self.open = 0
         self.seen = 0
+        self.recent = collections.deque(maxlen=20)  # what a failure message shows
         page = host.page
         page.on("request", self._started)
         page.on("requestfinished", self._ended)
@@ -57,10 +59,14 @@ class Traffic:
         if "/api/v1/client/" in request.url:
             self.open += 1
             self.seen += 1
+            self.recent.append(["start", time.monotonic(), request.method, request.url[:160]])
 
     def _ended(self, request: object) -> None:
         if "/api/v1/client/" in request.url:
             self.open -= 1
+            response = request.response() if request.failure is None else None
+            outcome = response.status if response else request.failure
+            self.recent.append(["end", time.monotonic(), outcome, request.url[:160]])
 
     def settle(self, host: HostPage, timeout_s: float = 10) -> None:
         """Returns once no request is open and none started for two polls in a row."""

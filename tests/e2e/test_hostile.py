@@ -10,6 +10,7 @@ client must still work against the real server.
 
 import json
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -88,7 +89,30 @@ def run_in_page(host: HostPage, source: str) -> object:
     )
 
 
-def test_hostile_calls_never_reach_the_page(host: HostPage, project: None, db_path: Path) -> None:
+def outbox_state(host: HostPage, traffic: Traffic, server: Server) -> dict:
+    """What a failure needs to be understood: the entries waiting, the last requests and
+    warnings, the server's log."""
+    entries = host.page.evaluate(
+        """() => Object.keys(localStorage).filter(k => k.startsWith('refiner:')).map(k => {
+            const text = localStorage.getItem(k);
+            let entry = null;
+            try { entry = JSON.parse(text); } catch (_) {}
+            if (entry && typeof entry === 'object' && 'body' in entry) { delete entry.body; }
+            return [k.slice(0, 120), text.length, entry];
+        })"""
+    )
+    now = time.monotonic()
+    return {
+        "storage": entries,
+        "requests (s ago)": [[e[0], round(now - e[1], 1), *e[2:]] for e in traffic.recent],
+        "warnings": recorded(host, "__warnings")[-10:],
+        "server log": server.log(2000),
+    }
+
+
+def test_hostile_calls_never_reach_the_page(
+    host: HostPage, project: None, db_path: Path, _server_session: Server
+) -> None:
     host.page.add_init_script(RECORDER)
     traffic = Traffic(host)
     host.open(project=PROJECT)
@@ -132,7 +156,7 @@ def test_hostile_calls_never_reach_the_page(host: HostPage, project: None, db_pa
     # the outbox may be waiting out a backoff that a hostile call's refused send started
     # (seen on Pyodide in full-suite runs only); up to 60 s covers the 32 s step
     rows = wait_for_rows(db_path, "SELECT name FROM events WHERE name = ?", event, timeout_s=60)
-    assert rows == [(event,)]
+    assert rows == [(event,)], outbox_state(host, traffic, _server_session)
     title = host.page.locator("refiner-survey #rf-title")
     title.wait_for(state="visible")
     assert title.text_content() == "Still there?"
