@@ -225,12 +225,33 @@
   }
 
   // The first ping, sent while the interpreter starts, in the one common case whose body the
-  // loader knows: a returning visitor (anonymous id cookie) with no identity or locale stored
-  // or queued, and one setProject. Python builds its own body and uses this answer only when
-  // both are the same request (docs/internals.md); otherwise this was one harmless read.
+  // loader knows: an anonymous visitor with no identity or locale stored or queued, and one
+  // setProject. Python builds its own body and uses this answer only when both are the same
+  // request (docs/internals.md); otherwise this was one harmless read.
   var early = false;
   var HEX_ID = /^[0-9a-f]{32}$/;
   var MAX_URL = 2048;
+  var ID_COOKIE = "refiner_anonymous_id";
+  var ID_KEY = "refiner:anonymous_id";
+  var ID_MAX_AGE_S = 2 * 365 * 24 * 3600;
+
+  // The anonymous id Python will find (refiner_web/client.py `_anonymous_id`): the cookie,
+  // else localStorage, else a new one of 128 random bits, kept in both places it reads, so
+  // a first visit's ping need not wait for Python. Storage that refuses it throws, and then
+  // no ping goes early: Python would make an id of its own, and this ping be a stranger's.
+  function anonymousId(storage) {
+    var id = (/(?:^|;\s*)refiner_anonymous_id=([^;]*)/.exec(d.cookie) || [])[1];
+    if (HEX_ID.test(id)) return id;
+    id = storage.getItem(ID_KEY);
+    if (HEX_ID.test(id)) return id;
+    id = Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) {
+      return (b + 256).toString(16).slice(1);
+    }).join("");
+    d.cookie = ID_COOKIE + "=" + id + "; Max-Age=" + ID_MAX_AGE_S + "; Path=/; SameSite=Lax" +
+      (location.protocol === "https:" ? "; Secure" : "");
+    storage.setItem(ID_KEY, id);
+    return id;
+  }
 
   function sendFirstPing() {
     var project = null;
@@ -239,9 +260,10 @@
       if (name === "setProject" && project === null) project = queue[i][1];
       else if (/^(setProject|identifyUser|resetUser|setLocale|stopPinging)$/.test(name)) return;
     }
-    var id = (/(?:^|;\s*)refiner_anonymous_id=([^;]*)/.exec(d.cookie) || [])[1];
-    if (typeof project !== "string" || !HEX_ID.test(id)) return;
-    if (w.localStorage.getItem("refiner:user") || w.localStorage.getItem("refiner:locale")) return;
+    var storage = w.localStorage;
+    if (typeof project !== "string") return;
+    if (storage.getItem("refiner:user") || storage.getItem("refiner:locale")) return;
+    var id = anonymousId(storage);
     var href = api + "/api/v1/client/" + project + "/ping";
     var body = JSON.stringify({
       anonymous_id: id, user: null, signature: null, locale: null,
@@ -321,12 +343,14 @@
     if (!MANIFEST) throw new Error("unbuilt loader (run build.py)");
     var load = { micropython: loadMicroPython, pyodide: loadPyodide }[runtime];
     if (!load) throw new Error("unknown data-runtime " + JSON.stringify(runtime));
-    try { sendFirstPing(); } catch (_) { /* blocked storage or cookies: Python pings */ }
+    // The interpreter first: its download and start are the longest way to the survey.
+    var started = load();
     var pack = fetchOk(url(MANIFEST.bundle[runtime])).then(function (r) {
       return r.arrayBuffer();
     });
     pack.catch(function () { /* reported below */ });
-    var py = await load();
+    try { sendFirstPing(); } catch (_) { /* blocked storage or cookies: Python pings */ }
+    var py = await started;
     try { performance.mark("refiner:interpreter"); } catch (_) { /* ignore */ }
     unpack(await pack).forEach(function (file) {
       var path = ROOT + "/" + file[0];

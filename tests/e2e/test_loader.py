@@ -89,6 +89,27 @@ def test_returning_visitor_first_ping_sent_by_loader(host: HostPage) -> None:
     assert host.errors() == []
 
 
+def test_first_visit_first_ping_sent_by_loader(host: HostPage) -> None:
+    """On a first visit the loader makes the anonymous id, and Python adopts it."""
+    pings = _watch_pings(host)
+    host.open()
+    live = host.wait_ready()
+    host.page.wait_for_timeout(500)
+    assert len(pings) == 1, "Python did not take the loader's answer"
+    sent = host.page.evaluate(
+        "performance.getEntriesByType('resource').find(e => e.name.endsWith('/ping')).startTime"
+    )
+    assert sent < live
+    minted = json.loads(pings[0].post_data or "")["anonymous_id"]
+    cookie = host.page.evaluate("document.cookie")
+    assert f"refiner_anonymous_id={minted}" in cookie
+    assert host.page.evaluate("localStorage.getItem('refiner:anonymous_id')") == minted
+    with host.page.expect_request(lambda r: r.url.endswith(EVENTS_PATH)) as event:
+        host.page.evaluate("_refiner('trackEvent', 'e2e-first-visit')")
+    assert json.loads(event.value.post_data or "")["anonymous_id"] == minted
+    assert host.errors() == []
+
+
 def test_first_ping_left_to_python_when_identity_queued(host: HostPage) -> None:
     host.open()
     host.wait_ready()
