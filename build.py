@@ -3,7 +3,8 @@
 
 Usage: ``python build.py [--base /static/] [--fast]``
 
-Layout of the output (``dist/`` is ignored by git and rewritten on every run)::
+Layout of the output (``dist/`` is ignored by git and rewritten on every run, except for the
+previous builds' ``v/<hash>/`` directories, see `clean`)::
 
     dist/static/refiner.js                 the loader, stable URL (short cache)
     dist/static/manifest.json              every versioned URL (for the server, tests, benches)
@@ -93,6 +94,9 @@ PACKS = {"micropython": "refiner_web.mpy.pack", "pyodide": "refiner_web.py.pack"
 MPY_HEADER = b"M\x06"
 MANIFEST_MARKER = "/*@manifest*/null"
 HASH_LEN = 12
+#: how long a previous build's ``v/<hash>/`` stays: a page may run a cached loader for up to
+#: a day (refiner_server/static.py `LOADER_CACHE`), and that loader fetches from these
+KEEP_OLD_S = 7 * 24 * 3600
 MIN_SAVING = 0.05  # keep .gz/.br only when they save at least 5 %
 
 
@@ -310,13 +314,38 @@ def _json_bytes(obj: object) -> bytes:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def write_group(group: Group) -> str:
-    """Write the group under ``v/<hash>/`` and return that prefix (relative to ``static/``)."""
+def clean(now: float) -> None:
+    """Empty ``dist/`` except the ``v/<hash>/`` directories a build wrote in the last
+    `KEEP_OLD_S`: the files of a loader that browsers may still have cached."""
+    if not DIST.exists():
+        return
+    for path in DIST.iterdir():
+        if path != OUT:
+            _remove(path)
+    for path in OUT.iterdir() if OUT.is_dir() else ():
+        if path.name != "v":
+            _remove(path)
+    for path in (OUT / "v").iterdir() if (OUT / "v").is_dir() else ():
+        if now - path.stat().st_mtime > KEEP_OLD_S:
+            _remove(path)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def write_group(group: Group, now: float) -> str:
+    """Write the group under ``v/<hash>/`` and return that prefix (relative to ``static/``).
+    The directory's mtime says when a build last wrote it (see `clean`)."""
     prefix = f"v/{group.digest()}/"
     for rel, data in group.files.items():
         dest = OUT / prefix / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(data)
+    os.utime(OUT / prefix, (now, now))
     return prefix
 
 
@@ -418,12 +447,15 @@ def build(base: str = "/static/", quality: int = 11, quiet: bool = False) -> dic
         collect_axe(),
         collect_swagger_ui(),
     ]
-    if DIST.exists():
-        shutil.rmtree(DIST)
-    OUT.mkdir(parents=True)
-    versioned = {group.name: write_group(group) for group in groups}
+    now = time.time()
+    clean(now)
+    OUT.mkdir(parents=True, exist_ok=True)
+    versioned = {group.name: write_group(group, now) for group in groups}
     app = collect_app(base, versioned)
-    versioned["app"] = write_group(app)
+    versioned["app"] = write_group(app, now)
+    written = [OUT / "refiner.js", OUT / "manifest.json"]
+    for group in [*groups, app]:
+        written.extend(OUT / versioned[group.name] / rel for rel in group.files)
 
     loader_manifest: dict[str, object] = {
         "micropython": versioned["micropython"] + "micropython.mjs",
@@ -449,7 +481,7 @@ def build(base: str = "/static/", quality: int = 11, quiet: bool = False) -> dic
     }
     (OUT / "manifest.json").write_bytes(_json_bytes(full_manifest) + b"\n")
 
-    rows = compress_all((p for p in OUT.rglob("*") if p.is_file()), quality)
+    rows = compress_all(written, quality)
     if not quiet:
         print_table(rows)
         print(f"built {OUT.relative_to(ROOT)} in {time.monotonic() - started:.1f} s")

@@ -3,6 +3,10 @@
 The build writes every file with `.br` and `.gz` copies beside it. A request gets the best
 copy its Accept-Encoding allows, typed as the original (`.wasm` must be `application/wasm`:
 Pyodide only compiles by streaming). Files under `v/<hash>/` never change: cached for a year.
+The loader (`refiner.js`), the one stable URL pages embed, is fresh for 5 minutes and then
+used stale while the browser revalidates it in the background for a day: a returning visitor
+starts without a round trip, and a new build reaches every page within a load or two. An old
+loader still finds its files: build.py keeps the previous builds' `v/<hash>/` for a week.
 Small files are kept in memory (checked against mtime and size on every request) so a hit
 costs one stat per candidate and no thread hop.
 """
@@ -22,6 +26,8 @@ from .errors import error_response
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
+LOADER = "refiner.js"
+LOADER_CACHE = "public, max-age=300, stale-while-revalidate=86400"
 CACHE_FILE_MAX = 4 * 1024 * 1024
 CACHE_TOTAL_MAX = 128 * 1024 * 1024
 
@@ -176,7 +182,10 @@ def install(app: FastAPI, static_dir: Path | None, index_html: Path | None) -> N
             full = safe_join(root, path)
             if full is None:
                 return error_response(404, "not_found", "no such file")
-            cache = IMMUTABLE if path.startswith("v/") else NO_CACHE
+            if path.startswith("v/"):
+                cache = IMMUTABLE
+            else:
+                cache = LOADER_CACHE if path == LOADER else NO_CACHE
             return await files.serve(request, full, cache)
 
     if index_html is not None:

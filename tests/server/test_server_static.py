@@ -22,7 +22,7 @@ def test_brotli_when_accepted(client, static_dir):
     assert r.headers["content-encoding"] == "br"
     assert r.headers["content-type"].startswith("text/javascript")
     assert r.headers["vary"].lower() == "accept-encoding"
-    assert r.headers["cache-control"] == "no-cache"
+    assert r.headers["cache-control"] == "public, max-age=300, stale-while-revalidate=86400"
     assert r.headers["etag"]
     assert r.headers["access-control-allow-origin"] == "*"
     assert r.content == (static_dir / "refiner.js").read_bytes()  # decoded by httpx
@@ -106,8 +106,13 @@ def test_brotli_body_is_the_brotli_copy(static_dir, app):
 def test_versioned_paths_are_immutable(client):
     r = get(client, "/static/v/abc123/micropython.wasm")
     assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
-    r = get(client, "/static/refiner.js")
+    r = get(client, "/static/widget.css")
     assert r.headers["cache-control"] == "no-cache"
+
+
+def test_loader_fresh_for_minutes_then_revalidated_in_background(client):
+    r = get(client, "/static/refiner.js")
+    assert r.headers["cache-control"] == "public, max-age=300, stale-while-revalidate=86400"
 
 
 def test_etag_revalidation(client):

@@ -1,0 +1,34 @@
+"""build.py keeps what a cached loader still needs: the previous builds' versioned files."""
+
+import os
+import time
+
+import build
+
+
+def test_clean_keeps_recent_versioned_dirs_only(tmp_path, monkeypatch) -> None:
+    dist = tmp_path / "dist"
+    out = dist / "static"
+    monkeypatch.setattr(build, "DIST", dist)
+    monkeypatch.setattr(build, "OUT", out)
+    now = time.time()
+    for rel in ("refiner.js", "bench-pages/a.html", "v/recent/x.js", "v/old/x.js", "../other"):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text("x")
+    os.utime(out / "v/recent", (now - build.KEEP_OLD_S + 60,) * 2)
+    os.utime(out / "v/old", (now - build.KEEP_OLD_S - 60,) * 2)
+    build.clean(now)
+    assert sorted(p.relative_to(dist).as_posix() for p in dist.rglob("*")) == [
+        "static",
+        "static/v",
+        "static/v/recent",
+        "static/v/recent/x.js",
+    ]
+
+
+def test_write_group_marks_when_it_was_written(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(build, "OUT", tmp_path)
+    group = build.Group("g", {"a/b.js": b"1"})
+    prefix = build.write_group(group, 1234.0)
+    assert (tmp_path / prefix / "a/b.js").read_bytes() == b"1"
+    assert (tmp_path / prefix).stat().st_mtime == 1234.0
