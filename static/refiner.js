@@ -195,30 +195,7 @@
   };
 
   // --- boot ---------------------------------------------------------------------------------
-  var ROOT = "/refiner";
-  var IMPORT = [
-    "import sys",
-    "if '" + ROOT + "' not in sys.path:",
-    "    sys.path.insert(0, '" + ROOT + "')",
-    "import refiner_web.boot",
-  ].join("\n");
-  var START = [
-    "_refiner_start = refiner_web.boot.start()",
-    "if hasattr(_refiner_start, 'send'):",
-    "    await _refiner_start",
-    "del _refiner_start",
-  ].join("\n");
-
   function url(rel) { return new URL(rel, src).href; }
-
-  function mkdirs(FS, path) {
-    var parts = path.split("/").filter(Boolean);
-    var cur = "";
-    for (var i = 0; i < parts.length; i++) {
-      cur += "/" + parts[i];
-      try { FS.mkdir(cur); } catch (_) { /* exists */ }
-    }
-  }
 
   function logLine(fn) {
     return function (line) { try { fn.call(console, line); } catch (_) { /* ignore */ } };
@@ -352,18 +329,21 @@
     try { sendFirstPing(); } catch (_) { /* blocked storage or cookies: Python pings */ }
     var py = await started;
     try { performance.mark("refiner:interpreter"); } catch (_) { /* ignore */ }
+    // Into the working directory, which both interpreters import from ('' in sys.path):
+    // the client is imported and started through the interpreter's own calls, with no
+    // Python source for its compiler (on a cold cache, the compiler's first run is slow).
     unpack(await pack).forEach(function (file) {
-      var path = ROOT + "/" + file[0];
-      mkdirs(py.FS, path.slice(0, path.lastIndexOf("/")));
+      var path = file[0];
+      py.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
       py.FS.writeFile(path, file[1]);
     });
     py.registerJsModule("refiner_bridge", bridge);
     // Starting the interpreter, importing the client and starting it run as three tasks, not
     // one long one, so the page can paint and take input in between.
     await nextTask();
-    py.runPython(IMPORT);
+    var client = py.pyimport("refiner_web.boot");
     await nextTask();
-    await py.runPythonAsync(START);
+    client.start();
   }
 
   boot().catch(function (err) { fail("boot", err); });
