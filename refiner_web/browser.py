@@ -19,37 +19,55 @@ class StorageRefused(Exception):
     """The browser refused a `localStorage` or cookie access (blocked, full, sandboxed)."""
 
 
+def _guarded(op: str, fn: object, *args: object) -> object:
+    """`fn(*args)` for a JavaScript `fn`; raises StorageRefused(op) when it throws.
+    MicroPython 1.27 cannot catch a JavaScript exception thrown synchronously (it unwinds
+    past every `try` to the JavaScript that entered Python), and a strict CSP forbids making
+    a try/catch from text; so the call runs as a getter that `Object.assign` reads inside a
+    `Promise` constructor, which catches what it throws (the promise's rejection goes to the
+    no-op `Function.prototype`). Only the copied value tells whether it returned."""
+    descriptor = js.Object.new()
+    descriptor.get = fn.bind(None, *args)
+    descriptor.enumerable = True
+    source = js.Object.defineProperty(js.Object.new(), "value", descriptor)
+    result = js.Object.new()
+    js.Promise.new(js.Object.assign.bind(None, result, source)).catch(js.Function.prototype)
+    if not result.hasOwnProperty("value"):
+        raise StorageRefused(op)
+    return result.value
+
+
+def _store_direct(op: str, key: object, value: object) -> object:
+    """The loader's `store` (static/refiner.js) for a PyScript app, which has no loader;
+    raises StorageRefused where that answers `false`."""
+    if op == "cookie":
+        if value is not None:
+            _guarded(op, js.Reflect.set, js.document, "cookie", value)
+        return _guarded(op, js.Reflect.get, js.document, "cookie")
+    storage = _guarded(op, js.Reflect.get, js.window, "localStorage")
+    if not storage:  # null where a browser disables it
+        raise StorageRefused(op)
+    if op == "keys":
+        return "\n".join(_guarded(op, js.Object.keys, storage))
+    method = getattr(storage, op + "Item")  # getItem, setItem, removeItem
+    result = _guarded(op, method.bind(storage), key, value)
+    return result if op == "get" else True
+
+
 class LocalStorage:
     """`window.localStorage` and `document.cookie`, through the loader's `store` when there
-    is a loader: MicroPython cannot catch the exceptions they throw, the loader can. In a
-    PyScript app the calls go direct (Pyodide raises; MicroPython cannot recover)."""
+    is a loader, else `_store_direct`: neither lets a JavaScript exception reach Python."""
 
     def __init__(self, bridge: object) -> None:
         self.bridge = bridge
 
     def _store(self, op: str, key: object = None, value: object = None) -> object:
-        if self.bridge is not None:
-            result = self.bridge.store(op, key, value)
-            if result is False:
-                raise StorageRefused(op)
-            return result
-        try:
-            if op == "cookie":
-                if value is not None:
-                    js.document.cookie = value
-                return js.document.cookie
-            storage = js.localStorage
-            if op == "keys":
-                return "\n".join(storage.key(i) for i in range(storage.length))
-            if op == "get":
-                return storage.getItem(key)
-            if op == "set":
-                storage.setItem(key, value)
-            else:
-                storage.removeItem(key)
-            return True
-        except Exception as error:  # noqa: BLE001 - Pyodide's JsException
-            raise StorageRefused("%s: %s" % (op, error)) from None
+        if self.bridge is None:
+            return _store_direct(op, key, value)
+        result = self.bridge.store(op, key, value)
+        if result is False:
+            raise StorageRefused(op)
+        return result
 
     def get(self, key: str) -> object:
         value = self._store("get", key)

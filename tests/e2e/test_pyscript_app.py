@@ -1,11 +1,26 @@
-"""`refiner_web` as a Python package inside a PyScript app, on `mpy` and `py`."""
+"""`refiner_web` as a Python package inside a PyScript app, on `mpy` and `py`: the commands,
+and the faults of README "Nothing is lost" that differ from the script tag's way in (there is
+no loader's try/catch `store` here: see `refiner_web.browser._guarded`)."""
 
 import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import HostPage
+from tests.e2e.hardening import RECORDER, recorded
 from tests.e2e.test_client import events_of_user, refiner_warnings, wait_for_rows
+from tests.e2e.test_faults import (
+    BLOCKED,
+    FORM,
+    FULL,
+    PROJECT,
+    answer_shown_survey,
+    faults,  # noqa: F401 - the faults project, a fixture
+    our_warnings,
+    stored_responses,
+)
 
 APP = """
 from refiner_web import refiner
@@ -17,24 +32,35 @@ refiner("onShow", lambda form_id: seen.append(form_id))
 refiner("trackEvent", "from-pyscript")
 refiner("trackEvent", 42)
 """
+#: A sandboxed iframe (an opaque origin) throws on every cookie access, as here.
+THROWING_COOKIES = """Object.defineProperty(Document.prototype, 'cookie', {
+  get() { throw new DOMException('The operation is insecure.', 'SecurityError'); },
+  set(value) { throw new DOMException('The operation is insecure.', 'SecurityError'); },
+  configurable: true,
+});"""
+
+
+def pyscript_html(host: HostPage, built_static: dict[str, Any], app: str) -> str:
+    """A page whose PyScript app (`mpy` or `py`, by the host's runtime) runs `app`, with the
+    build's PyScript core and the package config it writes for that interpreter."""
+    kind = {"micropython": "mpy", "pyodide": "py"}[host.runtime]
+    static = built_static["base"]
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>app</title>'
+        f'<link rel="stylesheet" href="{static}{built_static["pyscript_css"]}">'
+        f'<script type="module" src="{static}{built_static["pyscript"]}"></script>'
+        "</head><body>"
+        f'<script type="{kind}" config="{static}{built_static["pyscript_config"][kind]}">'
+        + app
+        + "</script></body></html>"
+    )
 
 
 def test_pyscript_app_uses_the_package(
     host: HostPage, built_static: dict[str, Any], db_path: Path
 ) -> None:
-    kind = {"micropython": "mpy", "pyodide": "py"}[host.runtime]
     user = "pyscript-" + uuid.uuid4().hex
-    static = built_static["base"]
-    page = (
-        '<!doctype html><html><head><meta charset="utf-8">'
-        f'<link rel="stylesheet" href="{static}{built_static["pyscript_css"]}">'
-        f'<script type="module" src="{static}{built_static["pyscript"]}"></script>'
-        "</head><body>"
-        f'<script type="{kind}" config="{static}{built_static["pyscript_config"][kind]}">'
-        + APP % {"user": user}
-        + "</script></body></html>"
-    )
-    host.open(html_text=page)
+    host.open(html_text=pyscript_html(host, built_static, APP % {"user": user}))
     assert events_of_user(db_path, user) == [("from-pyscript",)]
     plan = wait_for_rows(
         db_path,
@@ -49,3 +75,44 @@ def test_pyscript_app_uses_the_package(
     # no script-tag globals in a PyScript app
     assert host.page.evaluate("typeof window._refiner") == "undefined"
     assert host.errors() == []
+
+
+FAULT_APP = """
+import js
+from refiner_web import refiner
+
+refiner("setProject", "%(project)s")
+refiner("identifyUser", {"id": "%(user)s"})
+refiner("trackEvent", "in-memory")
+refiner("showForm", "%(form)s", True)
+js.document.body.dataset.app = "went on"
+"""
+
+
+@pytest.mark.parametrize(
+    ("faults_script", "warned"),
+    [(BLOCKED, 1), (FULL, 1), (BLOCKED + THROWING_COOKIES, 1), (THROWING_COOKIES, 0)],
+    ids=["storage-blocked", "storage-full", "sandboxed", "cookies-throwing"],
+)
+def test_pyscript_app_without_storage_or_cookies_works_in_memory(
+    host: HostPage,
+    built_static: dict[str, Any],
+    db_path: Path,
+    faults: None,  # noqa: F811
+    faults_script: str,
+    warned: int,
+) -> None:
+    """MicroPython cannot catch what a throwing `localStorage` or `document.cookie` throws:
+    without the guard, the app's task ended at its first command."""
+    user = "pyscript-nostorage-" + uuid.uuid4().hex
+    host.page.add_init_script(RECORDER + faults_script)
+    app = FAULT_APP % {"project": PROJECT, "user": user, "form": FORM["id"]}
+    host.open(html_text=pyscript_html(host, built_static, app))
+    answer_shown_survey(host, "memory")
+    assert host.page.evaluate("document.body.dataset.app") == "went on"
+    assert events_of_user(db_path, user) == [("in-memory",)]
+    assert stored_responses(db_path, user) == [('{"score": 9, "why": "memory"}', 1)]
+    warnings = our_warnings(host)
+    assert len(warnings) == warned, warnings
+    assert all(w.startswith("[refiner] storage: unavailable") for w in warnings)
+    assert host.errors() == [] and recorded(host, "__rejections") == []
