@@ -42,12 +42,21 @@ def _load_survey_layer_soon(client: Client) -> None:
     client.platform.set_timeout(lambda: client.platform.spawn(load()), 0)
 
 
+#: A PyScript app's counterpart of `refiner_bridge.nonce`, for the widget's <style>.
+nonce = None
+
+
 def python_client(api: object = None) -> Client:
     """The client of a PyScript app, talking to the API at the page's origin by default.
 
     Boot finishes on the next turn of the event loop, so the commands an app issues
-    together (setProject, identifyUser, ...) go out in one first ping.
+    together (setProject, identifyUser, ...) go out in one first ping. The `nonce` of the
+    app's own script tag (PyScript's `document.currentScript` while it runs) goes to the
+    widget, as the loader's tag's does.
     """
+    global nonce
+    script = js.document.currentScript
+    nonce = script.nonce if script else None
     client = Client(BrowserPlatform(), api or js.location.origin)
     client.platform.set_timeout(client.finish_boot, 0)
     _load_survey_layer_soon(client)

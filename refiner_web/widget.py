@@ -48,13 +48,13 @@ def _styles() -> str:
 
 
 def _style_nonce() -> object:
-    """The nonce of the loader's own tag (a page whose `style-src` allows styles by nonce
-    only); None in a PyScript app, which has no loader."""
+    """The nonce of the loader's own tag, or of a PyScript app's (a page whose `style-src`
+    allows styles by nonce only)."""
     try:
-        import refiner_bridge
+        import refiner_bridge as source
     except ImportError:
-        return None
-    nonce = getattr(refiner_bridge, "nonce", None)
+        from refiner_web import boot as source  # python_client keeps the app's
+    nonce = getattr(source, "nonce", None)
     return nonce if isinstance(nonce, str) and nonce else None
 
 

@@ -40,11 +40,26 @@ document.addEventListener('securitypolicyviolation', function (e) {
 """
 #: Browsers without constructable style sheets: the widget falls back to <style nonce>.
 NO_CONSTRUCTED_SHEETS = "delete window.CSSStyleSheet;"
+HTML = "text/html; charset=utf-8"
 
 
 @pytest.fixture(scope="module")
 def csp_project(_server_session: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
     make_project(_server_session, tmp_path_factory.mktemp("csp"), PROJECT, [FORM])
+
+
+def serve_with_policy(
+    host: HostPage, path: str, body: str, content_type: str, policy: str = POLICY
+) -> str:
+    """Serves `body` at `{base_url}/test/{path}` under `policy`; returns the URL."""
+    url = f"{host.base_url}/test/{path}"
+
+    def fulfil(route: Route) -> None:
+        headers = {"content-type": content_type, "content-security-policy": policy}
+        route.fulfill(status=200, body=body, headers=headers)
+
+    host.page.route(url, fulfil)
+    return url
 
 
 def open_strict_page(host: HostPage, user: str) -> None:
@@ -58,19 +73,23 @@ def open_strict_page(host: HostPage, user: str) -> None:
         f'<script src="/static/refiner.js" data-runtime="{host.runtime}" nonce="{NONCE}" '
         "async></script></head><body><p>A strict site.</p></body></html>"
     )
-
-    def serve(body: str, content_type: str):
-        def fulfil(route: Route) -> None:
-            headers = {"content-type": content_type, "content-security-policy": POLICY}
-            route.fulfill(status=200, body=body, headers=headers)
-
-        return fulfil
-
-    base = f"{host.base_url}/test/{user}/"
-    host.page.route(base + "snippet.js", serve(snippet, "text/javascript"))
-    host.page.route(base + "page.html", serve(page_html, "text/html; charset=utf-8"))
-    host.page.goto(base + "page.html")
+    serve_with_policy(host, f"{user}/snippet.js", snippet, "text/javascript")
+    host.page.goto(serve_with_policy(host, f"{user}/page.html", page_html, HTML))
     host.wait_ready()
+
+
+def answer_styled_survey(host: HostPage, db_path: Path, user: str, sheets: str) -> None:
+    """Answers the shown survey and checks it was styled (through a constructed sheet, or
+    a <style> carrying the nonce), stored, and that the policy saw no violation."""
+    survey = host.page.locator("refiner-survey")
+    survey.get_by_role("radio", name="8 of 10").click()
+    survey.get_by_role("heading", name="Thanks!").wait_for()
+    assert survey.evaluate("e => getComputedStyle(e).position") == "fixed"  # styled
+    styles = survey.evaluate("e => [...e.shadowRoot.querySelectorAll('style')].map(s => s.nonce)")
+    assert styles == ([] if sheets == "constructed" else [NONCE])
+    assert stored_responses(db_path, user) == [('{"score": 8}', 1)]
+    assert recorded(host, "__csp") == []
+    assert host.errors() == [] and recorded(host, "__rejections") == []
 
 
 @pytest.mark.parametrize("sheets", ["constructed", "style-element"])
@@ -83,12 +102,4 @@ def test_strict_policy_page_shows_and_records_a_survey(
     user = "csp-" + uuid.uuid4().hex
     open_strict_page(host, user)
     host.page.evaluate("_refiner('showForm', 'csp-form', true)")
-    survey = host.page.locator("refiner-survey")
-    survey.get_by_role("radio", name="8 of 10").click()
-    survey.get_by_role("heading", name="Thanks!").wait_for()
-    assert survey.evaluate("e => getComputedStyle(e).position") == "fixed"  # styled
-    styles = survey.evaluate("e => [...e.shadowRoot.querySelectorAll('style')].map(s => s.nonce)")
-    assert styles == ([] if sheets == "constructed" else [NONCE])
-    assert stored_responses(db_path, user) == [('{"score": 8}', 1)]
-    assert recorded(host, "__csp") == []
-    assert host.errors() == [] and recorded(host, "__rejections") == []
+    answer_styled_survey(host, db_path, user, sheets)

@@ -11,6 +11,16 @@ import pytest
 from tests.e2e.conftest import HostPage
 from tests.e2e.hardening import RECORDER, recorded
 from tests.e2e.test_client import events_of_user, refiner_warnings, wait_for_rows
+from tests.e2e.test_csp import (
+    HTML,
+    NO_CONSTRUCTED_SHEETS,
+    NONCE,
+    POLICY,
+    VIOLATIONS,
+    answer_styled_survey,
+    csp_project,  # noqa: F401 - the csp project, a fixture
+    serve_with_policy,
+)
 from tests.e2e.test_faults import (
     BLOCKED,
     FORM,
@@ -40,7 +50,9 @@ THROWING_COOKIES = """Object.defineProperty(Document.prototype, 'cookie', {
 });"""
 
 
-def pyscript_html(host: HostPage, built_static: dict[str, Any], app: str) -> str:
+def pyscript_html(
+    host: HostPage, built_static: dict[str, Any], app: str, app_attrs: str = ""
+) -> str:
     """A page whose PyScript app (`mpy` or `py`, by the host's runtime) runs `app`, with the
     build's PyScript core and the package config it writes for that interpreter."""
     kind = {"micropython": "mpy", "pyodide": "py"}[host.runtime]
@@ -50,9 +62,8 @@ def pyscript_html(host: HostPage, built_static: dict[str, Any], app: str) -> str
         f'<link rel="stylesheet" href="{static}{built_static["pyscript_css"]}">'
         f'<script type="module" src="{static}{built_static["pyscript"]}"></script>'
         "</head><body>"
-        f'<script type="{kind}" config="{static}{built_static["pyscript_config"][kind]}">'
-        + app
-        + "</script></body></html>"
+        f'<script type="{kind}" config="{static}{built_static["pyscript_config"][kind]}"'
+        f"{app_attrs}>" + app + "</script></body></html>"
     )
 
 
@@ -116,3 +127,50 @@ def test_pyscript_app_without_storage_or_cookies_works_in_memory(
     assert len(warnings) == warned, warnings
     assert all(w.startswith("[refiner] storage: unavailable") for w in warnings)
     assert host.errors() == [] and recorded(host, "__rejections") == []
+
+
+#: README "Security": what a PyScript app needs beyond the script tag's policy. PyScript's
+#: core makes functions from text (its worker hooks) as it starts, on either interpreter;
+#: 'unsafe-eval' also allows WebAssembly, so it replaces 'wasm-unsafe-eval'.
+PYSCRIPT_POLICY = POLICY.replace("'wasm-unsafe-eval'", "'unsafe-eval'")
+CSP_APP = """
+from refiner_web import refiner
+
+refiner("setProject", "csp")
+refiner("identifyUser", {"id": "%(user)s"})
+refiner("showForm", "csp-form", True)
+"""
+
+
+@pytest.mark.parametrize("sheets", ["constructed", "style-element"])
+def test_pyscript_app_under_a_strict_policy(
+    host: HostPage,
+    built_static: dict[str, Any],
+    db_path: Path,
+    csp_project: None,  # noqa: F811
+    sheets: str,
+) -> None:
+    """Styles by nonce only: the nonce on the app's script tag reaches the widget's <style>."""
+    host.page.add_init_script(VIOLATIONS + RECORDER)
+    if sheets == "style-element":
+        host.page.add_init_script(NO_CONSTRUCTED_SHEETS)
+    user = "csp-pyscript-" + uuid.uuid4().hex
+    page = pyscript_html(host, built_static, CSP_APP % {"user": user}, f' nonce="{NONCE}"')
+    host.page.goto(serve_with_policy(host, user + ".html", page, HTML, PYSCRIPT_POLICY))
+    answer_styled_survey(host, db_path, user, sheets)
+
+
+def test_pyscript_core_needs_unsafe_eval(host: HostPage, built_static: dict[str, Any]) -> None:
+    """Pins why PYSCRIPT_POLICY has 'unsafe-eval': under the script tag's policy PyScript
+    stops before any Python runs (when this fails, PyScript no longer needs it: README)."""
+    host.page.add_init_script(VIOLATIONS)
+    page = pyscript_html(host, built_static, "import js\njs.document.body.dataset.app = 'ran'")
+    host.page.goto(serve_with_policy(host, "eval-%s.html" % uuid.uuid4().hex, page, HTML))
+    for _ in range(100):  # not wait_for_function: the policy forbids its eval too
+        if recorded(host, "__csp"):
+            break
+        host.page.wait_for_timeout(100)
+    host.page.wait_for_timeout(2000)  # time enough to start the interpreter, were it allowed
+    assert recorded(host, "__csp") == ["script-src eval "]
+    assert host.page.evaluate("document.body.dataset.app") is None
+    assert [e for e in host.errors() if "unsafe-eval" in e]
