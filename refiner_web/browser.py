@@ -10,6 +10,7 @@ import js
 
 from refiner_web.dates import ms_from_iso
 from refiner_web.ffi import once, proxy
+from refiner_web.outbox import REQUEST_TIMEOUT_MS
 
 MAX_URL = 2048
 ROUTE_POLL_MS = 250
@@ -237,7 +238,7 @@ class BrowserPlatform:
         sent = self._sent_already(url, body)
         try:
             if sent is None:
-                sent = js.fetch(url, self._options(method, body, keepalive))
+                sent = js.fetch(url, self._options(method, body, keepalive, self._deadline()))
             response = await sent
             text = await response.text()
         except Exception:  # noqa: BLE001 - a network failure rejects the fetch
@@ -303,7 +304,15 @@ class BrowserPlatform:
         except Exception:  # noqa: BLE001
             pass
 
-    def _options(self, method: str, body: str, keepalive: bool) -> object:
+    def _deadline(self) -> object:
+        """An AbortSignal that gives up on a request after REQUEST_TIMEOUT_MS: a connection
+        that stalls must not hold the outbox forever. A page timer aborts it (the timer
+        stays set after an answer, when aborting does nothing), so a test's clock can too."""
+        controller = js.AbortController.new()
+        self.set_timeout(lambda: controller.abort(), REQUEST_TIMEOUT_MS)
+        return controller.signal
+
+    def _options(self, method: str, body: str, keepalive: bool, signal: object = None) -> object:
         headers = js.Headers.new()
         headers.set("Content-Type", "application/json")
         options = js.Object.new()
@@ -312,6 +321,8 @@ class BrowserPlatform:
         options.headers = headers
         options.keepalive = keepalive
         options.credentials = "omit"
+        if signal is not None:
+            options.signal = signal
         return options
 
     # the page's callbacks

@@ -15,6 +15,8 @@ BASE_DELAY_MS = 1000
 MAX_DELAY_MS = 300000
 MAX_ENTRIES = 1000
 RETRY_STATUSES = (0, 408, 425, 429)
+REQUEST_TIMEOUT_MS = 20000  # a request unanswered by then failed (status 0): a stalled
+# connection must not hold the outbox
 
 
 def is_retryable(status: int) -> bool:

@@ -83,11 +83,11 @@ class Traffic:
 
 
 def rows_while_routing(
-    host: HostPage, db_path: Path, sql: str, *params: object, count: int = 1
+    host: HostPage, db_path: Path, sql: str, *params: object, count: int = 1, timeout_s: float = 20
 ) -> list:
     """Rows once at least `count` exist, waiting in Playwright (which runs the page's
     route handlers meanwhile; a plain sleep would hold every routed request)."""
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + timeout_s
     while True:
         with sqlite3.connect(db_path) as db:
             rows = db.execute(sql, params).fetchall()
