@@ -140,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 1 refused, 2 usage)."""
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines on every start
     try:
         return _COMMANDS[(args.command, getattr(args, "action", None))](args)
     except (ValueError, LookupError, OSError) as exc:  # refusals of the operations, bad files
