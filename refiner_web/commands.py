@@ -14,6 +14,7 @@ MAX_DATA_KEYS = 100
 MAX_DATA_STRING = 4096
 MAX_ID = 255
 MAX_KEY = 64  # project and survey ids on the server
+MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's: a whole number passed as an id is exact below it
 KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
 
@@ -36,9 +37,9 @@ def _arg(args: list, index: int) -> object:
 def _identifier(value: object, what: str) -> str:
     """A non-empty id: a string, or a whole number that JavaScript code passed for one."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value == value and value == int(value):
-        return str(int(value))
+        value = str(value)
+    elif isinstance(value, float) and abs(value) <= MAX_SAFE_INTEGER and value == int(value):
+        value = str(int(value))  # NaN and the infinities fail the bound
     if not isinstance(value, str):
         raise CommandError("%s must be a non-empty string, not %s" % (what, describe(value)))
     value = value.strip()

@@ -134,3 +134,13 @@ def test_ids_that_go_into_urls():
             run(parse_form_id, bad)
     assert path_segment("a/b?c#d é.~") == "a%2Fb%3Fc%23d%20%C3%A9.~"
     assert path_segment("\ud800") == "%EF%BF%BD"
+
+
+def test_numbers_as_ids_are_whole_and_exact():
+    assert run(parse_form_id, 42.0)[0] == "42"
+    assert run(parse_identify, {"id": 9007199254740991.0})[0]["id"] == "9007199254740991"
+    for bad in [float("inf"), float("-inf"), float("nan"), 1e300, 2.5]:
+        with pytest.raises(CommandError, match="survey id must be a non-empty string, not"):
+            run(parse_form_id, bad)
+    with pytest.raises(CommandError, match="at most 255"):
+        run(parse_form_id, 10**300)
