@@ -4,6 +4,7 @@ folder, a TestClient."""
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
 import warnings
 from collections.abc import Iterator
@@ -55,6 +56,7 @@ class PostgresDatabases:
         self.admin = make_engine(base, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
         self.prefix = f"refiner_test_{os.getpid()}_"
         self.made: list[str] = []
+        self.numbers = itertools.count()
         self._drop(self.TEMPLATE)
         self._sql(f"CREATE DATABASE {self.TEMPLATE}")
         template = make_engine(self.url(self.TEMPLATE), poolclass=sa.NullPool)
@@ -66,10 +68,16 @@ class PostgresDatabases:
 
     def new(self, empty: bool = False) -> str:
         """A new database with the current schema, or with nothing in it."""
-        name = f"{self.prefix}{len(self.made)}"
+        name = f"{self.prefix}{next(self.numbers)}"
         self.made.append(name)
         self._sql(f"CREATE DATABASE {name} TEMPLATE {'template0' if empty else self.TEMPLATE}")
         return self.url(name)
+
+    def discard(self, url: str) -> None:
+        """Drops a database that `new` made, once its test is over."""
+        name = sa.make_url(url).database
+        self.made.remove(name)
+        self._drop(name)
 
     def _sql(self, statement: str) -> None:
         with self.admin.connect() as conn:
@@ -102,13 +110,17 @@ def postgres() -> Iterator[PostgresDatabases]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Every server test runs on a fresh SQLite file and on a fresh PostgreSQL database;
     a test about one of them overrides this with
     `@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)`."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'refiner.db'}"
-    return request.getfixturevalue("postgres").new()
+        yield f"sqlite:///{tmp_path / 'refiner.db'}"
+        return
+    postgres = request.getfixturevalue("postgres")
+    url = postgres.new()
+    yield url
+    postgres.discard(url)  # hundreds of copies would fill the disk, and take minutes to delete
 
 
 @pytest.fixture
