@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import HostPage
-from tests.e2e.hardening import RECORDER, recorded
+from tests.e2e.conftest import HostPage, Server
+from tests.e2e.hardening import RECORDER, make_project, recorded
 from tests.e2e.test_client import events_of_user, refiner_warnings, wait_for_rows
+from tests.e2e.test_csp import FORM as CSP_FORM
 from tests.e2e.test_csp import (
     HTML,
     NO_CONSTRUCTED_SHEETS,
@@ -18,16 +19,13 @@ from tests.e2e.test_csp import (
     POLICY,
     VIOLATIONS,
     answer_styled_survey,
-    csp_project,  # noqa: F401 - the csp project, a fixture
     serve_with_policy,
 )
 from tests.e2e.test_faults import (
     BLOCKED,
     FORM,
     FULL,
-    PROJECT,
     answer_shown_survey,
-    faults,  # noqa: F401 - the faults project, a fixture
     our_warnings,
     stored_responses,
 )
@@ -48,6 +46,15 @@ THROWING_COOKIES = """Object.defineProperty(Document.prototype, 'cookie', {
   set(value) { throw new DOMException('The operation is insecure.', 'SecurityError'); },
   configurable: true,
 });"""
+
+#: This file's own project (a module's fixture runs once per module that holds it, so the
+#: faults' and csp's own cannot be imported): the faults survey and the csp survey.
+PROJECT = "pyscript"
+
+
+@pytest.fixture(scope="module")
+def project(_server_session: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
+    make_project(_server_session, tmp_path_factory.mktemp(PROJECT), PROJECT, [FORM, CSP_FORM])
 
 
 def pyscript_html(
@@ -109,7 +116,7 @@ def test_pyscript_app_without_storage_or_cookies_works_in_memory(
     host: HostPage,
     built_static: dict[str, Any],
     db_path: Path,
-    faults: None,  # noqa: F811
+    project: None,
     faults_script: str,
     warned: int,
 ) -> None:
@@ -136,9 +143,9 @@ PYSCRIPT_POLICY = POLICY.replace("'wasm-unsafe-eval'", "'unsafe-eval'")
 CSP_APP = """
 from refiner_web import refiner
 
-refiner("setProject", "csp")
+refiner("setProject", "%(project)s")
 refiner("identifyUser", {"id": "%(user)s"})
-refiner("showForm", "csp-form", True)
+refiner("showForm", "%(form)s", True)
 """
 
 
@@ -147,7 +154,7 @@ def test_pyscript_app_under_a_strict_policy(
     host: HostPage,
     built_static: dict[str, Any],
     db_path: Path,
-    csp_project: None,  # noqa: F811
+    project: None,
     sheets: str,
 ) -> None:
     """Styles by nonce only: the nonce on the app's script tag reaches the widget's <style>."""
@@ -155,7 +162,12 @@ def test_pyscript_app_under_a_strict_policy(
     if sheets == "style-element":
         host.page.add_init_script(NO_CONSTRUCTED_SHEETS)
     user = "csp-pyscript-" + uuid.uuid4().hex
-    page = pyscript_html(host, built_static, CSP_APP % {"user": user}, f' nonce="{NONCE}"')
+    page = pyscript_html(
+        host,
+        built_static,
+        CSP_APP % {"project": PROJECT, "user": user, "form": CSP_FORM["id"]},
+        f' nonce="{NONCE}"',
+    )
     host.page.goto(serve_with_policy(host, user + ".html", page, HTML, PYSCRIPT_POLICY))
     answer_styled_survey(host, db_path, user, sheets)
 
