@@ -63,6 +63,20 @@ def _absent(value: object) -> bool:
     return value is None or value is jsnull
 
 
+def _host_tag() -> str:
+    """`refiner-survey`, unless the page has defined a custom element of that name (its
+    constructor would run on our host and may take its shadow root): then the first of
+    `refiner-survey-2`, `-3`, ... that it has not. Tested through JavaScript's `Boolean`:
+    MicroPython gives `undefined` as a truthy object of its own."""
+    registry = getattr(js.window, "customElements", None)
+    tag = HOST_TAG
+    number = 1
+    while js.Boolean(registry) and js.Boolean(registry.get(tag)):
+        number += 1
+        tag = "%s-%d" % (HOST_TAG, number)
+    return tag
+
+
 def _release(handle: object) -> None:
     """Frees a proxy: Pyodide needs it; MicroPython's are collected with their JS side."""
     if RUNTIME == "pyodide":
@@ -225,7 +239,7 @@ class SurveyView:
         doc = js.document
         if self.modal:
             self.previous_focus = doc.activeElement
-        host = doc.createElement(HOST_TAG)
+        host = doc.createElement(_host_tag())
         _attrs(host, [("data-position", self.look["position"]), ("data-form", self.form_id)])
         options = js.Object.new()
         options.mode = "open"
