@@ -208,6 +208,7 @@
   var early = false;
   var HEX_ID = /^[0-9a-f]{32}$/;
   var MAX_URL = 2048;
+  var REQUEST_TIMEOUT_MS = 20000;
   var ID_COOKIE = "refiner_anonymous_id";
   var ID_KEY = "refiner:anonymous_id";
   var ID_MAX_AGE_S = 2 * 365 * 24 * 3600;
@@ -253,6 +254,9 @@
     var response = fetch(href, {
       method: "POST", body: body, headers: { "Content-Type": "application/json" },
       credentials: "omit",
+      // given up like Python's own requests (refiner_web/outbox.py REQUEST_TIMEOUT_MS): Python
+      // awaits this answer, and a stalled connection must not hold its pings forever
+      signal: AbortSignal.timeout ? AbortSignal.timeout(REQUEST_TIMEOUT_MS) : undefined,
     });
     response.catch(function () { /* Python sees the failure when it uses this answer */ });
     early = { url: href, body: body, response: response };

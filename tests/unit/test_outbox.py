@@ -1,9 +1,17 @@
 import json
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from refiner_web.outbox import MAX_DELAY_MS, MAX_ENTRIES, Outbox, backoff_ms, is_retryable
+from refiner_web.outbox import (
+    MAX_DELAY_MS,
+    MAX_ENTRIES,
+    REQUEST_TIMEOUT_MS,
+    Outbox,
+    backoff_ms,
+    is_retryable,
+)
 from tests.unit.twin import MemoryStore
 
 
@@ -124,3 +132,10 @@ def test_new_page_forgets_backoff_but_not_retry_after():
     outbox.settle(outbox.due(20)[0], 503, 20, 1.0)
     outbox.wake(5000)
     assert [e["key"] for e in outbox.due(5000)] == ["c"]
+
+
+def test_the_loader_gives_up_on_its_first_ping_when_python_would() -> None:
+    """Python awaits the loader's early ping, so the loader must time it out the same."""
+    loader = (Path(__file__).parents[2] / "static" / "refiner.js").read_text()
+    assert "var REQUEST_TIMEOUT_MS = %d;" % REQUEST_TIMEOUT_MS in loader
+    assert "AbortSignal.timeout(REQUEST_TIMEOUT_MS)" in loader
