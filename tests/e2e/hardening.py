@@ -82,15 +82,25 @@ class Traffic:
             seen = self.seen
 
 
+def wait_in_page(host: HostPage, ready, timeout_s: float = 10, step_ms: int = 100) -> None:  # noqa: ANN001
+    """Calls `ready()` until it is true or `timeout_s` ran out, waiting in Playwright (which
+    delivers the page's events and runs its route handlers meanwhile; a plain sleep would
+    hold every routed request)."""
+    deadline = time.monotonic() + timeout_s
+    while not ready() and time.monotonic() < deadline:
+        host.page.wait_for_timeout(step_ms)
+
+
 def rows_while_routing(
     host: HostPage, db_path: Path, sql: str, *params: object, count: int = 1, timeout_s: float = 20
 ) -> list:
-    """Rows once at least `count` exist, waiting in Playwright (which runs the page's
-    route handlers meanwhile; a plain sleep would hold every routed request)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
+    """Rows once at least `count` exist (or what there is after `timeout_s`)."""
+    rows = []
+
+    def enough() -> bool:
         with sqlite3.connect(db_path) as db:
-            rows = db.execute(sql, params).fetchall()
-        if len(rows) >= count or time.monotonic() > deadline:
-            return rows
-        host.page.wait_for_timeout(100)
+            rows[:] = db.execute(sql, params).fetchall()
+        return len(rows) >= count
+
+    wait_in_page(host, enough, timeout_s)
+    return rows

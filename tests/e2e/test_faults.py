@@ -11,7 +11,13 @@ import pytest
 from playwright.sync_api import Route
 
 from tests.e2e.conftest import HostPage, Server
-from tests.e2e.hardening import RECORDER, make_project, recorded, rows_while_routing
+from tests.e2e.hardening import (
+    RECORDER,
+    make_project,
+    recorded,
+    rows_while_routing,
+    wait_in_page,
+)
 from tests.e2e.test_client import events_of_user, outbox_entries, query, wait_for_rows
 
 PROJECT = "faults"
@@ -67,14 +73,6 @@ def stored_responses(db_path: Path, user: str, count: int = 1) -> list:
         user,
         count=count,
     )
-
-
-def until_warned(host: HostPage, count: int) -> None:
-    """Waits (up to 10 s) for `count` of our warnings."""
-    for _ in range(100):
-        if len(our_warnings(host)) >= count:
-            return
-        host.page.wait_for_timeout(100)
 
 
 def our_warnings(host: HostPage) -> list:
@@ -175,10 +173,10 @@ def test_a_garbage_ping_answer_costs_one_warning(host: HostPage, faults: None) -
     warning = "[refiner] ping: the server's answer is not JSON"
     # the first ping answered, then an identifying one (an identifyUser made before the
     # first ping leaves rides in it: one ping, one warning)
-    until_warned(host, 1)
+    wait_in_page(host, lambda: len(our_warnings(host)) >= 1)
     user = "garbage-" + uuid.uuid4().hex
     host.page.evaluate("user => _refiner('identifyUser', {id: user})", user)
-    until_warned(host, 2)
+    wait_in_page(host, lambda: len(our_warnings(host)) >= 2)
     host.page.wait_for_timeout(300)  # and no third
     assert our_warnings(host) == [warning] * 2
     host.page.evaluate("_refiner('showForm', 'faults-form')")
@@ -229,10 +227,7 @@ def test_without_cookies_the_anonymous_id_lives_in_storage(host: HostPage, fault
 
     def wait_for_pings(count: int) -> None:
         # a page's ping may leave after `ready`; a reload before it would cancel it
-        for _ in range(50):
-            if len(pings) >= count:
-                return
-            host.page.wait_for_timeout(100)
+        wait_in_page(host, lambda: len(pings) >= count, timeout_s=5)
 
     host.open(project=PROJECT)
     host.wait_ready()
@@ -279,14 +274,16 @@ def test_outbox_honours_a_real_429_and_retry_after(host: HostPage, limited: Serv
     host.page.evaluate("for (let i = 0; i < 4; i++) _refiner('trackEvent', 'limited-' + i)")
     names = wait_for_rows(limited.db_path, "SELECT name FROM events ORDER BY name", count=4)
     assert names == [("limited-%d" % i,) for i in range(4)]
-    for _ in range(100):  # the rows are stored before the last answer reaches the page
-        timings = host.page.evaluate(  # Playwright delivers the page's events meanwhile
+    timings = []
+
+    def all_answered() -> bool:  # the rows are stored before the last answer reaches the page
+        timings[:] = host.page.evaluate(
             "performance.getEntriesByType('resource').filter(e => e.name.endsWith('/events'))"
             ".map(e => [e.startTime, e.responseEnd, e.responseStatus])"
         )
-        if [status for _, _, status in timings].count(202) == 4:
-            break
-        host.page.wait_for_timeout(100)
+        return [status for _, _, status in timings].count(202) == 4
+
+    wait_in_page(host, all_answered)
     refused = [after for status, after in answers if status == 429]
     assert refused and all(int(after) >= 1 for after in refused), answers
     wait_ms = 1000 * min(int(after) for after in refused)
