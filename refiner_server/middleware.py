@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_response
-from .origins import REQUEST_ORIGIN, RequestOrigin
+from .origins import REQUEST_ORIGIN
 from .ratelimit import Limiter, address_key
 
 CORS_METHODS = "GET, HEAD, POST, PUT, OPTIONS"
@@ -42,8 +42,8 @@ class CORSMiddleware:
     """CORS on the public paths only (client API, runtime files): the admin API and the
     dashboard never answer a cross-origin page. Preflights are approved for any origin
     (they reach no project); the request itself goes through the project's allowed
-    origins (`origins.check`, in the store), and a refused one gets no
-    `Access-Control-Allow-Origin`. `Retry-After` is exposed for the outbox to read."""
+    origins (`origins.check`, in the store), whose 403 `origin_not_allowed` carries these
+    headers too, so the page can read why. `Retry-After` is exposed for the outbox to read."""
 
     def __init__(self, app: ASGIApp, prefixes: Sequence[str], api_prefix: str) -> None:
         self.app = app
@@ -70,20 +70,18 @@ class CORSMiddleware:
             )
             await send({"type": "http.response.body", "body": b""})
             return
-        origin = _header(scope, b"origin")
-        request = (
-            RequestOrigin(origin) if origin and scope["path"].startswith(self.api_prefix) else None
-        )
+        api = scope["path"].startswith(self.api_prefix)
+        origin = (_header(scope, b"origin") or None) if api else None
         extra = [(b"access-control-allow-origin", b"*")]
-        if request is not None:
+        if origin:
             extra.append((b"access-control-expose-headers", b"Retry-After"))
 
         async def send_cors(message: Message) -> None:
-            if message["type"] == "http.response.start" and not (request and request.refused):
+            if message["type"] == "http.response.start":
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        token = REQUEST_ORIGIN.set(request)
+        token = REQUEST_ORIGIN.set(origin)
         try:
             await self.app(scope, receive, send_cors)
         finally:

@@ -6,6 +6,11 @@ store calls `check` with the row it loaded anyway. An empty list allows every or
 snippet works anywhere out of the box). A request without `Origin` is not from a
 cross-origin page (browsers send it on every cross-origin request, `sendBeacon` and
 no-cors `fetch` included), so only the list's absence or a match lets a page's request in.
+
+The refusal is the write not happening, not the answer being hidden: the 403 carries the
+client API's usual CORS headers, so the page reads `origin_not_allowed` and the client can
+tell the site owner (and keep the write for when the list allows the site) instead of
+seeing an opaque network failure.
 """
 
 from __future__ import annotations
@@ -19,18 +24,8 @@ from .errors import ApiError
 DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 
 
-class RequestOrigin:
-    """The `Origin` of the request being handled; `refused` tells the middleware to leave
-    out `Access-Control-Allow-Origin`."""
-
-    __slots__ = ("origin", "refused")
-
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-        self.refused = False
-
-
-REQUEST_ORIGIN: ContextVar[RequestOrigin | None] = ContextVar("refiner_origin", default=None)
+#: the `Origin` of the client-API request being handled (None: no header, or another path)
+REQUEST_ORIGIN: ContextVar[str | None] = ContextVar("refiner_origin", default=None)
 
 
 def normalise(origin: str) -> str:
@@ -51,14 +46,13 @@ def _allowed(origins: tuple[str, ...]) -> frozenset[str]:
 
 def check(project_id: str, allowed: Sequence[str] | None) -> None:
     """Refuse (403) a client-API request whose `Origin` the project does not allow."""
-    request = REQUEST_ORIGIN.get()
-    if request is None or not allowed:
+    origin = REQUEST_ORIGIN.get()
+    if origin is None or not allowed:
         return
-    if normalise(request.origin) in _allowed(tuple(allowed)):
+    if normalise(origin) in _allowed(tuple(allowed)):
         return
-    request.refused = True
     raise ApiError(
         403,
         "origin_not_allowed",
-        f"origin {request.origin!r} is not allowed for project {project_id!r}",
+        f"origin {origin!r} is not allowed for project {project_id!r}",
     )

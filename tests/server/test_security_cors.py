@@ -1,6 +1,7 @@
 """CORS: a project's allowed origins are enforced on every client endpoint (a refused
-request gets 403 JSON, no `Access-Control-Allow-Origin`, and stores nothing, whatever its
-Content-Type); the admin API and the dashboard never answer a cross-origin page."""
+request stores nothing, whatever its Content-Type, and gets a 403 `origin_not_allowed` the
+page can read: it carries the client API's CORS headers, so the client can say why and keep
+the write); the admin API and the dashboard never answer a cross-origin page."""
 
 from __future__ import annotations
 
@@ -59,7 +60,8 @@ def test_other_origin_is_refused_and_stores_nothing(client, db, shop, method, pa
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "origin_not_allowed"
     assert ELSEWHERE in r.json()["error"]["message"]
-    assert "access-control-allow-origin" not in r.headers
+    assert r.headers["access-control-allow-origin"] == "*"  # readable: the page learns why
+    assert r.headers["access-control-expose-headers"] == "Retry-After"
     assert db.count(table) == 0 and db.count(contacts) == 0
 
 
@@ -79,7 +81,7 @@ def test_simple_requests_cannot_write_either(client, db, shop) -> None:
 
 def test_reading_a_form_is_refused_too(client, engine, shop) -> None:
     r = client.get(f"{shop}/forms/anything", headers={"origin": ELSEWHERE})
-    assert r.status_code == 403 and "access-control-allow-origin" not in r.headers
+    assert r.status_code == 403 and r.json()["error"]["code"] == "origin_not_allowed"
     assert client.get(f"{shop}/forms/anything", headers={"origin": SITE}).status_code == 404
 
 
@@ -122,14 +124,22 @@ def test_a_changed_list_applies_at_once(client, engine, shop) -> None:
 
 
 def test_preflight_is_approved_but_the_request_is_not(client, db, shop) -> None:
-    """A preflight reaches no project (no database read); the request it clears does."""
+    """A preflight reaches no project (no database read); the request it clears does, and
+    its refusal is readable by the page that sent it."""
     r = client.options(
         f"{shop}/responses/resp-0000001",
-        headers={"origin": ELSEWHERE, "access-control-request-method": "PUT"},
+        headers={
+            "origin": ELSEWHERE,
+            "access-control-request-method": "PUT",
+            "access-control-request-headers": "content-type",
+        },
     )
-    assert r.status_code == 204
+    assert r.status_code == 204 and r.headers["access-control-allow-origin"] == "*"
+    assert "PUT" in r.headers["access-control-allow-methods"]
+    assert r.headers["access-control-allow-headers"].lower() == "content-type"
     body = {"anonymous_id": ANON, "form_id": "f"}
-    assert call(client, "put", f"{shop}/responses/resp-0000001", body, ELSEWHERE).status_code == 403
+    r = call(client, "put", f"{shop}/responses/resp-0000001", body, ELSEWHERE)
+    assert r.status_code == 403 and r.headers["access-control-allow-origin"] == "*"
     assert db.count(responses) == 0
 
 
