@@ -10,7 +10,7 @@ from refiner_web import commands
 from refiner_web.commands import CALLBACKS, CommandError
 from refiner_web.dates import iso_from_ms
 from refiner_web.moments import Moments
-from refiner_web.outbox import Outbox, is_retryable
+from refiner_web.outbox import Outbox, is_retryable, origin_refused
 from refiner_web.storage import SafeStore
 
 COOKIE = "refiner_anonymous_id"
@@ -59,6 +59,7 @@ class Client:
         self.last_ping_ms = None
         self.flush_timer = None
         self.flushing = False
+        self.origin_warned = False
         self.moments = Moments(self)
         platform.on_visibility(self._page_hidden, self._page_visible)
         platform.on_route_change(self.moments.route_changed)
@@ -277,10 +278,11 @@ class Client:
         status, text, _ = await self.platform.request(
             "POST", self._url("ping"), json.dumps(body), False
         )
+        code = _error_code(status, text)
         if 200 <= status < 300:
             self._take_ping_answer(text)
-        elif 400 <= status < 500 and not is_retryable(status):
-            self._warn("ping", "server refused (%d): %s" % (status, _error_message(text)))
+        elif 400 <= status < 500 and not is_retryable(status):  # a refused origin too
+            self._refused("ping", status, code, text, "")
             self._take_ping_answer('{"forms": []}')  # refused: nothing may be shown
         if self.pinging and self.platform.visible():
             self._schedule_ping(self.ping_interval_ms)
@@ -368,12 +370,10 @@ class Client:
                 entry["method"], entry["path"], json.dumps(entry["body"]), False
             )
             now = self.platform.now_ms()
-            outcome = self.outbox.settle(entry, status, now, self.platform.random())
-            if outcome == "dropped":
-                self._warn(
-                    entry["key"].split(":")[0],
-                    "server refused (%d): %s; not retried" % (status, _error_message(text)),
-                )
+            code = _error_code(status, text)
+            outcome = self.outbox.settle(entry, status, now, self.platform.random(), code)
+            if outcome == "dropped" or origin_refused(status, code):
+                self._refused(entry["key"].split(":")[0], status, code, text, "; not retried")
             if retry_after_s:
                 self.outbox.postpone_all(now + retry_after_s * 1000)
             if outcome == "retry":
@@ -389,6 +389,19 @@ class Client:
 
     def _now_iso(self) -> str:
         return iso_from_ms(self.platform.now_ms())
+
+    def _refused(self, kind: str, status: int, code: object, text: str, note: str) -> None:
+        """Warns of a refusal. A refused origin is the site owner's to fix and repeats on
+        every request until then, so it is told once a page; the writes wait for it."""
+        if not origin_refused(status, code):
+            self._warn(kind, "server refused (%d): %s%s" % (status, _error_message(text), note))
+        elif not self.origin_warned:
+            self.origin_warned = True
+            self._warn(
+                kind,
+                "this site's origin is not in project %s's allowed origins (%s): answers are "
+                "kept and sent once it is allowed" % (self.project, _error_message(text)),
+            )
 
     def _warn(self, command: str, text: str) -> None:
         """One console line; a stranger's megabyte-long command name is cut short."""
@@ -406,11 +419,22 @@ def _printable(text: str) -> str:
     return "".join(out)
 
 
-def _error_message(text: str) -> str:
+def _error_field(text: str, field: str) -> object:
+    """`field` of the server's `{"error": {...}}` answer, or None."""
     try:
-        return json.loads(text)["error"]["message"]
+        return json.loads(text)["error"][field]
     except (ValueError, KeyError, TypeError):
-        return text[:200]
+        return None
+
+
+def _error_code(status: int, text: str) -> object:
+    """The code of a refusal (the client tells refusals apart by it); None for an answer."""
+    return _error_field(text, "code") if status >= 400 else None
+
+
+def _error_message(text: str) -> str:
+    message = _error_field(text, "message")
+    return message if isinstance(message, str) else text[:200]
 
 
 def _callback_handler(name: str):

@@ -2,8 +2,10 @@
 
 An entry is persisted before it is first sent, carries the id the client made for it (the
 server stores each id once, so a retry never duplicates), and is retried with exponential
-backoff and jitter while the network fails or the server answers 5xx, 408 or 429. Any
-other 4xx means the server will never take it: the entry is dropped with a warning.
+backoff and jitter while the network fails, the server answers 5xx, 408 or 429, or it
+refuses the page's origin (403 `origin_not_allowed`: lifted when the project's owner adds
+the site). Any other 4xx means the server will never take it: the entry is dropped with a
+warning.
 The class is pure: the clock, randomness and storage come from the caller.
 """
 
@@ -15,13 +17,21 @@ BASE_DELAY_MS = 1000
 MAX_DELAY_MS = 300000
 MAX_ENTRIES = 1000
 RETRY_STATUSES = (0, 408, 425, 429)
+ORIGIN_REFUSED = "origin_not_allowed"  # the error code of a 403 for the page's origin
 REQUEST_TIMEOUT_MS = 20000  # a request unanswered by then failed (status 0): a stalled
 # connection must not hold the outbox
 
 
-def is_retryable(status: int) -> bool:
-    """Status 0 stands for a request that never got an answer."""
-    return status >= 500 or status in RETRY_STATUSES
+def origin_refused(status: int, code: object) -> bool:
+    """The server refused the page's origin: a setting of the project, not a fault of the
+    request, lifted when the project's owner adds the site to its allowed origins."""
+    return status == 403 and code == ORIGIN_REFUSED
+
+
+def is_retryable(status: int, code: object = None) -> bool:
+    """Whether an answer `status` (with the server's error `code`) may turn out otherwise
+    later. Status 0 stands for a request that never got an answer."""
+    return status >= 500 or status in RETRY_STATUSES or origin_refused(status, code)
 
 
 def backoff_ms(attempts: int, random: float) -> int:
@@ -117,8 +127,11 @@ class Outbox:
             return None
         return min(e["next_ms"] for e in self.entries)
 
-    def settle(self, entry: dict, status: int, now_ms: float, random: float) -> str:
-        """Records the answer to one try: "sent", "retry" or "dropped"."""
+    def settle(
+        self, entry: dict, status: int, now_ms: float, random: float, code: object = None
+    ) -> str:
+        """Records the answer to one try (`code`: the error code of a refusal): "sent",
+        "retry" or "dropped"."""
         current = self._read(PREFIX + entry["key"])
         outcome = "sent"
         if current is None:
@@ -128,7 +141,7 @@ class Outbox:
             outcome = "sent" if 200 <= status < 300 else "retry"
         elif 200 <= status < 300:
             self.storage.remove(PREFIX + entry["key"])
-        elif is_retryable(status):
+        elif is_retryable(status, code):
             current["attempts"] += 1
             current["next_ms"] = now_ms + backoff_ms(current["attempts"] - 1, random)
             current.pop("held", None)

@@ -25,6 +25,23 @@ def two_tabs():
     return [outcomes, [e["key"] for e in first.due(5)], sorted(store.data)]
 
 
+def origin_refused():
+    """A server refusing the page's origin: the write is kept, one warning for it all."""
+    platform = FakePlatform()
+    refusal = '{"error": {"code": "origin_not_allowed", "message": "origin \'x\' refused"}}'
+    platform.answer = lambda method, url, body: (403, refusal, 0)
+    client = Client(platform, "http://api.test")
+    client.dispatch(["setProject", "P"])
+    client.dispatch(["trackEvent", "kept"])
+    client.finish_boot()
+    platform.run(until_ms=platform.clock + 60000)
+    return [
+        platform.warnings,
+        len(platform.requests) > 3,
+        [e["key"] for e in client.outbox.entries],
+    ]
+
+
 calls = [
     '["setProject", "PROJECT-ID"]',
     '["identifyUser", {"id": "USER-1", "email": "", "name": "Jane", "signed_up_at": '
@@ -58,6 +75,7 @@ print(
                 "hidden": client.hidden_fields(),
                 "dates": [parse_date("2024-02-29T23:59:59-00:30"), parse_date(253402300799)],
                 "tabs": two_tabs(),
+                "origin_refused": origin_refused(),
             }
         )
     )

@@ -117,6 +117,56 @@ def test_refused_write_is_dropped_with_one_warning(platform, make_client):
     ]
 
 
+ORIGIN_REFUSAL = (
+    403,
+    '{"error": {"code": "origin_not_allowed", "message": "origin \'https://host.example\' '
+    "is not allowed for project 'P'\"}}",
+    0,
+)
+
+
+def test_refused_origin_keeps_writes_warns_once_and_sends_them_once_allowed(platform, make_client):
+    platform.answer = lambda m, url, b: ORIGIN_REFUSAL
+    client = make_client(("setProject", "P"), ("trackEvent", "kept"))
+    client.dispatch(["trackEvent", "kept-too"])
+    platform.run(until_ms=platform.clock + 600_000)
+    tries = [e["name"] for e in platform.posted("/events")]
+    for name in ("kept", "kept-too"):
+        assert 3 <= tries.count(name) <= 12  # retried with backoff, not hammered
+    assert [e["key"].split(":")[0] for e in client.outbox.entries] == ["event", "event"]
+    assert platform.warnings == [  # the ping's refusal, told once for the whole page
+        "[refiner] ping: this site's origin is not in project P's allowed origins (origin "
+        "'https://host.example' is not allowed for project 'P'): answers are kept and sent "
+        "once it is allowed"
+    ]
+    platform.answer = lambda m, url, b: (202, "{}", 0)  # the owner adds the site
+    platform.requests.clear()
+    platform.run(until_ms=platform.clock + 300_000)
+    assert sorted(e["name"] for e in platform.posted("/events")) == ["kept", "kept-too"]
+    assert client.outbox.entries == [] and len(platform.warnings) == 1
+
+
+def test_a_write_refused_for_its_origin_warns_once_when_the_ping_was_not(platform, make_client):
+    platform.answer = lambda m, url, b: (
+        ORIGIN_REFUSAL if url.endswith("/events") else (200, '{"forms": []}', 0)
+    )
+    client = make_client(("setProject", "P"), ("trackEvent", "e"))
+    platform.run(until_ms=platform.clock + 60_000)
+    assert len(platform.posted("/events")) >= 3 and len(client.outbox.entries) == 1
+    assert len(platform.warnings) == 1
+    assert platform.warnings[0].startswith(
+        "[refiner] event: this site's origin is not in project P's allowed origins"
+    )
+
+
+def test_a_refused_ping_shows_nothing_and_tries_again_at_its_interval(platform, make_client):
+    platform.answer = lambda m, url, b: ORIGIN_REFUSAL
+    client = make_client(("setProject", "P"))
+    platform.run(until_ms=platform.clock + 2 * 300_000)
+    assert client.forms_known and client.forms == []
+    assert len(platform.posted("/ping")) == 3 and len(platform.warnings) == 1
+
+
 def test_add_to_response_merges_and_null_clears(make_client):
     client = make_client(("addToResponse", {"a": 1, "b": "x"}), ("addToResponse", {"b": "y"}))
     assert client.hidden_fields() == {"a": 1, "b": "y"}

@@ -11,6 +11,7 @@ from refiner_web.outbox import (
     Outbox,
     backoff_ms,
     is_retryable,
+    origin_refused,
 )
 from tests.unit.twin import MemoryStore
 
@@ -44,6 +45,21 @@ def test_network_failure_and_rate_limit_are_retried():
         assert is_retryable(status)
     for status in (400, 401, 403, 404, 413, 422):
         assert not is_retryable(status)
+
+
+def test_a_refused_origin_is_kept_other_403s_are_not():
+    """The project's owner may add the site later: the write waits for that."""
+    assert origin_refused(403, "origin_not_allowed")
+    assert is_retryable(403, "origin_not_allowed")
+    for status, code in ((403, "invalid_signature"), (403, None), (422, "origin_not_allowed")):
+        assert not origin_refused(status, code) and not is_retryable(status, code)
+    outbox = box()
+    outbox.add("a", "POST", "/p", {}, 0)
+    outbox.add("b", "POST", "/p", {}, 0)
+    a, b = outbox.due(0)
+    assert outbox.settle(a, 403, 0, 1.0, "origin_not_allowed") == "retry"
+    assert outbox.settle(b, 403, 0, 1.0, "invalid_signature") == "dropped"
+    assert [(e["key"], e["attempts"], e["next_ms"]) for e in outbox.entries] == [("a", 1, 1000)]
 
 
 def test_backoff_doubles_and_is_capped():
