@@ -19,8 +19,9 @@ it once already (warm cache). Per load:
 "Painted" is the end of the first frame that shows the title: a task queued from that
 frame's animation-frame callback. The same run also loads the bare interpreter running an
 empty program (the floor), round by round with the other loads, so the figures can be read
-as ratios to it. Prints a table of medians (min-max) and the budgets of issue 6 met or not,
-and writes JSON to bench/results/boot.json.
+as ratios to it, and the floor that then draws one title into a shadow root (`paint`): what
+any Python survey adds to the floor at the least, a frame. Prints a table of medians
+(min-max) and the budgets of issue 6 met or not, and writes JSON to bench/results/boot.json.
 
     python bench/boot.py                  # 7 loads each
     python bench/boot.py --runs 3 --runtimes micropython --ways script
@@ -71,6 +72,17 @@ PAGES = "bench-pages"  # under the build output, which git ignores
 #: 8 ms at first use, and that landed inside the loads measured here.
 DONE = "bench:done"
 WAYS = ("script", "pyscript")
+#: the `paint` reference page's program: a title in a shadow root, as the widget draws it
+PAINT = f"""import js
+host = js.document.createElement('refiner-survey')
+options = js.Object.new()
+options.mode = 'open'
+title = js.document.createElement('p')
+title.className = 'title'
+title.textContent = {NPS["title"]!r}
+host.attachShadow(options).appendChild(title)
+js.document.body.appendChild(host)
+"""
 
 # Recorded in the page before anything else runs: long tasks; the WebAssembly memories of
 # every instance (exported or imported); the moment a survey's title is painted.
@@ -212,11 +224,18 @@ def pages(manifest: dict, runtime: str) -> dict:
         "py.runPython('pass'); performance.mark('floor:done');"
         f"console.debug('{DONE}');</script>"
     )
+    # The least any Python survey does: the floor, then one title drawn into a shadow root
+    # and painted (PROBE sees it as it sees ours). What it adds to the floor is a frame.
+    paint = (
+        f"<script type=module>{floor_boot} performance.mark('refiner:interpreter');"
+        f"py.runPython({json.dumps(PAINT)});</script>"
+    )
     head = "<!doctype html><html><head><meta charset=utf-8>" + PROBE
     return {
         "script": head + snippet + "</head><body><p>host page</p></body></html>",
         "pyscript": head + "</head><body><p>host page</p>" + app + "</body></html>",
         "floor": head + floor + "</head><body><p>bare interpreter</p></body></html>",
+        "paint": head + paint + "</head><body><p>bare interpreter, one title</p></body></html>",
     }
 
 
@@ -334,7 +353,7 @@ def main(argv: list | None = None) -> int:
                     # Round by round, so a floor and the loads compared with it share the
                     # machine's conditions of the moment.
                     for _ in range(args.runs):
-                        for way in ["floor", *args.ways]:
+                        for way in ["floor", "paint", *args.ways]:
                             url = f"{base}/static/{PAGES}/{runtime}-{way}.html"
                             for cache in ("cold", "warm"):
                                 load_ = load(browser, url, way, cache == "warm")

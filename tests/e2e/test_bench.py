@@ -22,7 +22,9 @@ def test_boot_benchmark_runs(runtime: str, built_static: dict, tmp_path: Path) -
     assert "| budget (issue 6) |" in run.stdout
     results = json.loads(out.read_text())
     assert sorted(results) == sorted(
-        f"{runtime}/{way}/{cache}" for way in ("floor", "script") for cache in ("cold", "warm")
+        f"{runtime}/{way}/{cache}"
+        for way in ("floor", "paint", "script")
+        for cache in ("cold", "warm")
     )
     cold = results[f"{runtime}/script/cold"][0]
     assert 0 < cold["live_ms"] <= cold["visible_ms"]
@@ -33,3 +35,5 @@ def test_boot_benchmark_runs(runtime: str, built_static: dict, tmp_path: Path) -
     assert cold["longest_task_after_up_ms"] is not None  # the loader's interpreter mark
     floor = results[f"{runtime}/floor/cold"][0]
     assert floor["wasm_mb"] >= 1 and floor["longest_task_after_up_ms"] is not None
+    paint = results[f"{runtime}/paint/cold"][0]  # its title was seen painted
+    assert paint["visible_ms"] > 0 and paint["live_ms"] is None
