@@ -16,12 +16,13 @@ MAX_URL = 2048
 ROUTE_POLL_MS = 250
 
 
-class StorageRefused(Exception):
-    """The browser refused a `localStorage` or cookie access (blocked, full, sandboxed)."""
+class JsRefused(Exception):
+    """A JavaScript call threw: the browser refused a `localStorage` or cookie access
+    (blocked, full, sandboxed), or a page patched a DOM method to throw."""
 
 
 def _guarded(op: str, fn: object, *args: object) -> object:
-    """`fn(*args)` for a JavaScript `fn`; raises StorageRefused(op) when it throws.
+    """`fn(*args)` for a JavaScript `fn`; raises JsRefused(op) when it throws.
     MicroPython 1.27 cannot catch a JavaScript exception thrown synchronously (it unwinds
     past every `try` to the JavaScript that entered Python), and a strict CSP forbids making
     a try/catch from text; so the call runs as a getter that `Object.assign` reads inside a
@@ -34,20 +35,20 @@ def _guarded(op: str, fn: object, *args: object) -> object:
     result = js.Object.new()
     js.Promise.new(js.Object.assign.bind(None, result, source)).catch(js.Function.prototype)
     if not result.hasOwnProperty("value"):
-        raise StorageRefused(op)
+        raise JsRefused(op)
     return result.value
 
 
 def _store_direct(op: str, key: object, value: object) -> object:
     """The loader's `store` (static/refiner.js) for a PyScript app, which has no loader;
-    raises StorageRefused where that answers `false`."""
+    raises JsRefused where that answers `false`."""
     if op == "cookie":
         if value is not None:
             _guarded(op, js.Reflect.set, js.document, "cookie", value)
         return _guarded(op, js.Reflect.get, js.document, "cookie")
     storage = _guarded(op, js.Reflect.get, js.window, "localStorage")
     if not storage:  # null where a browser disables it
-        raise StorageRefused(op)
+        raise JsRefused(op)
     if op == "keys":
         return "\n".join(_guarded(op, js.Object.keys, storage))
     method = getattr(storage, op + "Item")  # getItem, setItem, removeItem
@@ -67,7 +68,7 @@ class LocalStorage:
             return _store_direct(op, key, value)
         result = self.bridge.store(op, key, value)
         if result is False:
-            raise StorageRefused(op)
+            raise JsRefused(op)
         return result
 
     def get(self, key: str) -> object:
@@ -118,7 +119,7 @@ class BrowserPlatform:
     def get_cookie(self, name: str) -> object:
         try:
             cookies = self.local_storage.cookie()
-        except StorageRefused:
+        except JsRefused:
             return None
         for part in cookies.split(";"):
             key, _, value = part.strip().partition("=")
@@ -131,7 +132,7 @@ class BrowserPlatform:
         text = "%s=%s; Max-Age=%d; Path=/; SameSite=Lax%s" % (name, value, max_age_s, secure)
         try:
             self.local_storage.cookie(text)
-        except StorageRefused:
+        except JsRefused:
             pass
 
     # the page

@@ -10,6 +10,7 @@ HTML. Every Python callable handed to JavaScript is kept and destroyed when the 
 
 import js
 
+from refiner_web.browser import _guarded
 from refiner_web.ffi import RUNTIME, once, proxy
 from refiner_web.survey import OTHER, SurveyRun
 
@@ -67,11 +68,14 @@ def _host_tag() -> str:
     """`refiner-survey`, unless the page has defined a custom element of that name (its
     constructor would run on our host and may take its shadow root): then the first of
     `refiner-survey-2`, `-3`, ... that it has not. Tested through JavaScript's `Boolean`:
-    MicroPython gives `undefined` as a truthy object of its own."""
-    registry = getattr(js.window, "customElements", None)
+    MicroPython gives `undefined` as a truthy object of its own. The page may have made the
+    registry throw: `_guarded` turns that into an exception Python can catch."""
+    registry = _guarded("customElements", js.Reflect.get, js.window, "customElements")
     tag = HOST_TAG
     number = 1
-    while js.Boolean(registry) and js.Boolean(registry.get(tag)):
+    while js.Boolean(registry) and js.Boolean(
+        _guarded("customElements", registry.get.bind(registry), tag)
+    ):
         number += 1
         tag = "%s-%d" % (HOST_TAG, number)
     return tag
@@ -228,7 +232,7 @@ class SurveyView:
         self.opened = True
         try:
             self._build()
-        except Exception as error:  # noqa: BLE001 - e.g. a document without attachShadow
+        except Exception as error:  # noqa: BLE001 - e.g. a page whose attachShadow throws
             js.console.warn("[refiner] survey %s: cannot show it: %r" % (self.form_id, error))
             self.close()
             return
@@ -243,7 +247,7 @@ class SurveyView:
         _attrs(host, [("data-position", self.look["position"]), ("data-form", self.form_id)])
         options = js.Object.new()
         options.mode = "open"
-        root = host.attachShadow(options)
+        root = _guarded("attachShadow", host.attachShadow.bind(host), options)  # page may patch
         self._add_styles(root)
         if self.modal:
             overlay = _el("div", "overlay", None, root)

@@ -1,12 +1,20 @@
-"""A page that defines its own `<refiner-survey>` custom element, on both runtimes: the
-widget's host tag is then somebody else's (its constructor runs, it may hold a shadow root
-already), so the survey is drawn in a host of a free name and the page's elements are left
-alone."""
+"""A page whose own DOM machinery stands in the widget's way, on both runtimes.
+
+A page that defines its own `<refiner-survey>` custom element: the widget's host tag is then
+somebody else's (its constructor runs, it may hold a shadow root already), so the survey is
+drawn in a host of a free name and the page's elements are left alone. A page whose
+`attachShadow` throws: MicroPython 1.27 cannot catch that synchronous JavaScript exception,
+so the widget makes the call through `browser._guarded`; the survey is not shown (one
+warning) and the client goes on."""
+
+import uuid
+from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import HostPage, Server
-from tests.e2e.hardening import RECORDER, make_project, recorded
+from tests.e2e.hardening import RECORDER, make_project, recorded, wait_in_page
+from tests.e2e.test_client import events_of_user
 from tests.e2e.test_faults import FORM, our_warnings
 
 PROJECT = "foreign"
@@ -44,4 +52,33 @@ def test_a_page_owned_refiner_survey_element_leaves_the_survey_working(
     own = "[...document.querySelectorAll('refiner-survey')].map(e => e.shadowRoot.textContent)"
     assert host.page.evaluate(own) == ["the page own"]
     assert our_warnings(host) == []
+    assert host.errors() == [] and recorded(host, "__rejections") == []
+
+
+#: The page refuses every shadow root (kept aside so that the test can give it back).
+NO_SHADOW = """
+window.__attachShadow = Element.prototype.attachShadow;
+Element.prototype.attachShadow = function () { throw new Error('no shadow roots here'); };
+"""
+
+
+def test_a_page_whose_attach_shadow_throws_gets_one_warning_and_a_working_client(
+    host: HostPage, project: None, db_path: Path
+) -> None:
+    user = "noshadow-" + uuid.uuid4().hex
+    host.page.add_init_script(RECORDER + NO_SHADOW)
+    host.open(project=PROJECT)
+    host.wait_ready()
+    host.page.evaluate("user => _refiner('identifyUser', {id: user})", user)
+    host.page.evaluate("id => _refiner('showForm', id, true)", FORM["id"])
+    wait_in_page(host, lambda: our_warnings(host) != [])
+    [warning] = our_warnings(host)
+    assert warning.startswith("[refiner] survey %s: cannot show it" % FORM["id"]), warning
+    host.page.evaluate("_refiner('trackEvent', 'after-no-shadow')")
+    assert events_of_user(db_path, user) == [("after-no-shadow",)]  # the client goes on
+    host.page.evaluate("() => { Element.prototype.attachShadow = window.__attachShadow; }")
+    host.page.evaluate("id => _refiner('showForm', id, true)", FORM["id"])
+    widget = host.page.locator('[data-form="%s"]' % FORM["id"])
+    widget.get_by_role("radio", name="9 of 10").wait_for()  # and so does the widget
+    assert len(our_warnings(host)) == 1
     assert host.errors() == [] and recorded(host, "__rejections") == []
