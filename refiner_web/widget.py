@@ -10,7 +10,7 @@ HTML. Every Python callable handed to JavaScript is kept and destroyed when the 
 
 import js
 
-from refiner_web.browser import _guarded
+from refiner_web.browser import JsRefused, _guarded
 from refiner_web.ffi import RUNTIME, once, proxy
 from refiner_web.survey import OTHER, SurveyRun
 
@@ -33,6 +33,8 @@ MOUTHS = (
 )
 EMOJI_FILL = ("#f87171", "#fb923c", "#facc15", "#a3e635", "#4ade80")
 _css = []
+_on_screen = []  # the open views, found by their host's name when the page takes it
+_watched = []  # host names watched with `customElements.whenDefined`, one handler each
 
 
 def _styles() -> str:
@@ -79,6 +81,29 @@ def _host_tag() -> str:
         number += 1
         tag = "%s-%d" % (HOST_TAG, number)
     return tag
+
+
+def _watch_tag(tag: str) -> None:
+    """A page may define a custom element of our host's name while a survey shows: the
+    upgrade runs its constructor and callbacks on our host, and they may take our open
+    shadow root. `whenDefined` says so (after the upgrade) and the survey moves to a host
+    of a free name. One handler a name, kept for the life of the page."""
+    if tag in _watched:
+        return
+    _watched.append(tag)
+    try:
+        registry = _guarded("customElements", js.Reflect.get, js.window, "customElements")
+        if js.Boolean(registry):
+            defined = _guarded("customElements", registry.whenDefined.bind(registry), tag)
+            defined.then(proxy(lambda *_: _tag_taken(tag)))
+    except JsRefused:
+        pass  # a registry the page broke: nothing to watch, the survey shows all the same
+
+
+def _tag_taken(tag: str) -> None:
+    for view in list(_on_screen):
+        if view.host is not None and view.host.localName == tag:
+            view._guard(view.rehost)()  # runs in a promise reaction: never raise there
 
 
 def _release(handle: object) -> None:
@@ -230,18 +255,43 @@ class SurveyView:
         if self.opened or self.closing:
             return
         self.opened = True
+        if not self._place():
+            return
+        _on_screen.append(self)
+        self.hooks.shown()
+        self._navigated()
+
+    def rehost(self) -> None:
+        """The page took our host's name (see `_watch_tag`): the survey moves to a new host
+        of a free name, on the question it was on, and the old host goes. On the thank-you
+        screen there is nothing left to move: the survey is done."""
+        if self.closing:
+            return
+        if self.run.finished:
+            self._finish()
+            return
+        old = self.host
+        for name, handler in self.document_listeners:
+            js.document.removeEventListener(name, handler)
+        self.document_listeners = []
+        self._place()
+        old.remove()
+
+    def _place(self) -> bool:
+        """Builds the view in a new host. A page we cannot draw into gets a warning and a
+        closed view, so the next survey may show."""
         try:
             self._build()
         except Exception as error:  # noqa: BLE001 - e.g. a page whose attachShadow throws
             js.console.warn("[refiner] survey %s: cannot show it: %r" % (self.form_id, error))
             self.close()
-            return
-        self.hooks.shown()
-        self._navigated()
+            return False
+        _watch_tag(self.host.localName)
+        return True
 
     def _build(self) -> None:
         doc = js.document
-        if self.modal:
+        if self.modal and _absent(self.previous_focus):  # not our old host on a rehost
             self.previous_focus = doc.activeElement
         host = doc.createElement(_host_tag())
         _attrs(host, [("data-position", self.look["position"]), ("data-form", self.form_id)])
@@ -331,6 +381,8 @@ class SurveyView:
         if self.closed:
             return
         self.closed = True
+        if self in _on_screen:
+            _on_screen.remove(self)
         if self.host is not None:
             self.host.remove()
         previous = self.previous_focus

@@ -2,7 +2,9 @@
 
 A page that defines its own `<refiner-survey>` custom element: the widget's host tag is then
 somebody else's (its constructor runs, it may hold a shadow root already), so the survey is
-drawn in a host of a free name and the page's elements are left alone. A page whose
+drawn in a host of a free name and the page's elements are left alone. A page that defines
+it while our survey shows (the upgrade runs on our host and may write over its shadow root):
+the survey moves to a host of a free name on the question it was on. A page whose
 `attachShadow` throws: MicroPython 1.27 cannot catch that synchronous JavaScript exception,
 so the widget makes the call through `browser._guarded`; the survey is not shown (one
 warning) and the client goes on."""
@@ -15,7 +17,7 @@ import pytest
 from tests.e2e.conftest import HostPage, Server
 from tests.e2e.hardening import RECORDER, make_project, recorded, wait_in_page
 from tests.e2e.test_client import events_of_user
-from tests.e2e.test_faults import FORM, our_warnings
+from tests.e2e.test_faults import FORM, our_warnings, stored_responses
 
 PROJECT = "foreign"
 
@@ -51,6 +53,45 @@ def test_a_page_owned_refiner_survey_element_leaves_the_survey_working(
     assert host.page.evaluate("window.__constructed") == 1  # only the page's own
     own = "[...document.querySelectorAll('refiner-survey')].map(e => e.shadowRoot.textContent)"
     assert host.page.evaluate(own) == ["the page own"]
+    assert our_warnings(host) == []
+    assert host.errors() == [] and recorded(host, "__rejections") == []
+
+
+#: Defined while our survey shows: the upgrade runs on our host, and this common pattern
+#: (`this.shadowRoot || this.attachShadow(...)`) writes over our open shadow root.
+PAGE_ELEMENT_LATER = """() => customElements.define('refiner-survey', class extends HTMLElement {
+  connectedCallback() {
+    window.__connected = (window.__connected || 0) + 1;
+    (this.shadowRoot || this.attachShadow({mode: 'open'})).textContent = 'the page own';
+  }
+})"""
+
+
+def test_a_refiner_survey_element_defined_while_the_survey_shows_leaves_it_working(
+    host: HostPage, project: None, db_path: Path
+) -> None:
+    user = "upgraded-" + uuid.uuid4().hex
+    host.page.add_init_script(RECORDER)
+    host.open(project=PROJECT)
+    host.wait_ready()
+    host.page.evaluate("user => _refiner('identifyUser', {id: user})", user)
+    host.page.evaluate("id => _refiner('showForm', id, true)", FORM["id"])
+    widget = host.page.locator('[data-form="%s"]' % FORM["id"])
+    widget.get_by_role("radio", name="9 of 10").click()
+    widget.get_by_role("textbox").wait_for()
+    assert widget.evaluate("e => e.localName") == "refiner-survey"
+    host.page.evaluate(PAGE_ELEMENT_LATER)  # upgrades our host at once
+    assert host.page.evaluate("window.__connected") == 1
+    widget.get_by_role("textbox").fill("moved", timeout=10_000)  # same question, new host
+    assert widget.evaluate("e => e.localName") == "refiner-survey-2"
+    widget.get_by_role("button", name="Submit").click()
+    widget.get_by_role("heading", name="Thanks!").wait_for()
+    assert stored_responses(db_path, user) == [('{"score": 9, "why": "moved"}', 1)]
+    # the page takes the second name too, on the thank-you screen: the survey is done
+    host.page.evaluate(PAGE_ELEMENT_LATER.replace("'refiner-survey'", "'refiner-survey-2'"))
+    widget.wait_for(state="detached")
+    ours = "document.querySelectorAll('refiner-survey, refiner-survey-2').length"
+    assert host.page.evaluate(ours) == 0 and host.page.evaluate("window.__connected") == 2
     assert our_warnings(host) == []
     assert host.errors() == [] and recorded(host, "__rejections") == []
 
