@@ -120,7 +120,7 @@ def test_refused_origin_is_told_once_and_the_write_waits_until_allowed(
         server, token, "PATCH", "/projects/" + project, {"allowed_origins": [site.origin]}
     )["allowed_origins"]
     assert allowed == [site.origin]
-    sql = "SELECT name FROM events WHERE project_id = ?"
+    sql = "SELECT name FROM events WHERE project_id = ? ORDER BY received_at"
     assert rows_while_routing(host, db_path, sql, project, timeout_s=30) == [
         ("kept-while-refused",)
     ]
