@@ -390,6 +390,14 @@ class Client:
     def _now_iso(self) -> str:
         return iso_from_ms(self.platform.now_ms())
 
+    def refused_origin(self, kind: str, status: int, text: str) -> bool:
+        """Whether the server refused the page's origin (then told once a page)."""
+        code = _error_code(status, text)
+        if not origin_refused(status, code):
+            return False
+        self._refused(kind, status, code, text, "")
+        return True
+
     def _refused(self, kind: str, status: int, code: object, text: str, note: str) -> None:
         """Warns of a refusal. A refused origin is the site owner's to fix and repeats on
         every request until then, so it is told once a page; the writes wait for it."""

@@ -140,6 +140,9 @@ class Surveys:
             )
             if 200 <= status < 300:
                 form = json.loads(text)
+            elif self.client.refused_origin("showForm", status, text):
+                # the site's to fix, not the survey's fault: no "not live" warning
+                self.waiting = [w for w in self.waiting if w[0] != form_id]
         except ValueError:
             form = None
         finally:

@@ -190,6 +190,19 @@ def test_forced_survey_outside_the_ping_is_fetched(boot, platform):
     assert platform.warnings[-1].endswith("survey gone is not live or not served to this user")
 
 
+def test_a_forced_survey_refused_for_the_origin_says_so_not_that_it_is_not_live(boot, platform):
+    refusal = '{"error": {"code": "origin_not_allowed", "message": "origin x is not allowed"}}'
+    client = boot(answer=lambda m, url, b: (403, refusal, 0) if m == "GET" else (200, "{}", 0))
+    client.dispatch(["showForm", "extra", True])
+    platform.run()
+    client.dispatch(["showForm", "other", True])
+    platform.run()
+    assert shown_ids() == []
+    assert len(platform.warnings) == 1
+    assert "origin is not in project" in platform.warnings[0]
+    assert "showForm" in platform.warnings[0]
+
+
 def test_a_ping_answering_while_a_forced_survey_is_fetched_does_not_drop_it(boot, platform):
     extra = {"id": "extra", "questions": [{"id": "q", "type": "text"}]}
     client = boot(answer=lambda m, url, b: (200, json.dumps(extra), 0))
