@@ -9,6 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Request
 
 from tests.e2e.conftest import HostPage, Server
+from tests.e2e.hardening import wait_in_page
 
 SEED_SNIPPETS = """
 _refiner('identifyUser', {
@@ -229,7 +230,9 @@ def test_bad_calls_warn_once_and_change_nothing_else(host: HostPage, db_path: Pa
     for code, command, rule in BAD_CALLS:
         before = len(refiner_warnings(host))
         host.page.evaluate(code)
-        host.page.wait_for_timeout(50)
+        # console events reach us late on a busy machine: wait for the first, and
+        # refiner_warnings' own pause gives a second one the time to show up
+        wait_in_page(host, lambda n=before: len(refiner_warnings(host)) > n, timeout_s=10)
         new = refiner_warnings(host)[before:]
         assert len(new) == 1, (code, new)
         assert new[0].startswith(f"[refiner] {command}: ") and rule in new[0], (code, new)
