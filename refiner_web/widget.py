@@ -106,6 +106,16 @@ def _tag_taken(tag: str) -> None:
             view._guard(view.rehost)()  # runs in a promise reaction: never raise there
 
 
+def _detach(host: object) -> None:
+    """Takes our host out of the page with the DOM's own `remove`: a page that took the
+    host's name may override `remove` on its element class, and MicroPython cannot catch
+    what that throws."""
+    try:
+        _guarded("remove", js.Element.prototype.remove.bind(host))
+    except JsRefused:
+        js.console.warn("[refiner] the page would not let a survey's host go")
+
+
 def _release(handle: object) -> None:
     """Frees a proxy: Pyodide needs it; MicroPython's are collected with their JS side."""
     if RUNTIME == "pyodide":
@@ -275,7 +285,7 @@ class SurveyView:
             js.document.removeEventListener(name, handler)
         self.document_listeners = []
         self._place()
-        old.remove()
+        _detach(old)
 
     def _place(self) -> bool:
         """Builds the view in a new host. A page we cannot draw into gets a warning and a
@@ -384,7 +394,7 @@ class SurveyView:
         if self in _on_screen:
             _on_screen.remove(self)
         if self.host is not None:
-            self.host.remove()
+            _detach(self.host)
         previous = self.previous_focus
         if not _absent(previous):
             try:

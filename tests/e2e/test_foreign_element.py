@@ -58,12 +58,15 @@ def test_a_page_owned_refiner_survey_element_leaves_the_survey_working(
 
 
 #: Defined while our survey shows: the upgrade runs on our host, and this common pattern
-#: (`this.shadowRoot || this.attachShadow(...)`) writes over our open shadow root.
+#: (`this.shadowRoot || this.attachShadow(...)`) writes over our open shadow root. Its
+#: `remove` throws, which MicroPython could not catch: the widget removes its hosts with
+#: the DOM's own.
 PAGE_ELEMENT_LATER = """() => customElements.define('refiner-survey', class extends HTMLElement {
   connectedCallback() {
     window.__connected = (window.__connected || 0) + 1;
     (this.shadowRoot || this.attachShadow({mode: 'open'})).textContent = 'the page own';
   }
+  remove() { throw new Error('the page keeps its elements'); }
 })"""
 
 
