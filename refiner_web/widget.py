@@ -66,18 +66,24 @@ def _absent(value: object) -> bool:
     return value is None or value is jsnull
 
 
+def _registry(method: str, tag: str) -> object:
+    """`customElements[method](tag)`, or None in a window without the registry. The page
+    may have made the registry throw: `_guarded` turns that into an exception Python can
+    catch (JsRefused)."""
+    registry = _guarded("customElements", js.Reflect.get, js.window, "customElements")
+    if not js.Boolean(registry):
+        return None
+    return _guarded("customElements", getattr(registry, method).bind(registry), tag)
+
+
 def _host_tag() -> str:
     """`refiner-survey`, unless the page has defined a custom element of that name (its
     constructor would run on our host and may take its shadow root): then the first of
     `refiner-survey-2`, `-3`, ... that it has not. Tested through JavaScript's `Boolean`:
-    MicroPython gives `undefined` as a truthy object of its own. The page may have made the
-    registry throw: `_guarded` turns that into an exception Python can catch."""
-    registry = _guarded("customElements", js.Reflect.get, js.window, "customElements")
+    MicroPython gives `undefined` as a truthy object of its own."""
     tag = HOST_TAG
     number = 1
-    while js.Boolean(registry) and js.Boolean(
-        _guarded("customElements", registry.get.bind(registry), tag)
-    ):
+    while js.Boolean(_registry("get", tag)):
         number += 1
         tag = "%s-%d" % (HOST_TAG, number)
     return tag
@@ -92,12 +98,11 @@ def _watch_tag(tag: str) -> None:
         return
     _watched.append(tag)
     try:
-        registry = _guarded("customElements", js.Reflect.get, js.window, "customElements")
-        if js.Boolean(registry):
-            defined = _guarded("customElements", registry.whenDefined.bind(registry), tag)
-            defined.then(proxy(lambda *_: _tag_taken(tag)))
+        defined = _registry("whenDefined", tag)
     except JsRefused:
-        pass  # a registry the page broke: nothing to watch, the survey shows all the same
+        return  # a registry the page broke: nothing to watch, the survey shows all the same
+    if defined is not None:
+        defined.then(proxy(lambda *_: _tag_taken(tag)))
 
 
 def _tag_taken(tag: str) -> None:
