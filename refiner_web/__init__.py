@@ -6,13 +6,45 @@ Python functions. The script-tag loader enters through `refiner_web.boot` instea
 """
 
 _client = None
+#: Calls made before the client runs, in order: the app's counterpart of `_refinerQueue`.
+_queued = None
 
 
 def refiner(command: str, *args: object) -> None:
-    """Runs one command, like `_refiner(command, ...args)` in JavaScript."""
-    global _client
-    if _client is None:
-        from refiner_web.boot import python_client
+    """Runs one command, like `_refiner(command, ...args)` in JavaScript.
 
-        _client = python_client()
-    _client.dispatch([command] + list(args))
+    Until the client runs, calls wait in a queue, as the script tag's do. The first one
+    schedules the client's import and its start as tasks of their own, after the app's
+    script: PyScript runs the app inside its own start, one long task already.
+    """
+    global _queued
+    call = [command] + list(args)
+    if _client is not None:
+        _client.dispatch(call)
+    elif _queued is not None:
+        _queued.append(call)
+    else:
+        import js
+
+        _queued = [call]
+        script = js.document.currentScript  # the app's own tag, while it runs
+        _next_task(lambda: _import_client(script.nonce if script else None))
+
+
+def _import_client(nonce: object) -> None:
+    import refiner_web.boot
+
+    _next_task(lambda: _start_client(refiner_web.boot, nonce))
+
+
+def _start_client(boot: object, nonce: object) -> None:
+    global _client
+    _client = boot.app_client(_queued, nonce)
+
+
+def _next_task(fn: object) -> None:
+    import js
+
+    from refiner_web.ffi import once
+
+    js.setTimeout(once(fn), 0)

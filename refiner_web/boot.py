@@ -46,18 +46,19 @@ def _load_survey_layer_soon(client: Client) -> None:
 nonce = None
 
 
-def python_client(api: object = None) -> Client:
-    """The client of a PyScript app, talking to the API at the page's origin by default.
+def app_client(calls: list, script_nonce: object) -> Client:
+    """The client of a PyScript app, talking to the API at the page's origin.
 
-    Boot finishes on the next turn of the event loop, so the commands an app issues
-    together (setProject, identifyUser, ...) go out in one first ping. The `nonce` of the
-    app's own script tag (PyScript's `document.currentScript` while it runs) goes to the
-    widget, as the loader's tag's does.
+    Runs the calls the app queued (`refiner_web.refiner`) in order, those made meanwhile
+    too, then goes live, so the commands an app issues together (setProject, identifyUser,
+    ...) go out in one first ping. `script_nonce` is that of the app's own script tag, for
+    the widget's <style>, as the loader's tag's is.
     """
     global nonce
-    script = js.document.currentScript
-    nonce = script.nonce if script else None
-    client = Client(BrowserPlatform(), api or js.location.origin)
-    client.platform.set_timeout(client.finish_boot, 0)
+    nonce = script_nonce
+    client = Client(BrowserPlatform(), js.location.origin)
+    while calls:
+        client.dispatch(calls.pop(0))
+    client.finish_boot()
     _load_survey_layer_soon(client)
     return client

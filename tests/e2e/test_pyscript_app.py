@@ -31,6 +31,9 @@ from tests.e2e.test_faults import (
 )
 
 APP = """
+import sys
+
+import js
 from refiner_web import refiner
 
 seen = []
@@ -39,6 +42,8 @@ refiner("identifyUser", {"id": "%(user)s", "plan": "pro", "seats": 3})
 refiner("onShow", lambda form_id: seen.append(form_id))
 refiner("trackEvent", "from-pyscript")
 refiner("trackEvent", 42)
+# the client is imported and started in tasks of its own, after this script's
+js.document.body.dataset.clientImported = str("refiner_web.client" in sys.modules)
 """
 #: A sandboxed iframe (an opaque origin) throws on every cookie access, as here.
 THROWING_COOKIES = """Object.defineProperty(Document.prototype, 'cookie', {
@@ -90,6 +95,7 @@ def test_pyscript_app_uses_the_package(
     assert refiner_warnings(host) == [
         "[refiner] trackEvent: the event name must be a non-empty string, not a number"
     ]
+    assert host.page.evaluate("document.body.dataset.clientImported") == "False"
     # no script-tag globals in a PyScript app
     assert host.page.evaluate("typeof window._refiner") == "undefined"
     assert host.errors() == []
