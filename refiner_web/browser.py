@@ -236,20 +236,23 @@ class BrowserPlatform:
     # network
     async def request(self, method: str, url: str, body: str, keepalive: bool) -> tuple:
         """(status, text, retry_after_s); status 0 when no answer came."""
-        sent = self._sent_already(url, body)
+        early = self._sent_already(url, body)
         try:
-            if sent is None:
-                sent = js.fetch(url, self._options(method, body, keepalive, self._deadline()))
-            response = await sent
-            text = await response.text()
+            if early is None:
+                options = self._options(method, body, keepalive, self._deadline())
+                response = await js.fetch(url, options)
+                text = await response.text()
+                status, retry_after = response.status, response.headers.get("Retry-After")
+            else:  # the loader's, taken at once when in (see refiner.js sendFirstPing)
+                answer = early.answer or await early.answered
+                status, text, retry_after = answer.status, answer.text, answer.retryAfter
         except Exception:  # noqa: BLE001 - a network failure rejects the fetch
             return 0, "", 0
-        retry_after = response.headers.get("Retry-After")
         try:
             retry_after_s = int(retry_after) if isinstance(retry_after, str) else 0
         except ValueError:
             retry_after_s = 0
-        return response.status, text, retry_after_s
+        return status, text, retry_after_s
 
     async def exclusive(self, name: str, work) -> bool:  # noqa: ANN001
         """Runs `await work()` holding the Web Lock `name`, which all tabs of the site
@@ -289,14 +292,14 @@ class BrowserPlatform:
         return True
 
     def _sent_already(self, url: str, body: str) -> object:
-        """The answer to the loader's first ping (`refiner_bridge.firstPing`) when this is
-        the same request: same URL, same JSON body. The first request to that URL settles it;
-        a different body means the loader guessed wrong and this request goes out itself."""
+        """The loader's first ping (`refiner_bridge.firstPing`) when this is the same
+        request: same URL, same JSON body. The first request to that URL settles it; a
+        different body means the loader guessed wrong and this request goes out itself."""
         early = self.first_ping
         if early is False or early is None or url != early.url:
             return None
         self.first_ping = None
-        return early.response if json.loads(early.body) == json.loads(body) else None
+        return early if json.loads(early.body) == json.loads(body) else None
 
     def send_on_exit(self, method: str, url: str, body: str) -> None:
         """A request that outlives the page (`fetch` with keepalive)."""

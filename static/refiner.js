@@ -258,8 +258,17 @@
       // awaits this answer, and a stalled connection must not hold its pings forever
       signal: AbortSignal.timeout ? AbortSignal.timeout(REQUEST_TIMEOUT_MS) : undefined,
     });
-    response.catch(function () { /* Python sees the failure when it uses this answer */ });
-    early = { url: href, body: body, response: response };
+    var sent = { url: href, body: body, answer: false };
+    // The answer, read here: Python takes it at once when it is in, since each promise it
+    // awaits costs a trip through MicroPython's asyncio, which schedules with timers.
+    sent.answered = response.then(function (r) {
+      return r.text().then(function (text) {
+        sent.answer = { status: r.status, text: text, retryAfter: r.headers.get("Retry-After") };
+        return sent.answer;
+      });
+    });
+    sent.answered.catch(function () { /* Python sees the failure when it uses this answer */ });
+    early = sent;
   }
 
   function nextTask() {

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Request, Response
+from playwright.sync_api import Request, Response, Route
 
 if TYPE_CHECKING:  # conftest is not importable by name: tests/*/ are not packages
     from conftest import HostPage
@@ -107,6 +107,24 @@ def test_first_visit_first_ping_sent_by_loader(host: HostPage) -> None:
     with host.page.expect_request(lambda r: r.url.endswith(EVENTS_PATH)) as event:
         host.page.evaluate("_refiner('trackEvent', 'e2e-first-visit')")
     assert json.loads(event.value.post_data or "")["anonymous_id"] == minted
+    assert host.errors() == []
+
+
+def test_first_ping_answered_after_python_asks_is_awaited(host: HostPage) -> None:
+    """Python takes the loader's answer at once when it is in; when it is not, it awaits it,
+    and a survey that waited for the first ping's answer shows once it comes."""
+    held: list[Route] = []
+    host.page.route(f"**{PING_PATH}", lambda route: held.append(route))
+    pings = _watch_pings(host)
+    host.open()
+    host.wait_ready()
+    host.page.evaluate("_refiner('showForm', 'demo-nps')")
+    host.page.wait_for_timeout(300)  # Python's ping task asks for the answer meanwhile
+    survey = host.page.locator("refiner-survey")
+    assert len(held) == 1 and survey.count() == 0
+    held[0].continue_()
+    survey.get_by_role("dialog").wait_for()
+    assert len(pings) == 1, "Python did not take the loader's answer"
     assert host.errors() == []
 
 
