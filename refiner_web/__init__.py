@@ -32,14 +32,16 @@ def refiner(command: str, *args: object) -> None:
 
 
 def _import_client(nonce: object) -> None:
-    import refiner_web.boot
+    import refiner_web.boot  # noqa: F401 - a task of its own; the start is the next one
 
-    _next_task(lambda: _start_client(refiner_web.boot, nonce))
+    _next_task(lambda: _start_client(nonce))
 
 
-def _start_client(boot: object, nonce: object) -> None:
+def _start_client(nonce: object) -> None:
     global _client
-    _client = boot.app_client(_queued, nonce)
+    from refiner_web.boot import app_client
+
+    _client = app_client(_queued, nonce)
 
 
 def _next_task(fn: object) -> None:
