@@ -160,13 +160,40 @@ class ClientStore:
             )
         if not body.signature:
             raise ApiError(401, "signature_required", "signature: required for this project")
-        if not verify(project.secret or "", user_id, body.signature):
-            raise ApiError(403, "invalid_signature", "signature: does not match the user id")
+        if not verify(project.secret or "", user_id, body.signature, body.account_of()):
+            raise ApiError(
+                403,
+                "invalid_signature",
+                "signature: does not match the user id (and the account id, when one is sent)",
+            )
 
     def _open(self, conn: Connection, project_id: str, body: Identified) -> sa.Row[Any]:
         project = self._project(conn, project_id)
         self._check_identity(project, body)
         return project
+
+    @staticmethod
+    def _anonymous_id(project: sa.Row[Any], body: Identified) -> str | None:
+        """The anonymous id a contact is resolved by. With identity verification the contact
+        is the verified user alone: an unsigned anonymous id neither merges nor moves
+        anything, so presenting someone else's cannot reach their history."""
+        return None if project.identity_verification else body.anonymous_id
+
+    def _writer(
+        self, conn: Connection, project: sa.Row[Any], body: Identified, now: datetime
+    ) -> sa.Row[Any]:
+        """The contact a write comes from, resolved (created, merged) as its ids say."""
+        anonymous_id, user_id = self._anonymous_id(project, body), body.who()
+        return contacts_mod.settled(
+            conn, project.id, anonymous_id, user_id
+        ) or contacts_mod.resolve(conn, project.id, anonymous_id, user_id, now)
+
+    @staticmethod
+    def _check_owner(owner_pk: int, contact: sa.Row[Any], id_name: str, id_value: str) -> None:
+        """An id, once stored, belongs to the contact that first wrote it: a write to it from
+        anyone else changes nothing (raised inside the transaction, which rolls back)."""
+        if owner_pk != contact.pk:
+            raise ApiError(409, "id_taken", f"{id_name}: {id_value!r} belongs to someone else")
 
     def _live_surveys(self, conn: Connection, project_id: str, project: sa.Row[Any]) -> LiveSurveys:
         """The project's live surveys, decoded again only when the version read with the
@@ -191,7 +218,7 @@ class ClientStore:
             self._check_identity(project, body)
             live = self._live_surveys(conn, project_id, project)
             contact = contacts_mod.settled(
-                conn, project_id, body.anonymous_id, user.id if user else None
+                conn, project_id, self._anonymous_id(project, body), user.id if user else None
             )
             forms = None
             if contact is not None:
@@ -214,10 +241,7 @@ class ClientStore:
     ) -> bytes:
         project = self._open(conn, project_id, body)
         user = body.user
-        user_id = user.id if user else None
-        contact = contacts_mod.settled(conn, project_id, body.anonymous_id, user_id)
-        if contact is None:
-            contact = contacts_mod.resolve(conn, project_id, body.anonymous_id, user_id, now)
+        contact = self._writer(conn, project, body, now)
         account_pk = contact.account_pk
         fields: dict[str, Any] = {"contact": contact.pk, "last_seen_at": now}
         if user is not None:
@@ -328,24 +352,22 @@ class ClientStore:
         id_value: str,
         values: dict[str, Any],
     ) -> bool:
-        self._open(conn, project_id, body)
-        contact = contacts_mod.settled(conn, project_id, body.anonymous_id, body.user_id)
-        if contact is None:
-            seen = conn.execute(
-                sa.select(sa.literal(1)).where(
-                    table.c.project_id == project_id, table.c[id_col] == id_value
-                )
-            ).first()
-            if seen is not None:
-                return False  # a retry: nothing new, no contact touched
+        project = self._open(conn, project_id, body)
         now = self.clock.now()
-        if contact is None:
-            contact = contacts_mod.resolve(conn, project_id, body.anonymous_id, body.user_id, now)
+        contact = self._writer(conn, project, body, now)
         row = {k: (now if v is None and k.endswith("_at") else v) for k, v in values.items()}
         params = dict(row, project_id=project_id, contact_pk=contact.pk, received_at=now)
         params[id_col] = id_value
         # one statement for new and retried ids alike: a stored id inserts nothing
-        return conn.execute(self._insert_new[table.name], params).rowcount == 1
+        if conn.execute(self._insert_new[table.name], params).rowcount == 1:
+            return True
+        owner = conn.execute(
+            sa.select(table.c.contact_pk).where(
+                table.c.project_id == project_id, table.c[id_col] == id_value
+            )
+        ).scalar_one()
+        self._check_owner(owner, contact, id_col, id_value)
+        return False  # a retry: nothing new
 
     # -- responses ------------------------------------------------------------------------
 
@@ -355,14 +377,12 @@ class ClientStore:
     def _response(
         self, conn: Connection, project_id: str, response_id: str, body: ResponseIn
     ) -> dict[str, Any]:
-        self._open(conn, project_id, body)
+        project = self._open(conn, project_id, body)
         now = self.clock.now()
+        contact = self._writer(conn, project, body, now)
         params = {"project_id": project_id, "response_id": response_id}
         row = conn.execute(_RESPONSE, params).first()
         if row is None:
-            contact = contacts_mod.settled(
-                conn, project_id, body.anonymous_id, body.user_id
-            ) or contacts_mod.resolve(conn, project_id, body.anonymous_id, body.user_id, now)
             stored = {
                 "form_id": body.form_id,
                 "answers": body.answers,
@@ -385,6 +405,7 @@ class ClientStore:
                 ),
             )
         else:
+            self._check_owner(row.contact_pk, contact, "response_id", response_id)
             if row.form_id != body.form_id:
                 raise ApiError(
                     409,

@@ -11,7 +11,7 @@ import pytest
 
 from refiner_server.cli import main as server_cli
 from tests.e2e.conftest import HostPage, Server, host_html
-from tests.e2e.test_client import query, refiner_warnings
+from tests.e2e.test_client import events_of_user, query, refiner_warnings, wait_for_rows
 
 SETTINGS = {"include": [{"match": "starts_with", "value": "/test/spa/settings"}]}
 NPS = [{"id": "score", "type": "nps", "title": "How likely are you to recommend us?"}]
@@ -187,3 +187,26 @@ def test_identity_verification(host: HostPage, targeted: None, db_path: Path, si
         assert survey(host).count() == 0
         assert contacts == []
         assert any("server refused (403)" in w for w in refiner_warnings(host))
+
+
+def test_verified_user_in_a_signed_account(host: HostPage, targeted: None, db_path: Path) -> None:
+    """The signature covers the user id and the account id (docs/security.md): the ping
+    joins the account, and the writes carry the account id so the same signature holds."""
+    user, account = "member-" + uuid.uuid4().hex, "acct-" + uuid.uuid4().hex
+    host.open(project="verified")
+    host.wait_ready()
+    host.page.evaluate(
+        "([user, account, signature]) => {"
+        " _refiner('identifyUser', {id: user, account: {id: account, name: 'Acme', seats: 5}},"
+        " {signature}); _refiner('trackEvent', 'E2E-Member'); }",
+        [user, account, _signature(user + "\0" + account)],
+    )
+    assert events_of_user(db_path, user) == [("E2E-Member",)]
+    joined = (
+        "SELECT a.name FROM contacts c JOIN accounts a ON a.pk = c.account_pk WHERE c.user_id = ?"
+    )
+    assert wait_for_rows(db_path, joined, user) == [("Acme",)]
+    host.page.evaluate("_refiner('showForm', 'e2e-verified')")
+    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    # only the anonymous ping before identifyUser was refused
+    assert [w for w in refiner_warnings(host) if "anonymous requests" not in w] == []

@@ -220,7 +220,7 @@ def test_refused_user_is_neither_stored_nor_served(client, db, engine):
     assert r.status_code == 403
     for table in (contacts, accounts, traits, events):
         assert db.count(table) == 0
-    assert served(client, user, project="sec", signature=sign(SECRET, "u1")) == {"s"}
+    assert served(client, user, project="sec", signature=sign(SECRET, "u1", "acc")) == {"s"}
 
 
 def test_ping_queries_do_not_grow_with_surveys(client, clock, engine):
