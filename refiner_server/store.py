@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from . import contacts as contacts_mod
 from . import origins
 from .audience import Facts
+from .client_view import client_view
 from .clock import Clock
 from .db import (
     TS,
@@ -62,15 +63,16 @@ LAST_SEEN_EVERY = timedelta(hours=1)
 class LiveSurveys:
     """The live surveys of one project as of `version`, decoded once and encoded once: a
     ping checks the version (one cheap query, so every process agrees with the database)
-    and reuses the rest."""
+    and reuses the rest. The browser gets only their `client_view`s."""
 
     __slots__ = ("version", "definitions", "encoded", "by_id", "want_traits", "event_names")
 
     def __init__(self, version: tuple[Any, ...], definitions: list[dict[str, Any]]) -> None:
         self.version = version
         self.definitions = definitions
-        self.encoded = [_dumps(d) for d in definitions]
-        self.by_id = {d.get("id"): d for d in definitions}
+        views = [client_view(d) for d in definitions]
+        self.encoded = [_dumps(v) for v in views]
+        self.by_id = {v.get("id"): v for v in views}
         self.want_traits, names = needs(definitions)
         self.event_names = sorted(names)
 
@@ -296,11 +298,13 @@ class ClientStore:
 
     # -- one survey, for a forced showForm ----------------------------------------------
 
-    def form(self, project_id: str, form_id: str) -> dict[str, Any]:
-        """The definition of a live survey, whoever asks: forcing skips audience and
-        trigger, never status. Read-only, so no write lock."""
+    def form(self, project_id: str, form_id: str, body: Identified) -> dict[str, Any]:
+        """The client view of a live survey, for anyone the project lets in (signed on a
+        verified project): forcing skips audience and trigger, never status. Read-only, so
+        no write lock."""
         with self._read() as conn:
             project = self._project(conn, project_id, _PROJECT_AND_SURVEYS)
+            self._check_identity(project, body)
             definition = self._live_surveys(conn, project_id, project).by_id.get(form_id)
         if definition is None:
             raise ApiError(404, "form_not_found", f"form {form_id!r} is not live in this project")
