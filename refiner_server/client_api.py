@@ -20,6 +20,7 @@ from .models import (
     ResponseIn,
     ResponseOut,
     ViewIn,
+    WriteIn,
 )
 from .store import ClientStore
 
@@ -53,10 +54,11 @@ def router(store: ClientStore) -> APIRouter:
         """Upsert the contact (user fields, traits, account) and list the live surveys."""
         return Response(await store.call(store.ping, project, body), media_type=JSON)
 
-    @api.get("/{project}/forms/{form_id}")
-    async def get_form(project: ProjectPath, form_id: FormPath) -> dict[str, Any]:
-        """The definition of one live survey (for `showForm(id, true)`); 404 otherwise."""
-        return await store.call(store.form, project, form_id)
+    @api.post("/{project}/forms/{form_id}")
+    async def get_form(project: ProjectPath, form_id: FormPath, body: WriteIn) -> dict[str, Any]:
+        """The client view of one live survey (for `showForm(id, true)`); 404 otherwise.
+        A POST with the identity of a write: a verified project serves only signed users."""
+        return await store.call(store.form, project, form_id, body)
 
     @api.post("/{project}/events", status_code=202, response_model=Accepted)
     async def post_event(project: ProjectPath, body: EventIn) -> dict[str, str]:

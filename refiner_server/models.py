@@ -203,6 +203,10 @@ class Identified(BaseModel):
         """The user id, if the request is identified."""
         return getattr(self, "user_id", None)
 
+    def account_of(self) -> str | None:
+        """The account id the request names, which a signature covers with the user id."""
+        return getattr(self, "account_id", None)
+
     @model_validator(mode="after")
     def _someone(self) -> Identified:
         if self.anonymous_id is None and self.who() is None:
@@ -232,11 +236,17 @@ class PingIn(Identified):
     def who(self) -> str | None:
         return self.user.id if self.user is not None else None
 
+    def account_of(self) -> str | None:
+        user = self.user
+        return user.account.id if user is not None and user.account is not None else None
+
 
 class WriteIn(Identified):
     model_config = _someone("user_id")
 
     user_id: UserId | None = None
+    #: the user's account, sent only so that a signature covering it can be checked
+    account_id: UserId | None = None
 
 
 class EventIn(WriteIn):

@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from . import contacts as contacts_mod
 from . import origins
 from .audience import Facts
+from .client_view import client_view
 from .clock import Clock
 from .db import (
     TS,
@@ -62,15 +63,16 @@ LAST_SEEN_EVERY = timedelta(hours=1)
 class LiveSurveys:
     """The live surveys of one project as of `version`, decoded once and encoded once: a
     ping checks the version (one cheap query, so every process agrees with the database)
-    and reuses the rest."""
+    and reuses the rest. The browser gets only their `client_view`s."""
 
     __slots__ = ("version", "definitions", "encoded", "by_id", "want_traits", "event_names")
 
     def __init__(self, version: tuple[Any, ...], definitions: list[dict[str, Any]]) -> None:
         self.version = version
         self.definitions = definitions
-        self.encoded = [_dumps(d) for d in definitions]
-        self.by_id = {d.get("id"): d for d in definitions}
+        views = [client_view(d) for d in definitions]
+        self.encoded = [_dumps(v) for v in views]
+        self.by_id = {v.get("id"): v for v in views}
         self.want_traits, names = needs(definitions)
         self.event_names = sorted(names)
 
@@ -160,13 +162,40 @@ class ClientStore:
             )
         if not body.signature:
             raise ApiError(401, "signature_required", "signature: required for this project")
-        if not verify(project.secret or "", user_id, body.signature):
-            raise ApiError(403, "invalid_signature", "signature: does not match the user id")
+        if not verify(project.secret or "", user_id, body.signature, body.account_of()):
+            raise ApiError(
+                403,
+                "invalid_signature",
+                "signature: does not match the user id (and the account id, when one is sent)",
+            )
 
     def _open(self, conn: Connection, project_id: str, body: Identified) -> sa.Row[Any]:
         project = self._project(conn, project_id)
         self._check_identity(project, body)
         return project
+
+    @staticmethod
+    def _anonymous_id(project: sa.Row[Any], body: Identified) -> str | None:
+        """The anonymous id a contact is resolved by. With identity verification the contact
+        is the verified user alone: an unsigned anonymous id neither merges nor moves
+        anything, so presenting someone else's cannot reach their history."""
+        return None if project.identity_verification else body.anonymous_id
+
+    def _writer(
+        self, conn: Connection, project: sa.Row[Any], body: Identified, now: datetime
+    ) -> sa.Row[Any]:
+        """The contact a write comes from, resolved (created, merged) as its ids say."""
+        anonymous_id, user_id = self._anonymous_id(project, body), body.who()
+        return contacts_mod.settled(
+            conn, project.id, anonymous_id, user_id
+        ) or contacts_mod.resolve(conn, project.id, anonymous_id, user_id, now)
+
+    @staticmethod
+    def _check_owner(owner_pk: int, contact: sa.Row[Any], id_name: str, id_value: str) -> None:
+        """An id, once stored, belongs to the contact that first wrote it: a write to it from
+        anyone else changes nothing (raised inside the transaction, which rolls back)."""
+        if owner_pk != contact.pk:
+            raise ApiError(409, "id_taken", f"{id_name}: {id_value!r} belongs to someone else")
 
     def _live_surveys(self, conn: Connection, project_id: str, project: sa.Row[Any]) -> LiveSurveys:
         """The project's live surveys, decoded again only when the version read with the
@@ -191,7 +220,7 @@ class ClientStore:
             self._check_identity(project, body)
             live = self._live_surveys(conn, project_id, project)
             contact = contacts_mod.settled(
-                conn, project_id, body.anonymous_id, user.id if user else None
+                conn, project_id, self._anonymous_id(project, body), user.id if user else None
             )
             forms = None
             if contact is not None:
@@ -214,10 +243,7 @@ class ClientStore:
     ) -> bytes:
         project = self._open(conn, project_id, body)
         user = body.user
-        user_id = user.id if user else None
-        contact = contacts_mod.settled(conn, project_id, body.anonymous_id, user_id)
-        if contact is None:
-            contact = contacts_mod.resolve(conn, project_id, body.anonymous_id, user_id, now)
+        contact = self._writer(conn, project, body, now)
         account_pk = contact.account_pk
         fields: dict[str, Any] = {"contact": contact.pk, "last_seen_at": now}
         if user is not None:
@@ -272,11 +298,13 @@ class ClientStore:
 
     # -- one survey, for a forced showForm ----------------------------------------------
 
-    def form(self, project_id: str, form_id: str) -> dict[str, Any]:
-        """The definition of a live survey, whoever asks: forcing skips audience and
-        trigger, never status. Read-only, so no write lock."""
+    def form(self, project_id: str, form_id: str, body: Identified) -> dict[str, Any]:
+        """The client view of a live survey, for anyone the project lets in (signed on a
+        verified project): forcing skips audience and trigger, never status. Read-only, so
+        no write lock."""
         with self._read() as conn:
             project = self._project(conn, project_id, _PROJECT_AND_SURVEYS)
+            self._check_identity(project, body)
             definition = self._live_surveys(conn, project_id, project).by_id.get(form_id)
         if definition is None:
             raise ApiError(404, "form_not_found", f"form {form_id!r} is not live in this project")
@@ -328,24 +356,22 @@ class ClientStore:
         id_value: str,
         values: dict[str, Any],
     ) -> bool:
-        self._open(conn, project_id, body)
-        contact = contacts_mod.settled(conn, project_id, body.anonymous_id, body.user_id)
-        if contact is None:
-            seen = conn.execute(
-                sa.select(sa.literal(1)).where(
-                    table.c.project_id == project_id, table.c[id_col] == id_value
-                )
-            ).first()
-            if seen is not None:
-                return False  # a retry: nothing new, no contact touched
+        project = self._open(conn, project_id, body)
         now = self.clock.now()
-        if contact is None:
-            contact = contacts_mod.resolve(conn, project_id, body.anonymous_id, body.user_id, now)
+        contact = self._writer(conn, project, body, now)
         row = {k: (now if v is None and k.endswith("_at") else v) for k, v in values.items()}
         params = dict(row, project_id=project_id, contact_pk=contact.pk, received_at=now)
         params[id_col] = id_value
         # one statement for new and retried ids alike: a stored id inserts nothing
-        return conn.execute(self._insert_new[table.name], params).rowcount == 1
+        if conn.execute(self._insert_new[table.name], params).rowcount == 1:
+            return True
+        owner = conn.execute(
+            sa.select(table.c.contact_pk).where(
+                table.c.project_id == project_id, table.c[id_col] == id_value
+            )
+        ).scalar_one()
+        self._check_owner(owner, contact, id_col, id_value)
+        return False  # a retry: nothing new
 
     # -- responses ------------------------------------------------------------------------
 
@@ -355,14 +381,12 @@ class ClientStore:
     def _response(
         self, conn: Connection, project_id: str, response_id: str, body: ResponseIn
     ) -> dict[str, Any]:
-        self._open(conn, project_id, body)
+        project = self._open(conn, project_id, body)
         now = self.clock.now()
+        contact = self._writer(conn, project, body, now)
         params = {"project_id": project_id, "response_id": response_id}
         row = conn.execute(_RESPONSE, params).first()
         if row is None:
-            contact = contacts_mod.settled(
-                conn, project_id, body.anonymous_id, body.user_id
-            ) or contacts_mod.resolve(conn, project_id, body.anonymous_id, body.user_id, now)
             stored = {
                 "form_id": body.form_id,
                 "answers": body.answers,
@@ -385,6 +409,7 @@ class ClientStore:
                 ),
             )
         else:
+            self._check_owner(row.contact_pk, contact, "response_id", response_id)
             if row.form_id != body.form_id:
                 raise ApiError(
                     409,

@@ -222,9 +222,14 @@ class Client:
             return None
 
     def _ids(self, fields: dict) -> dict:
+        """Who a write is from. The account id goes along only so that the server can check
+        a signature that covers it (docs/security.md)."""
+        user = self.user
         fields["anonymous_id"] = self.anonymous_id
-        fields["user_id"] = self.user["id"] if self.user else None
-        fields["signature"] = self.user["signature"] if self.user else None
+        fields["user_id"] = user["id"] if user else None
+        fields["signature"] = user["signature"] if user else None
+        if user and user["account"] is not None:
+            fields["account_id"] = user["account"]["id"]
         return fields
 
     def user_payload(self) -> object:

@@ -11,7 +11,7 @@ import pytest
 
 from refiner_server.cli import main as server_cli
 from tests.e2e.conftest import HostPage, Server, host_html
-from tests.e2e.test_client import query, refiner_warnings
+from tests.e2e.test_client import events_of_user, query, refiner_warnings, wait_for_rows
 
 SETTINGS = {"include": [{"match": "starts_with", "value": "/test/spa/settings"}]}
 NPS = [{"id": "score", "type": "nps", "title": "How likely are you to recommend us?"}]
@@ -49,6 +49,12 @@ ON_EXIT = {
 }
 SECRET = "e2e-secret-for-verified-project"
 VERIFIED = {"id": "e2e-verified", "status": "live", "questions": NPS, "trigger": {"type": "manual"}}
+#: on the verified project, for nobody: only `showForm(id, true)` fetches it
+FOR_NOBODY = {
+    **VERIFIED,
+    "id": "e2e-for-nobody",
+    "audience": {"rules": [{"trait": "email", "op": "contains", "value": "@secret-customer"}]},
+}
 
 SPA = """
 <nav>
@@ -84,7 +90,7 @@ def targeted(_server_session: Server, tmp_path_factory: pytest.TempPathFactory) 
         )
         == 0
     )
-    (folder / "verified.json").write_text(json.dumps(VERIFIED))
+    (folder / "verified.json").write_text(json.dumps([VERIFIED, FOR_NOBODY]))
     assert (
         server_cli(
             ["survey", "import", str(folder / "verified.json"), "--project", "verified", *db]
@@ -187,3 +193,45 @@ def test_identity_verification(host: HostPage, targeted: None, db_path: Path, si
         assert survey(host).count() == 0
         assert contacts == []
         assert any("server refused (403)" in w for w in refiner_warnings(host))
+
+
+def test_verified_user_in_a_signed_account(host: HostPage, targeted: None, db_path: Path) -> None:
+    """The signature covers the user id and the account id (docs/security.md): the ping
+    joins the account, and the writes carry the account id so the same signature holds."""
+    user, account = "member-" + uuid.uuid4().hex, "acct-" + uuid.uuid4().hex
+    host.open(project="verified")
+    host.wait_ready()
+    host.page.evaluate(
+        "([user, account, signature]) => {"
+        " _refiner('identifyUser', {id: user, account: {id: account, name: 'Acme', seats: 5}},"
+        " {signature}); _refiner('trackEvent', 'E2E-Member'); }",
+        [user, account, _signature(user + "\0" + account)],
+    )
+    assert events_of_user(db_path, user) == [("E2E-Member",)]
+    joined = (
+        "SELECT a.name FROM contacts c JOIN accounts a ON a.pk = c.account_pk WHERE c.user_id = ?"
+    )
+    assert wait_for_rows(db_path, joined, user) == [("Acme",)]
+    host.page.evaluate("_refiner('showForm', 'e2e-verified')")
+    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    # only the anonymous ping before identifyUser was refused
+    assert [w for w in refiner_warnings(host) if "anonymous requests" not in w] == []
+
+
+def test_forced_survey_on_a_verified_project(host: HostPage, targeted: None) -> None:
+    """`showForm(id, true)` for a survey the ping did not serve fetches it signed, and the
+    page gets no audience rules."""
+    user = "forcer-" + uuid.uuid4().hex
+    host.open(project="verified")
+    host.wait_ready()
+    host.page.evaluate(
+        "([user, signature]) => {"
+        " _refiner('onBeforeShow', (id, config) => { window.shownConfig = config; });"
+        " _refiner('identifyUser', {id: user}, {signature});"
+        " _refiner('showForm', 'e2e-for-nobody', true); }",
+        [user, _signature(user)],
+    )
+    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    assert survey(host).get_attribute("data-form") == "e2e-for-nobody"
+    keys = host.page.evaluate("Object.keys(window.shownConfig).sort()")
+    assert keys == ["id", "questions", "trigger"]

@@ -126,10 +126,13 @@ def scenario(servers: Servers) -> list[Any]:
     call("POST", ADMIN, json=LATE)
     call("POST", f"{ADMIN}/late/launch")
     assert "late" in [f["id"] for f in ping(user)["forms"]]
-    call("GET", f"{CLIENT}/forms/late")
+    call("POST", f"{CLIENT}/forms/late", json={"user_id": "u1"})
     call("POST", f"{ADMIN}/late/pause")
     assert "late" not in [f["id"] for f in ping(user)["forms"]]
-    assert call("GET", f"{CLIENT}/forms/late")["error"]["code"] == "form_not_found"
+    assert (
+        call("POST", f"{CLIENT}/forms/late", json={"user_id": "u1"})["error"]["code"]
+        == "form_not_found"
+    )
     return out
 
 

@@ -80,9 +80,16 @@ def test_simple_requests_cannot_write_either(client, db, shop) -> None:
 
 
 def test_reading_a_form_is_refused_too(client, engine, shop) -> None:
-    r = client.get(f"{shop}/forms/anything", headers={"origin": ELSEWHERE})
+    r = client.post(
+        f"{shop}/forms/anything", json={"anonymous_id": ANON}, headers={"origin": ELSEWHERE}
+    )
     assert r.status_code == 403 and r.json()["error"]["code"] == "origin_not_allowed"
-    assert client.get(f"{shop}/forms/anything", headers={"origin": SITE}).status_code == 404
+    assert (
+        client.post(
+            f"{shop}/forms/anything", json={"anonymous_id": ANON}, headers={"origin": SITE}
+        ).status_code
+        == 404
+    )
 
 
 def test_origin_compared_as_browsers_send_it(client, shop) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from refiner_server import signature
 from refiner_server.db import contacts, dismissals, events, responses, traits, views
-from refiner_server.projects import create_project
+from refiner_server.projects import create_project, import_surveys
 
 SECRET = "s3cret-for-tests"  # project `sec` (conftest)
 OTHER_SECRET = "another-project-secret"
@@ -140,3 +140,54 @@ def test_verify_is_constant_time_and_bytewise() -> None:
     assert signature.verify(SECRET, "ü", sig("ü"))  # ids are UTF-8, as the backend's
     # the comparison is hmac.compare_digest, whatever the input
     assert "compare_digest" in inspect.getsource(signature.verify)
+
+
+TARGETED = {
+    "id": "targeted",
+    "status": "live",
+    "name": "Internal name",
+    "questions": [{"id": "q", "type": "nps", "title": "How likely?"}],
+    "trigger": {"type": "event", "event": "upgraded"},
+    "audience": {
+        "rules": [{"trait": "company", "op": "contains", "value": "secret-customer"}],
+        "sample_percent": 100,
+    },
+    "frequency": {"repeat": "interval", "interval_days": 30, "max_days": 365},
+    "schedule": {"start_at": "2020-01-01T00:00:00Z", "end_at": "2099-01-01T00:00:00Z"},
+    "appearance": {"position": "center"},
+}
+CLIENT_VIEW = {
+    "id": "targeted",
+    "questions": TARGETED["questions"],
+    "trigger": TARGETED["trigger"],
+    "frequency": {"repeat": "interval"},
+    "appearance": {"position": "center"},
+}
+
+
+def test_verified_project_serves_no_form_to_unsigned_requests(client, engine) -> None:
+    import_surveys(engine, "sec", [TARGETED])
+    url = f"{API}/forms/targeted"
+    for body in ({"anonymous_id": "anon-0000000001"}, {"user_id": "user-a"}):
+        r = client.post(url, json=body)
+        assert r.status_code == 401 and r.json()["error"]["code"] == "signature_required"
+    r = client.post(url, json={"user_id": "user-a", "signature": sig("user-b")})
+    assert r.status_code == 403 and "secret-customer" not in r.text
+    r = client.post(url, json={"user_id": "user-a", "signature": sig("user-a")})
+    assert r.status_code == 200 and r.json() == CLIENT_VIEW
+    assert client.get(url).status_code == 405  # no unsigned read by another method
+
+
+@pytest.mark.parametrize("project", ["p1", "sec"])
+def test_the_browser_never_receives_server_only_parts(client, engine, project) -> None:
+    """Audience rules, sampling, schedule and the frequency's intervals stay on the server,
+    in the ping and in the forced fetch, on every project."""
+    import_surveys(engine, project, [TARGETED])
+    user = {"id": "user-a", "traits": {"company": "the secret-customer"}}
+    ping = {"user": user, "signature": sig("user-a")}
+    r = client.post(f"/api/v1/client/{project}/ping", json=ping)
+    assert [f for f in r.json()["forms"] if f["id"] == "targeted"] == [CLIENT_VIEW]
+    fetch = {"user_id": "user-a", "signature": sig("user-a")}
+    r = client.post(f"/api/v1/client/{project}/forms/targeted", json=fetch)
+    assert r.json() == CLIENT_VIEW
+    assert "secret-customer" not in r.text and "Internal name" not in r.text

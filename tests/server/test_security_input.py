@@ -195,7 +195,7 @@ def test_error_messages_are_bounded(client) -> None:
         ("get", "/openapi.json"),
         ("get", "/api/v1/nothing"),
         ("post", f"{API}/ping"),
-        ("get", f"{API}/forms/live-one"),
+        ("post", f"{API}/forms/live-one"),
         ("options", f"{API}/ping"),
         ("get", "/api/v1/admin/projects"),
         ("get", "/admin/login"),
@@ -215,7 +215,7 @@ def test_input_is_never_reflected_as_html(client) -> None:
             f"{API}/ping", json={"anonymous_id": ANON, "user": {"id": "u", "traits": {evil: []}}}
         ),
         client.post(f"{API}/ping", json={"anonymous_id": evil}),
-        client.get(f"{API}/forms/{evil}"),
+        client.post(f"{API}/forms/{evil}", json={"anonymous_id": ANON}),
         client.get(f"/api/v1/{evil}"),
     ):
         assert r.status_code >= 400

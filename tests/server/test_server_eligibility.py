@@ -182,9 +182,13 @@ def test_sample_is_stable_per_user_across_devices(client, clock, engine):
 def test_forced_form_skips_audience_but_not_status(client, clock, engine):
     add(engine, {"id": "vip", "audience": {"identified_only": True, "sample_percent": 0}})
     assert "vip" not in served(client)
-    assert client.get("/api/v1/client/p1/forms/vip").status_code == 200
+    assert (
+        client.post("/api/v1/client/p1/forms/vip", json={"anonymous_id": ANON}).status_code == 200
+    )
     add(engine, {"id": "vip", "status": "paused"})
-    assert client.get("/api/v1/client/p1/forms/vip").status_code == 404
+    assert (
+        client.post("/api/v1/client/p1/forms/vip", json={"anonymous_id": ANON}).status_code == 404
+    )
 
 
 def test_refused_user_is_neither_stored_nor_served(client, db, engine):
@@ -220,7 +224,7 @@ def test_refused_user_is_neither_stored_nor_served(client, db, engine):
     assert r.status_code == 403
     for table in (contacts, accounts, traits, events):
         assert db.count(table) == 0
-    assert served(client, user, project="sec", signature=sign(SECRET, "u1")) == {"s"}
+    assert served(client, user, project="sec", signature=sign(SECRET, "u1", "acc")) == {"s"}
 
 
 def test_ping_queries_do_not_grow_with_surveys(client, clock, engine):

@@ -82,13 +82,23 @@ def test_cached_surveys_follow_imports_from_another_process(client, db_url):
     other = make_engine(db_url)  # as the CLI would, with its own engine
     import_surveys(other, "p1", {"id": "new", "status": "live", "questions": []})
     assert served() == ["live-one", "new"]
-    assert client.get("/api/v1/client/p1/forms/new").status_code == 200
+    assert (
+        client.post(
+            "/api/v1/client/p1/forms/new", json={"anonymous_id": "anon-0000000001"}
+        ).status_code
+        == 200
+    )
     import_surveys(other, "p1", {"id": "new", "status": "paused", "questions": []})
     assert served() == ["live-one"]
-    assert client.get("/api/v1/client/p1/forms/new").status_code == 404
-    changed = {"id": "live-one", "status": "live", "questions": [], "name": "renamed"}
+    assert (
+        client.post(
+            "/api/v1/client/p1/forms/new", json={"anonymous_id": "anon-0000000001"}
+        ).status_code
+        == 404
+    )
+    changed = {"id": "live-one", "status": "live", "questions": [], "logic": []}
     import_surveys(other, "p1", changed)
-    assert ping(client)["forms"][0]["name"] == "renamed"
+    assert ping(client)["forms"][0]["logic"] == []
     other.dispose()
 
 

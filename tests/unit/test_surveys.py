@@ -176,7 +176,7 @@ def test_forced_survey_outside_the_ping_is_fetched(boot, platform):
             return 200, json.dumps(extra), 0
         return (
             (404, '{"error": {"code": "not_found", "message": "no"}}', 0)
-            if method == "GET"
+            if "/forms/" in url
             else (202, "{}", 0)
         )
 
@@ -190,9 +190,33 @@ def test_forced_survey_outside_the_ping_is_fetched(boot, platform):
     assert platform.warnings[-1].endswith("survey gone is not live or not served to this user")
 
 
+def test_the_forced_fetch_carries_the_signed_identity(boot, platform):
+    """A verified project serves a survey only to a signed user: the fetch is a POST with
+    the identity every write carries."""
+    fetched = []
+
+    def answer(method, url, body):
+        if "/forms/" in url:
+            fetched.append((method, body))
+            return 200, json.dumps({"id": "extra", "questions": [{"id": "q", "type": "text"}]}), 0
+        return 200, "{}", 0
+
+    client = boot(answer=answer)
+    user = {"id": "u1", "account": {"id": "acme"}}
+    client.dispatch(["identifyUser", user, {"signature": "ab" * 32}])
+    client.dispatch(["showForm", "extra", True])
+    platform.run()
+    ((method, body),) = fetched
+    assert method == "POST"
+    assert (body["user_id"], body["account_id"], body["signature"]) == ("u1", "acme", "ab" * 32)
+    assert body["anonymous_id"] == client.anonymous_id
+
+
 def test_a_forced_survey_refused_for_the_origin_says_so_not_that_it_is_not_live(boot, platform):
     refusal = '{"error": {"code": "origin_not_allowed", "message": "origin x is not allowed"}}'
-    client = boot(answer=lambda m, url, b: (403, refusal, 0) if m == "GET" else (200, "{}", 0))
+    client = boot(
+        answer=lambda m, url, b: (403, refusal, 0) if "/forms/" in url else (200, "{}", 0)
+    )
     client.dispatch(["showForm", "extra", True])
     platform.run()
     client.dispatch(["showForm", "other", True])
