@@ -36,7 +36,7 @@ SHOTS = [
     ("csat-labels", "csat2", ["ArrowDown"] * 3),
     ("emoji", "emoji", ["End"]),
     ("single-choice", "plan", [" ", "ArrowDown"]),
-    ("multiple-choice", "feat", [" ", "Tab", "Tab", " ", "type:Dark mode"]),
+    ("multiple-choice", "feat", [" ", "Tab", "Tab", " ", "Tab", "type:Dark mode"]),
     ("text", "why", ["type:Onboarding took a while; the docs helped."]),
     ("email", "mail", ["type:jane@example.com"]),
     ("statement", "bye", []),
