@@ -162,8 +162,8 @@ def main(argv: list[str] | None = None) -> int:
                 for key in ["Tab", "Tab"] + ["ArrowRight"] * 8:
                     page.keyboard.press(key)
                 shoot(page, args.out / ("accent-nps-%s.png" % theme))
-                for key in ["Enter", "Tab", " "]:  # on, to the first choice, tick it
-                    page.keyboard.press(key)
+                page.locator("refiner-survey button.next").click()  # shoot() took the focus
+                page.keyboard.press(" ")  # the first choice, focused on the new question
                 shoot(page, args.out / ("accent-choice-%s.png" % theme))
                 close(page, form_id)
                 if theme == "light":
