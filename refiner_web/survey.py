@@ -31,6 +31,7 @@ STRINGS = {
         "star_item": "%d of %d stars",
         "chars_left": "%d characters left",
         "required": "This question is required.",
+        "required_mark": "Required",
         "invalid": "Please choose one of the options.",
         "email_invalid": "Please enter a valid email address.",
         "too_long": "Please use at most %d characters.",
@@ -59,6 +60,7 @@ STRINGS = {
         "star_item": "%d von %d Sternen",
         "chars_left": "Noch %d Zeichen",
         "required": "Diese Frage ist erforderlich.",
+        "required_mark": "Pflichtfrage",
         "invalid": "Bitte wählen Sie eine der Optionen.",
         "email_invalid": "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
         "too_long": "Bitte höchstens %d Zeichen.",
@@ -87,6 +89,7 @@ STRINGS = {
         "star_item": "%d étoiles sur %d",
         "chars_left": "%d caractères restants",
         "required": "Cette question est obligatoire.",
+        "required_mark": "Obligatoire",
         "invalid": "Veuillez choisir une des options.",
         "email_invalid": "Veuillez saisir une adresse e-mail valide.",
         "too_long": "%d caractères au maximum, s'il vous plaît.",
@@ -115,6 +118,7 @@ STRINGS = {
         "star_item": "%d de %d estrellas",
         "chars_left": "Quedan %d caracteres",
         "required": "Esta pregunta es obligatoria.",
+        "required_mark": "Obligatoria",
         "invalid": "Elija una de las opciones.",
         "email_invalid": "Introduzca una dirección de correo válida.",
         "too_long": "Use como máximo %d caracteres.",
@@ -143,6 +147,7 @@ STRINGS = {
         "star_item": "%d من %d نجوم",
         "chars_left": "متبقي %d حرف",
         "required": "هذا السؤال مطلوب.",
+        "required_mark": "مطلوب",
         "invalid": "يرجى اختيار أحد الخيارات.",
         "email_invalid": "يرجى إدخال بريد إلكتروني صالح.",
         "too_long": "يرجى استخدام %d حرفًا كحد أقصى.",
@@ -253,6 +258,75 @@ def text_on(colour: str) -> str:
     if contrast_ratio(colour, "#ffffff") >= contrast_ratio(colour, "#000000"):
         return "#ffffff"
     return "#000000"
+
+
+# The panel's own colours (static/widget.css): a state drawn in the accent must stand out
+# 3:1 from the panel and from the progress track, on the light theme and on the dark one.
+LIGHT_GROUNDS = ("#ffffff", "#e5e7eb")
+DARK_GROUNDS = ("#1f2937", "#4b5563")
+MARK_CONTRAST = 3.0
+
+
+def _hsl(colour: str) -> tuple:
+    red, green, blue = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    high, low = max(red, green, blue), min(red, green, blue)
+    lightness = (high + low) / 2
+    if high == low:
+        return 0.0, 0.0, lightness
+    span = high - low
+    saturation = span / (2 - high - low) if lightness > 0.5 else span / (high + low)
+    if high == red:
+        hue = (green - blue) / span % 6
+    elif high == green:
+        hue = (blue - red) / span + 2
+    else:
+        hue = (red - green) / span + 4
+    return hue / 6, saturation, lightness
+
+
+def _from_hsl(hue: float, saturation: float, lightness: float) -> str:
+    chroma = (1 - abs(2 * lightness - 1)) * saturation
+    sector = hue * 6
+    second = chroma * (1 - abs(sector % 2 - 1))
+    order = (
+        (chroma, second, 0),
+        (second, chroma, 0),
+        (0, chroma, second),
+        (0, second, chroma),
+        (second, 0, chroma),
+        (chroma, 0, second),
+    )[int(sector) % 6]
+    base = lightness - chroma / 2
+    return "#" + "".join("%02x" % min(255, max(0, round((c + base) * 255))) for c in order)
+
+
+def _stands_out(colour: str, grounds: tuple) -> bool:
+    for ground in grounds:
+        if contrast_ratio(colour, ground) < MARK_CONTRAST:
+            return False
+    return True
+
+
+def mark_colour(accent: str, grounds: tuple) -> str:
+    """The accent as a state indicator (selected item, checked border, progress bar) on
+    `grounds` (the panel and its track): the accent itself where it stands out 3:1 from
+    each, else the same hue and saturation made darker (light grounds) or lighter (dark
+    grounds), by as little as reaches 3:1. Black and white always do, so every accent
+    gives a visible state."""
+    if _stands_out(accent, grounds):
+        return accent
+    hue, saturation, lightness = _hsl(accent)
+    darker = _luminance(grounds[0]) > 0.18
+    end = 0.0 if darker else 1.0
+    near, far = lightness, end  # `far` always stands out; halve the way to the least change
+    for _ in range(16):
+        middle = (near + far) / 2
+        if _stands_out(_from_hsl(hue, saturation, middle), grounds):
+            far = middle
+        else:
+            near = middle
+    found = _from_hsl(hue, saturation, far)
+    return found if _stands_out(found, grounds) else _from_hsl(hue, saturation, end)
 
 
 _EMAIL_LOCAL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-"
@@ -556,12 +630,17 @@ class SurveyRun:
         if theme not in ("light", "dark", "auto"):
             theme = "auto"
         accent = accent_colour(raw.get("accent"))
-        return {
+        look = {
             "position": position,
             "theme": theme,
             "accent": accent,
             "accent_text": text_on(accent),
         }
+        for name, grounds in (("light", LIGHT_GROUNDS), ("dark", DARK_GROUNDS)):
+            mark = mark_colour(accent, grounds)
+            look["mark_" + name] = mark
+            look["mark_text_" + name] = text_on(mark)
+        return look
 
     def position(self) -> tuple:
         """(number of the current question, number of questions)."""

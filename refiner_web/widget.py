@@ -12,6 +12,7 @@ import js
 
 from refiner_web.browser import JsRefused, _guarded
 from refiner_web.ffi import RUNTIME, once, proxy
+from refiner_web.placement import clearing_scroll, is_modal, overlaps
 from refiner_web.survey import OTHER, SurveyRun
 
 try:  # Pyodide 0.26+ gives JavaScript's null as `jsnull`, MicroPython as None
@@ -130,6 +131,41 @@ def _release(handle: object) -> None:
             pass
 
 
+def _rect(node: object) -> tuple:
+    box = node.getBoundingClientRect()
+    return (box.left, box.top, box.right, box.bottom)
+
+
+def _return_focus(previous: object) -> None:
+    """Focus goes back to the page element it came from; when that element is gone or will
+    not take focus, to the page's main landmark (else its body), so the next Tab goes on
+    from the page rather than from the browser's toolbar. A tabindex we had to add for that
+    goes again when the landmark loses focus."""
+    try:
+        if not _absent(previous) and previous.isConnected:
+            previous.focus()
+            if previous.isSameNode(js.document.activeElement):
+                return
+        doc = js.document
+        landmark = doc.querySelector("main, [role=main]")
+        if _absent(landmark):
+            landmark = doc.body
+        if _absent(landmark):
+            return
+        if not landmark.hasAttribute("tabindex"):
+            landmark.setAttribute("tabindex", "-1")
+            undo = js.Object.new()
+            undo.once = True
+            landmark.addEventListener(
+                "blur", once(lambda *_: landmark.removeAttribute("tabindex")), undo
+            )
+        options = js.Object.new()
+        options.preventScroll = True
+        landmark.focus(options)
+    except Exception:  # noqa: BLE001 - an element or a page that refuses focus
+        pass
+
+
 def _reduced_motion() -> bool:
     try:
         return bool(js.window.matchMedia("(prefers-reduced-motion: reduce)").matches)
@@ -219,7 +255,7 @@ class SurveyView:
         self.form_id = self.run.form_id
         self.hooks = hooks
         self.look = self.run.appearance()
-        self.modal = self.look["position"] == "center"
+        self.modal = is_modal(self.look["position"], js.window.innerHeight)
         self.proxies = []  # live as long as the view
         self.screen_proxies = []  # handlers of the question on screen
         self.retired = []  # handlers of the previous screen, freed on the next render
@@ -230,7 +266,10 @@ class SurveyView:
         self.closed = False
         self.host = self.root = self.panel = self.screen = self.live = None
         self.bar = self.meter = self.error = None
-        self.previous_focus = None
+        self.previous_focus = None  # where focus was before it entered the survey
+        self.described = []  # (element, ids of what describes it) on the question on screen
+        self.clear_check = None  # the deferred check that a focused page control is in view
+        self.clear_timer = None
         self.selection = []
         self.other_input = None
         self.text_input = None
@@ -310,6 +349,8 @@ class SurveyView:
             self.previous_focus = doc.activeElement
         host = doc.createElement(_host_tag())
         _attrs(host, [("data-position", self.look["position"]), ("data-form", self.form_id)])
+        if self.modal:
+            host.setAttribute("data-modal", "")
         options = js.Object.new()
         options.mode = "open"
         root = _guarded("attachShadow", host.attachShadow.bind(host), options)  # page may patch
@@ -327,8 +368,15 @@ class SurveyView:
             panel.setAttribute("lang", self.run.translation_key)
         if self.modal:
             panel.setAttribute("aria-modal", "true")
-        panel.style.setProperty("--rf-accent", self.look["accent"])
-        panel.style.setProperty("--rf-on-accent", self.look["accent_text"])
+        for name, key in (
+            ("--rf-accent", "accent"),
+            ("--rf-on-accent", "accent_text"),
+            ("--rf-mark-light", "mark_light"),
+            ("--rf-on-mark-light", "mark_text_light"),
+            ("--rf-mark-dark", "mark_dark"),
+            ("--rf-on-mark-dark", "mark_text_dark"),
+        ):
+            panel.style.setProperty(name, self.look[key])
         top = _el("div", "top", None, panel)
         meter = _attrs(
             _el("div", "progress", None, top),
@@ -345,6 +393,8 @@ class SurveyView:
         self._listen(root, "keydown", self._guard(self._keydown), False)
         if self.modal:
             self._listen_document("focusin", self._guard(self._focus_escaped))
+        else:
+            self._listen_document("focusin", self._guard(self._page_focus))
         self.host, self.root, self.panel, self.meter = host, root, panel, meter
         (doc.documentElement if _absent(doc.body) else doc.body).appendChild(host)
         self._render(False)
@@ -380,8 +430,9 @@ class SurveyView:
         if self.closing:
             return
         self.closing = True
-        for handle in self.timers:
-            js.clearTimeout(handle)
+        for handle in self.timers + [self.clear_timer]:
+            if handle is not None:
+                js.clearTimeout(handle)
         self.timers = []
         for name, handler in self.document_listeners:
             js.document.removeEventListener(name, handler)
@@ -398,15 +449,11 @@ class SurveyView:
         self.closed = True
         if self in _on_screen:
             _on_screen.remove(self)
+        inside = self.root is not None and not _absent(self.root.activeElement)
         if self.host is not None:
             _detach(self.host)
-        previous = self.previous_focus
-        if not _absent(previous):
-            try:
-                if previous.isConnected:
-                    previous.focus()
-            except Exception:  # noqa: BLE001 - an element the page made unfocusable
-                pass
+        if self.modal or inside:
+            _return_focus(self.previous_focus)
         self.previous_focus = None
         # A handler of ours may be running right now (the x button): free the proxies on
         # the next turn, never from inside one of them.
@@ -498,6 +545,7 @@ class SurveyView:
             screen.removeChild(screen.firstChild)
         self.error = self.other_input = self.text_input = None
         self.selection = []
+        self.described = []
         return (focus_inside or (moved and self.modal)), screen
 
     def _progress(self, value: int, label: str) -> None:
@@ -515,6 +563,8 @@ class SurveyView:
         title = _el("h2", "title", question["title"], screen)
         title.id = "rf-title"
         title.setAttribute("tabindex", "-1")
+        if question["required"]:
+            _el("p", "required", run.text("required_mark"), screen).id = "rf-req"
         describedby = []
         if question.get("description"):
             _el("p", "description", question["description"], screen).id = "rf-desc"
@@ -522,9 +572,9 @@ class SurveyView:
         kind = question["type"]
         value = run.value()
         if kind in ("nps", "rating", "csat", "emoji"):
-            self._scale(question, value, screen)
+            self._scale(question, value, screen, describedby)
         elif kind in ("single_choice", "multiple_choice"):
-            self._choices(question, value, screen)
+            self._choices(question, value, screen, describedby)
         elif kind in ("text", "email"):
             self._text(question, value, screen, describedby)
         elif kind == "statement" and question.get("link"):
@@ -572,19 +622,34 @@ class SurveyView:
         for button in _nodes(self.screen, "button.next"):
             button.textContent = self.run.text("submit" if self.run.is_last() else "next")
 
+    def _describe(self, node: object, ids: list) -> None:
+        """`node` is described by `ids` (question description, scale ends, counter), and by
+        the error while one shows: `_show_error` adds it and `_clear_error` takes it away."""
+        self.described.append((node, list(ids)))
+        self._set_described(node, ids)
+
+    def _set_described(self, node: object, ids: list) -> None:
+        if ids:
+            node.setAttribute("aria-describedby", " ".join(ids))
+        else:
+            node.removeAttribute("aria-describedby")
+
     def _show_error(self, text: str) -> None:
         if self.error is None:
             return
         self.error.textContent = text
         for node in _nodes(self.screen, "input, textarea, [role=radiogroup], [role=group]"):
             node.setAttribute("aria-invalid", "true")
-            node.setAttribute("aria-describedby", "rf-error")
+        for node, ids in self.described:
+            self._set_described(node, ids + ["rf-error"])
 
     def _clear_error(self) -> None:
         if self.error is not None and self.error.textContent:
             self.error.textContent = ""
             for node in _nodes(self.screen, "[aria-invalid]"):
                 node.removeAttribute("aria-invalid")
+            for node, ids in self.described:
+                self._set_described(node, ids)
 
     def _focus_first(self) -> None:
         found = _tabbable(self.screen)
@@ -593,12 +658,14 @@ class SurveyView:
 
     # -- scales: nps, rating, csat, emoji (radio groups with a roving tab stop) -----------
 
-    def _scale(self, question: dict, value: object, screen: object) -> None:
+    def _scale(self, question: dict, value: object, screen: object, describedby: list) -> None:
         run = self.run
         kind = question["type"]
         style = question.get("style", "")
         group = _el("div", "scale %s %s" % (kind, style), None, screen)
         _attrs(group, [("role", "radiogroup"), ("aria-labelledby", "rf-title")])
+        if question["required"]:
+            group.setAttribute("aria-required", "true")
         if kind == "nps":
             values = list(range(0, 11))
         elif kind == "rating":
@@ -625,11 +692,12 @@ class SurveyView:
                 item.textContent = str(n)
                 item.setAttribute("aria-label", run.text("scale_item") % (n, top))
         self._mark_scale(group, value)
-        self._scale_ends(question, kind, group, screen)
+        self._describe(group, describedby + self._scale_ends(question, kind, screen))
         self._listen(group, "click", self._guard(lambda event: self._scale_click(group, event)))
         self._listen(group, "keydown", self._guard(lambda event: self._scale_key(group, event)))
 
-    def _scale_ends(self, question: dict, kind: str, group: object, screen: object) -> None:
+    def _scale_ends(self, question: dict, kind: str, screen: object) -> list:
+        """The words at the two ends of the scale, if any; the ids that describe it."""
         labels = question.get("labels") or {}
         low, high = labels.get("low"), labels.get("high")
         if kind == "nps":
@@ -639,11 +707,11 @@ class SurveyView:
             words = self.run.text(kind)
             low, high = low or words[0], high or words[4]
         if not (low or high):
-            return
+            return []
         ends = _el("div", "ends", None, screen)
         _el("span", "low", low or "", ends).id = "rf-low"
         _el("span", "high", high or "", ends).id = "rf-high"
-        group.setAttribute("aria-describedby", "rf-low rf-high")
+        return ["rf-low", "rf-high"]
 
     def _mark_scale(self, group: object, value: object) -> None:
         items = _nodes(group, "[role=radio]")
@@ -669,10 +737,12 @@ class SurveyView:
         return True
 
     def _scale_click(self, group: object, event: object) -> None:
+        """A press of the mouse or a tap picks and moves on; a click from the keyboard (Space,
+        Enter) or from assistive technology (`detail` 0) only picks: selection is selection."""
         item = event.target.closest("[role=radio]")
         if _absent(item):
             return
-        if self._pick(group, item):
+        if self._pick(group, item) and event.detail > 0:
             self._next()
 
     def _scale_key(self, group: object, event: object) -> None:
@@ -680,6 +750,10 @@ class SurveyView:
         items = _nodes(group, "[role=radio]")
         current = event.target.closest("[role=radio]")
         if _absent(current) or not items:
+            return
+        if key == "Enter" and current.getAttribute("aria-checked") == "true":
+            event.preventDefault()  # Enter on the chosen value goes on, as in a form
+            self._next()
             return
         index = 0
         for i, item in enumerate(items):
@@ -703,12 +777,17 @@ class SurveyView:
 
     # -- choices ---------------------------------------------------------------------------
 
-    def _choices(self, question: dict, value: object, screen: object) -> None:
+    def _choices(self, question: dict, value: object, screen: object, describedby: list) -> None:
         run = self.run
         single = question["type"] == "single_choice"
         group = _el("div", "choices", None, screen)
         group.setAttribute("role", "radiogroup" if single else "group")
         group.setAttribute("aria-labelledby", "rf-title")
+        if question["required"] and single:
+            group.setAttribute("aria-required", "true")
+        elif question["required"]:  # a group cannot take aria-required: the visible mark says it
+            describedby = ["rf-req"] + describedby
+        self._describe(group, describedby)
         options = list(question["choices"])
         if question.get("other") and OTHER not in [c["id"] for c in options]:
             options.append({"id": OTHER, "label": question.get("other_label") or run.text("other")})
@@ -742,6 +821,7 @@ class SurveyView:
             other.value = run.other_text()
             other.hidden = OTHER not in chosen
             self.other_input = other
+            self._describe(other, [])
             self._listen(other, "keydown", self._guard(self._enter_submits))
         self._listen(group, "pointerdown", lambda event: self._pointer(True))
         self._listen(group, "change", self._guard(lambda event: self._choice_changed(group)))
@@ -755,12 +835,7 @@ class SurveyView:
         self._clear_error()
         other = self.other_input
         if other is not None:
-            showing = OTHER in self.selection
-            if showing and other.hidden:
-                other.hidden = False
-                other.focus()
-            elif not showing:
-                other.hidden = True
+            other.hidden = OTHER not in self.selection  # next in Tab order; focus stays
         by_pointer, self.pointer = self.pointer, False
         if self.run.auto_advances() and by_pointer and self.selection:
             self._next()
@@ -817,8 +892,7 @@ class SurveyView:
             self._listen(box, "input", self._guard(count))
         else:
             self._listen(box, "input", self._guard(lambda event: self._clear_error()))
-        if describedby:
-            box.setAttribute("aria-describedby", " ".join(describedby))
+        self._describe(box, describedby)
 
     def _link(self, link: dict, screen: object) -> None:
         paragraph = _el("p", "link", None, screen)
@@ -858,9 +932,9 @@ class SurveyView:
 
     def _keydown(self, event: object) -> None:
         key = event.key
-        if key == "Escape" and self.modal:
+        if key == "Escape":
             event.preventDefault()
-            self._dismiss()
+            self._escape()
         elif key == "Tab" and self.modal:
             self._trap(event)
 
@@ -878,6 +952,56 @@ class SurveyView:
         elif _absent(active) or active.isSameNode(last):
             event.preventDefault()
             first.focus()
+
+    def _escape(self) -> None:
+        """Esc dismisses a modal survey (it asked for the person's attention); a corner, top
+        or bottom one is only closed (`onClose`, no dismissal), so the way out from under it
+        costs nothing. Focus goes back where it came from (`_remove`)."""
+        if self.modal or self.run.finished:
+            self._dismiss()
+        else:
+            self.close()
+
+    def _page_focus(self, event: object) -> None:
+        """Focus moved on the page, or into the survey. Into the survey: remember where it
+        came from, to return it there on close. Onto a page control: once the browser has
+        scrolled it into view, make sure the panel does not hide it (`_keep_clear`)."""
+        target = event.target
+        if _absent(target) or self.host is None:
+            return
+        if target.isSameNode(self.host):
+            came_from = event.relatedTarget
+            if not _absent(came_from) and not came_from.isSameNode(self.host):
+                self.previous_focus = came_from
+            return
+        if self.clear_check is None:
+            self.clear_check = proxy(self._guard(self._keep_clear))
+            self.proxies.append(self.clear_check)
+        if self.clear_timer is None:
+            self.clear_timer = js.setTimeout(self.clear_check, 0)
+
+    def _keep_clear(self, *_: object) -> None:
+        """A focused page control under the panel is scrolled clear of it; where the page
+        cannot scroll that far, the panel moves to the other edge of the viewport (and back,
+        the next time that is what clears a control)."""
+        self.clear_timer = None
+        control = js.document.activeElement
+        if _absent(control) or control.isSameNode(self.host):
+            return
+        box = _rect(control)
+        if not overlaps(box, _rect(self.panel)):
+            return
+        scroller = js.document.scrollingElement
+        if _absent(scroller):
+            scroller = js.document.documentElement
+        top = scroller.scrollTop
+        highest = scroller.scrollHeight - scroller.clientHeight
+        delta = clearing_scroll(box, _rect(self.panel), js.window.innerHeight, top, highest)
+        if delta is None:  # the panel goes to the other edge (or back)
+            self.host.toggleAttribute("data-yield")
+            delta = clearing_scroll(box, _rect(self.panel), js.window.innerHeight, top, highest)
+        if delta:
+            scroller.scrollTop = top + delta
 
     def _focus_escaped(self, event: object) -> None:
         """Focus that leaves a modal survey is brought back."""

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Screenshots of the survey widget: every question type, light and dark, into
-``docs/screenshots/<name>-<theme>.png``.
+``docs/screenshots/<name>-<theme>.png``; and an accent that would vanish on the panel
+(#ffff00 on light, #111111 on dark) as the widget adjusts it: ``accent-nps-<theme>.png``,
+``accent-choice-<theme>.png``.
 
 Usage: ``python tools/screenshots.py [--runtime micropython|pyodide] [--out DIR]``
 
@@ -36,12 +38,14 @@ SHOTS = [
     ("csat-labels", "csat2", ["ArrowDown"] * 3),
     ("emoji", "emoji", ["End"]),
     ("single-choice", "plan", [" ", "ArrowDown"]),
-    ("multiple-choice", "feat", [" ", "Tab", "Tab", " ", "type:Dark mode"]),
+    ("multiple-choice", "feat", [" ", "Tab", "Tab", " ", "Tab", "type:Dark mode"]),
     ("text", "why", ["type:Onboarding took a while; the docs helped."]),
     ("email", "mail", ["type:jane@example.com"]),
     ("statement", "bye", []),
 ]
 LABELS = {"low": "Not likely", "high": "Very likely"}
+#: An accent with ~1:1 contrast on each theme's panel (the audit's, issue 16).
+FAINT = {"light": "#ffff00", "dark": "#111111"}
 
 
 def forms() -> list:
@@ -65,6 +69,16 @@ def forms() -> list:
                     "appearance": {"position": "bottom-right", "theme": theme},
                 }
             )
+        nps = dict(ALL_TYPES[0], required=False, labels=LABELS)
+        feat = next(q for q in ALL_TYPES if q["id"] == "feat")
+        out.append(
+            dict(
+                out[0],
+                id="shot-accent-%s" % theme,
+                questions=[nps, feat, {"id": "end", "type": "statement", "title": "x"}],
+                appearance={"position": "bottom-right", "theme": theme, "accent": FAINT[theme]},
+            )
+        )
     modal = dict(out[0], id="shot-modal-light", appearance={"position": "center"})
     rtl = dict(
         out[0],
@@ -143,6 +157,15 @@ def main(argv: list[str] | None = None) -> int:
                         page.locator("refiner-survey button.next").click()
                         shoot(page, args.out / ("thank-you-%s.png" % theme))
                     close(page, form_id)
+                form_id = "shot-accent-" + theme
+                show(page, form_id)
+                for key in ["Tab", "Tab"] + ["ArrowRight"] * 8:
+                    page.keyboard.press(key)
+                shoot(page, args.out / ("accent-nps-%s.png" % theme))
+                page.locator("refiner-survey button.next").click()  # shoot() took the focus
+                page.keyboard.press(" ")  # the first choice, focused on the new question
+                shoot(page, args.out / ("accent-choice-%s.png" % theme))
+                close(page, form_id)
                 if theme == "light":
                     show(page, "shot-modal-light")
                     shoot(page, args.out / "modal-light.png", "refiner-survey")

@@ -198,9 +198,12 @@ def routes(engine: Engine) -> APIRouter:
         definition = survey["definition"]
         titles = {q["id"]: q.get("title") or q["id"] for q in definition.get("questions") or []}
         series = summary["over_time"]
+        done = done if done in TOGGLE else None
+        notice = None if done is None else "Survey paused" if done == "paused" else "Survey resumed"
+        # A status message present at load is not announced; a page's title is, at once.
         return page(
             "survey.html",
-            title=summary["name"],
+            title=summary["name"] if notice is None else "%s: %s" % (notice, summary["name"]),
             token=token,
             project_id=project_id,
             summary=summary,
@@ -216,7 +219,7 @@ def routes(engine: Engine) -> APIRouter:
             ],
             toggle=TOGGLE.get(summary["status"]),
             period={"bucket": bucket, "since": first, "until": last},
-            done=done if done in TOGGLE else None,
+            notice=notice,
         )
 
     @router.post("/projects/{project_id}/surveys/{survey_id}/status")

@@ -141,6 +141,7 @@ def test_dashboard_shows_what_the_client_sent(
     page.keyboard.press("Enter")
     page.get_by_role("status").wait_for()
     assert page.get_by_role("status").text_content() == "Survey paused."
+    assert page.title().startswith("Survey paused: ")  # read out on load, unlike the status
     host.open()
     host.wait_ready()
     host.page.evaluate("id => _refiner('showForm', id, true)", form_id)

@@ -286,7 +286,9 @@ def test_every_type_answered_by_keyboard_only(host: HostPage, forms: None) -> No
     assert title(host) == "Rate the app" and active(host) == "1 of 5 stars"
     for _ in range(3):
         key("ArrowRight")
-    key(" ")
+    key(" ")  # Space selects and stays (selection is selection) ...
+    assert title(host) == "Rate the app"
+    key("Enter")  # ... Enter on the chosen value goes on
     assert title(host) == "Rate the docs"
     key("End")
     key("Enter")
@@ -306,7 +308,8 @@ def test_every_type_answered_by_keyboard_only(host: HostPage, forms: None) -> No
     key(" ")
     key("Tab")
     key("Tab")
-    key(" ")  # "Other": its text box appears and takes the focus
+    key(" ")  # "Other": its text box appears, next in Tab order
+    key("Tab")
     page.keyboard.type("Mine")
     key("Enter")
     assert title(host) == "What could be better?"

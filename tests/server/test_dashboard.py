@@ -143,6 +143,7 @@ def test_pause_and_resume(client, engine, survey, token):
     assert 'name="status" value="paused"' in page.text and "Pause survey" in page.text
     r = client.post(PAGE + "/status", data={"status": "paused"}, headers=ORIGIN)
     assert r.status_code == 200 and "Survey paused." in r.text and "Resume survey" in r.text
+    assert "<title>Survey paused: " in r.text  # announced on load, unlike a role=status
     assert get_survey(engine, "p1", "rep")["status"] == "paused"
     assert "rep" not in [f["id"] for f in client.post(f"{API}/ping", json=ping).json()["forms"]]
     bad = client.post(PAGE + "/status", data={"status": "archived"}, headers=ORIGIN)

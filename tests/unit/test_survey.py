@@ -10,11 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refiner_web.survey import (
+    DARK_GROUNDS,
     DEFAULT_ACCENT,
+    LIGHT_GROUNDS,
     SurveyRun,
     accent_colour,
     contrast_ratio,
     direction,
+    mark_colour,
     match_locale,
     safe_url,
     text_on,
@@ -450,6 +453,10 @@ def test_appearance_is_checked():
         "theme": "auto",
         "accent": "#4f46e5",
         "accent_text": "#ffffff",
+        "mark_light": "#4f46e5",
+        "mark_text_light": "#ffffff",
+        "mark_dark": "#9e9af1",  # 2.3:1 on the dark panel: made lighter
+        "mark_text_dark": "#000000",
     }
     look = SurveyRun(
         form(appearance={"position": "left", "theme": "neon", "accent": "red;}body{"})
@@ -467,6 +474,28 @@ def test_accent_is_always_a_hex_colour_with_readable_text(text):
     assert len(colour) == 7 and colour[0] == "#"
     assert all(c in "0123456789abcdef" for c in colour[1:])
     assert contrast_ratio(colour, text_on(colour)) >= 4.5
+
+
+@given(st.from_regex(r"#[0-9a-f]{6}", fullmatch=True))
+def test_every_accent_gives_a_state_that_stands_out_3_to_1(accent):
+    for grounds in (LIGHT_GROUNDS, DARK_GROUNDS):
+        mark = mark_colour(accent, grounds)
+        assert all(contrast_ratio(mark, ground) >= 3 for ground in grounds), (accent, mark)
+        assert contrast_ratio(mark, text_on(mark)) >= 4.5
+        if all(contrast_ratio(accent, ground) >= 3 for ground in grounds):
+            assert mark == accent  # an accent that stands out is left alone
+
+
+def test_marks_keep_the_hue_and_change_as_little_as_needed():
+    # the audit's accents: yellow on the light panel (1.07:1), near-black on the dark (1.29:1)
+    assert mark_colour("#ffff00", LIGHT_GROUNDS) == "#898900"
+    assert mark_colour("#111111", DARK_GROUNDS) == "#a4a4a4"
+    assert mark_colour("#ffff00", DARK_GROUNDS) == "#ffff00"
+    assert mark_colour("#111111", LIGHT_GROUNDS) == "#111111"
+    darker = mark_colour("#00ff00", LIGHT_GROUNDS)
+    assert contrast_ratio(darker, "#e5e7eb") < 3.1  # the least change: just past 3:1
+    look = SurveyRun(form(appearance={"accent": "#ff0"})).appearance()
+    assert (look["mark_light"], look["mark_text_light"]) == ("#898900", "#000000")
 
 
 def test_accent_forms():
@@ -493,7 +522,8 @@ def test_ui_strings_exist_in_every_language():
 
 SCENARIO = """
 import json
-from refiner_web.survey import SurveyRun, valid_email, accent_colour, text_on
+from refiner_web.survey import SurveyRun, valid_email, accent_colour, text_on, mark_colour
+from refiner_web.survey import LIGHT_GROUNDS, DARK_GROUNDS
 from twin import sort_keys
 
 definition = json.loads(%s)
@@ -517,6 +547,8 @@ for locale in (None, "de-AT", "ar", "pt_BR"):
 out.append([valid_email(e) for e in ("a@b.co", "a@@b.co", "a.@b.co", "a@b-.co", "a@b.c0m")])
 out.append([accent_colour(c) for c in ("#ABC", "#12ab9f", "red", "#1234")])
 out.append([text_on(c) for c in ("#fde047", "#4f46e5")])
+accents = ("#ffff00", "#111111", "#00ff00", "#4f46e5", "#808080", "#ff00aa")
+out.append([[mark_colour(c, g) for g in (LIGHT_GROUNDS, DARK_GROUNDS)] for c in accents])
 print(json.dumps(sort_keys(out)))
 """
 
