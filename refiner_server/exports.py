@@ -4,7 +4,8 @@ million responses never sit in memory and never hold a long transaction open.
 
 CSV has one column per question (over every version of the surveys exported) and one per
 hidden field (`data.<key>`), found by a first pass over the same rows; cells a spreadsheet
-would read as a formula (`= + - @`, tab, carriage return) get a leading apostrophe.
+would read as a formula (`= + - @`, tab, carriage return) get a leading apostrophe, header
+cells too (keys come from strangers).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -37,6 +40,8 @@ FIXED_COLUMNS = (
     "page_url",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: what a download's file name keeps of a project or survey id (the rest becomes `_`)
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def responses_rows(
@@ -133,7 +138,7 @@ def responses_csv(
     header = [*FIXED_COLUMNS, *questions, *(f"data.{k}" for k in hidden)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([_cell(h) for h in header])
     n = 0
     for n, row in enumerate(responses_rows(engine, project_id, **filters), 1):
         out = public_response(row)
@@ -152,6 +157,15 @@ def responses_csv(
     if progress is not None:
         progress(n % BATCH)
     yield buffer.getvalue().encode("utf-8")
+
+
+def attachment(project_id: str, survey_id: str | None, fmt: str) -> str:
+    """`Content-Disposition` of an export (RFC 6266): the file name is built from safe
+    characters only, so a `survey=` filter with quotes, CR/LF or non-Latin-1 text can
+    neither break the header nor add a parameter; `filename*` (RFC 5987) says the same."""
+    parts = (project_id, (survey_id or "all")[:64], "responses")
+    name = _UNSAFE_NAME.sub("_", "-".join(parts)) + "." + fmt
+    return f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def public_response(row: dict[str, Any]) -> dict[str, Any]:
