@@ -211,7 +211,11 @@ def routes(engine: Engine) -> APIRouter:
                 views.question(i, q, series, bucket) for i, q in enumerate(summary["questions"])
             ],
             latest=[
-                dict(r, rows=views.answer_rows(r["answers"], titles))
+                dict(
+                    r,
+                    rows=views.answer_rows(r["answers"], titles),
+                    hidden=views.hidden_rows(r["data"]),
+                )
                 for r in latest_responses(engine, project_id, survey_id)
             ],
             toggle=TOGGLE.get(summary["status"]),
