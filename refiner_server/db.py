@@ -226,6 +226,8 @@ responses = sa.Table(
     sa.Column("updated_at", TS, nullable=False),
     sa.Column("completed_at", TS, nullable=True),
     sa.Column("survey_version", sa.Integer, nullable=True),  # NULL: stored before versions
+    # what the server left out of the latest save, and why (NULL: nothing)
+    sa.Column("notes", sa.JSON, nullable=True),
     sa.PrimaryKeyConstraint("project_id", "response_id"),
     sa.Index("ix_responses_project_form", "project_id", "form_id"),
     # exports page through a project's responses in (created_at, response_id) order

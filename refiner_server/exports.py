@@ -2,9 +2,14 @@
 keyset pagination on (created_at, response_id), each batch in its own short read, so a
 million responses never sit in memory and never hold a long transaction open.
 
-CSV has one column per question (over every version of the surveys exported) and one per
-hidden field (`data.<key>`), found by a first pass over the same rows; cells a spreadsheet
-would read as a formula (`= + - @`, tab, carriage return) get a leading apostrophe.
+CSV has one column per question (over every version of the surveys exported, with
+`<id>_other` after a question that offers "other") and one per hidden field (`data.<key>`)
+up to `HIDDEN_COLUMNS` per survey: hidden-field keys come from strangers (`addToResponse`),
+so the keys most responses have get columns and the rest, like answers to keys no question
+takes (stored before the server checked answers), go into one JSON column,
+`extra_fields`, keyed as their columns would be. Then `notes`: what the server left out of
+the response. Cells a spreadsheet would read as a formula (`= + - @`, tab, carriage return)
+get a leading apostrophe, header cells too.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -36,7 +43,12 @@ FIXED_COLUMNS = (
     "locale",
     "page_url",
 )
+TAIL_COLUMNS = ("extra_fields", "notes")
+#: hidden-field columns per survey in a CSV, whatever strangers send
+HIDDEN_COLUMNS = 100
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: what a download's file name keeps of a project or survey id (the rest becomes `_`)
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def responses_rows(
@@ -130,18 +142,22 @@ def responses_csv(
     """CSV with a header row (see the module docstring for the columns); `progress(n)`
     after each chunk of n rows."""
     questions, hidden = _columns(engine, project_id, filters)
-    header = [*FIXED_COLUMNS, *questions, *(f"data.{k}" for k in hidden)]
+    header = [*FIXED_COLUMNS, *questions, *(f"data.{k}" for k in hidden), *TAIL_COLUMNS]
+    asked, shown = set(questions), set(hidden)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([_cell(h) for h in header])
     n = 0
     for n, row in enumerate(responses_rows(engine, project_id, **filters), 1):
         out = public_response(row)
         answers, data = out.pop("answers"), out.pop("data")
+        extra = {k: v for k, v in answers.items() if k not in asked}
+        extra.update((f"data.{k}", v) for k, v in data.items() if k not in shown)
         writer.writerow(
             [_cell(out[c]) for c in FIXED_COLUMNS]
             + [_cell(answers.get(q)) for q in questions]
             + [_cell(data.get(k)) for k in hidden]
+            + [_cell(extra or None), _cell(out["notes"] or None)]
         )
         if n % BATCH == 0:
             if progress is not None:
@@ -152,6 +168,15 @@ def responses_csv(
     if progress is not None:
         progress(n % BATCH)
     yield buffer.getvalue().encode("utf-8")
+
+
+def attachment(project_id: str, survey_id: str | None, fmt: str) -> str:
+    """`Content-Disposition` of an export (RFC 6266): the file name is built from safe
+    characters only, so a `survey=` filter with quotes, CR/LF or non-Latin-1 text can
+    neither break the header nor add a parameter; `filename*` (RFC 5987) says the same."""
+    parts = (project_id, (survey_id or "all")[:64], "responses")
+    name = _UNSAFE_NAME.sub("_", "-".join(parts)) + "." + fmt
+    return f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def public_response(row: dict[str, Any]) -> dict[str, Any]:
@@ -170,6 +195,7 @@ def public_response(row: dict[str, Any]) -> dict[str, Any]:
         "page_url": row["page_url"],
         "answers": row["answers"] or {},
         "data": row["data"] or {},
+        "notes": row["notes"] or [],
     }
 
 
@@ -196,8 +222,8 @@ def _columns(
     engine: Engine, project_id: str, filters: dict[str, Any]
 ) -> tuple[list[str], list[str]]:
     """Question columns in definition order (latest version first, then what older
-    versions had), then answer keys no definition names (e.g. `<id>_other`); hidden fields
-    sorted. The keys come from the database's JSON functions, not a pass in Python."""
+    versions had), `<id>_other` after a question with "other"; hidden fields sorted (up to
+    `HIDDEN_COLUMNS` per survey, see `_hidden`)."""
     questions: list[str] = []
     where = [survey_versions.c.project_id == project_id]
     if filters.get("survey_id") is not None:
@@ -210,24 +236,38 @@ def _columns(
         ).scalars()
         for definition in definitions:
             for question in definition.get("questions") or []:
-                if question["id"] not in questions and question.get("type") != "statement":
-                    questions.append(question["id"])
-        rows = _where(project_id, **filters)
-        extra = _keys(conn, responses.c.answers, rows) - set(questions)
-        hidden = _keys(conn, responses.c.data, rows)
-    return questions + sorted(extra), sorted(hidden)
+                qid = question["id"]
+                if qid not in questions and question.get("type") != "statement":
+                    questions.append(qid)
+                    if question.get("other"):
+                        questions.append(qid + "_other")
+        hidden = _hidden(conn, _where(project_id, **filters))
+    return questions, sorted(hidden)
 
 
-def _keys(
-    conn: Connection, column: sa.Column[Any], where: list[sa.ColumnElement[bool]]
-) -> set[str]:
-    """The distinct keys of a JSON object column over the rows `where` selects."""
+def _hidden(conn: Connection, where: list[sa.ColumnElement[bool]]) -> set[str]:
+    """Per survey, the `HIDDEN_COLUMNS` hidden-field keys most of its responses (among
+    those `where` selects) have, ties by key: the owner's own fields are in every
+    response, a stranger's made-up ones in his few. One query on the database's JSON
+    functions, the ranking included."""
     if conn.dialect.name == "sqlite":
-        each = sa.func.json_each(column).table_valued("key")
-        query = sa.select(each.c.key).select_from(responses).join(each, sa.true())
+        each = sa.func.json_each(responses.c.data).table_valued("key")
     else:
-        query = sa.select(sa.func.json_object_keys(column))
-    return set(conn.execute(query.where(*where).distinct()).scalars())
+        each = sa.func.json_object_keys(responses.c.data).table_valued("key").render_derived()
+    key = each.c.key
+    source = responses.join(each, sa.true())
+    rank = sa.func.row_number().over(
+        partition_by=responses.c.form_id, order_by=(sa.func.count().desc(), key)
+    )
+    ranked = (
+        sa.select(key.label("key"), rank.label("rank"))
+        .select_from(source)
+        .where(*where)
+        .group_by(responses.c.form_id, key)
+        .subquery()
+    )
+    query = sa.select(ranked.c.key).where(ranked.c.rank <= HIDDEN_COLUMNS).distinct()
+    return set(conn.execute(query).scalars())
 
 
 def _cell(value: Any) -> Any:

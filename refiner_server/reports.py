@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from .db import as_utc, iso, responses, views
 from .exports import BATCH, responses_rows
-from .survey_store import get_survey
+from .survey_store import get_survey, list_versions
 
 BUCKETS = ("day", "week")
 #: (lowest, highest) answer of each scale type; a rating's highest is its `scale`
@@ -107,25 +107,27 @@ class Scale:
 
 
 class Choices:
-    """Picks per choice id: the definition's choices in order, then `other` and any id an
-    older version of the survey had."""
+    """Picks per choice id: the definition's choices in order, then `other`, then the ids
+    only `earlier` versions of the survey had (id -> label). Other ids (stored before the
+    server checked answers) are not counted: the summary is as long as the survey."""
 
-    def __init__(self, question: dict[str, Any]) -> None:
+    def __init__(self, question: dict[str, Any], earlier: dict[str, str] | None = None) -> None:
         self.labels = {c["id"]: c.get("label") or c["id"] for c in question.get("choices") or []}
-        self.counts = dict.fromkeys(self.labels, 0)
         if question.get("other"):
-            self.counts.setdefault(OTHER, 0)
             self.labels.setdefault(OTHER, question.get("other_label") or "Other")
+        for cid, label in (earlier or {}).items():
+            self.labels.setdefault(cid, label)
+        self.counts = dict.fromkeys(self.labels, 0)
         self.answered = 0
 
     def add(self, value: Any) -> None:
         picked = value if isinstance(value, list) else [value]
-        picked = [p for p in picked if isinstance(p, str)]
+        picked = [p for p in picked if isinstance(p, str) and p in self.counts]
         if not picked:
             return
         self.answered += 1
         for choice in dict.fromkeys(picked):
-            self.counts[choice] = self.counts.get(choice, 0) + 1
+            self.counts[choice] += 1
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -156,7 +158,9 @@ class Answered:
         return {"answered": self.answered}
 
 
-def _tally(question: dict[str, Any]) -> Scale | Choices | Answered | None:
+def _tally(
+    question: dict[str, Any], earlier: dict[str, str] | None = None
+) -> Scale | Choices | Answered | None:
     kind = question.get("type")
     if kind in SCALE_RANGES:
         low, high = SCALE_RANGES[kind]
@@ -164,7 +168,7 @@ def _tally(question: dict[str, Any]) -> Scale | Choices | Answered | None:
             high = question["scale"]
         return Scale(kind, low, high)
     if kind in CHOICE_TYPES:
-        return Choices(question)
+        return Choices(question, earlier)
     if kind in COUNTED_TYPES:
         return Answered()
     return None  # statements ask nothing
@@ -204,7 +208,8 @@ def survey_summary(
         raise ValueError(f"bucket: must be one of {', '.join(BUCKETS)}")
     survey = get_survey(engine, project_id, survey_id)
     questions = [q for q in survey["definition"].get("questions") or [] if _tally(q) is not None]
-    tallies = {q["id"]: _tally(q) for q in questions}
+    earlier = _earlier_choices(list_versions(engine, project_id, survey_id))
+    tallies = {q["id"]: _tally(q, earlier.get(q["id"])) for q in questions}
     scales = [q for q in questions if q.get("type") in SCALE_RANGES]
     buckets: dict[date, Bucket] = {}
 
@@ -257,6 +262,18 @@ def survey_summary(
         ],
         "over_time": _series(buckets, bucket, scales),
     }
+
+
+def _earlier_choices(versions: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Question id -> {choice id: label} over every version, the newest label winning."""
+    out: dict[str, dict[str, str]] = {}
+    for version in versions:
+        for question in version["definition"].get("questions") or []:
+            if question.get("type") in CHOICE_TYPES:
+                labels = out.setdefault(question["id"], {})
+                for choice in question.get("choices") or []:
+                    labels[choice["id"]] = choice.get("label") or choice["id"]
+    return out
 
 
 def _series(buckets: dict[date, Bucket], bucket: str, scales: list[dict[str, Any]]) -> list:

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from . import contacts as contacts_mod
 from . import origins
+from .answer_checks import AnswerChecks
 from .audience import Facts
 from .client_view import client_view
 from .clock import Clock
@@ -88,6 +89,7 @@ class ClientStore:
         self._lock = threading.Lock() if is_sqlite(engine) else nullcontext()
         self._inline = is_sqlite(engine)
         self._live: dict[str, LiveSurveys] = {}
+        self._answers = AnswerChecks()
         insert = sqlite_insert if is_sqlite(engine) else pg_insert
         self._insert_new = {
             t.name: insert(t).on_conflict_do_nothing() for t in (events, views, dismissals)
@@ -386,10 +388,23 @@ class ClientStore:
         contact = self._writer(conn, project, body, now)
         params = {"project_id": project_id, "response_id": response_id}
         row = conn.execute(_RESPONSE, params).first()
+        if row is not None:
+            self._check_owner(row.contact_pk, contact, "response_id", response_id)
+            if row.form_id != body.form_id:
+                raise ApiError(
+                    409,
+                    "response_form_mismatch",
+                    f"form_id: response {response_id!r} belongs to form {row.form_id!r}",
+                )
+        version, answers, notes = self._answers.check(
+            conn, project_id, body.form_id, row.survey_version if row else None, body.answers
+        )
         if row is None:
             stored = {
                 "form_id": body.form_id,
-                "answers": body.answers,
+                "survey_version": version,
+                "answers": answers,
+                "notes": notes,
                 "data": body.data,
                 "locale": body.locale,
                 "page_url": body.page_url,
@@ -400,24 +415,11 @@ class ClientStore:
             }
             conn.execute(
                 _INSERT_RESPONSE,
-                dict(
-                    stored,
-                    contact_pk=contact.pk,
-                    sv_project=project_id,
-                    sv_form=body.form_id,
-                    **params,
-                ),
+                dict(stored, contact_pk=contact.pk, **params),
             )
         else:
-            self._check_owner(row.contact_pk, contact, "response_id", response_id)
-            if row.form_id != body.form_id:
-                raise ApiError(
-                    409,
-                    "response_form_mismatch",
-                    f"form_id: response {response_id!r} belongs to form {row.form_id!r}",
-                )
             stored = dict(row._mapping)
-            changes = _response_changes(row, body, now)
+            changes = _response_changes(row, body, answers, notes, now)
             if changes:
                 changes["updated_at"] = now
                 conn.execute(
@@ -458,15 +460,7 @@ _TOUCH = (
     .where(contacts.c.pk == sa.bindparam("contact_pk"))
     .values(last_seen_at=sa.bindparam("now"))
 )
-# a new response answers the survey's current version (survey_store keeps the old ones)
-_INSERT_RESPONSE = responses.insert().values(
-    survey_version=sa.select(surveys.c.version)
-    .where(
-        surveys.c.project_id == sa.bindparam("sv_project"),
-        surveys.c.id == sa.bindparam("sv_form"),
-    )
-    .scalar_subquery()
-)
+_INSERT_RESPONSE = responses.insert()
 _RESPONSE = sa.select(responses).where(
     responses.c.project_id == sa.bindparam("project_id"),
     responses.c.response_id == sa.bindparam("response_id"),
@@ -559,14 +553,22 @@ def _ping_answer(
     return b'{"forms":[' + b",".join(live.encoded[i] for i in forms) + b"]," + rest[1:]
 
 
-def _response_changes(row: sa.Row[Any], body: ResponseIn, now: datetime) -> dict[str, Any]:
-    """Columns a later save changes. The latest answers and data replace the stored ones,
-    except that a non-completed save arriving after completion is stale (a delayed retry of
-    an earlier step) and changes nothing; `completed` never goes back to false."""
+def _response_changes(
+    row: sa.Row[Any],
+    body: ResponseIn,
+    answers: dict[str, Any],
+    notes: list[str] | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Columns a later save changes. The latest (checked) answers, their notes and the
+    data replace the stored ones, except that a non-completed save arriving after
+    completion is stale (a delayed retry of an earlier step) and changes nothing;
+    `completed` never goes back to false."""
     if row.completed and not body.completed:
         return {}
     new = {
-        "answers": body.answers,
+        "answers": answers,
+        "notes": notes,
         "data": body.data,
         "locale": body.locale if body.locale is not None else row.locale,
         "page_url": body.page_url if body.page_url is not None else row.page_url,

@@ -5,15 +5,15 @@ Pure Python (no browser imports) so CPython tests and MicroPython run the same r
 widget (`refiner_web.widget`) only draws what this module decides.
 """
 
+from refiner_web.answers import EMAIL_MAX, SCALES, check_answer
+from refiner_web.answers import OTHER as OTHER  # the vocabulary survey_checks reads here
+
 END = -1
-OTHER = "other"
-SCALES = ("nps", "rating", "csat", "emoji")
 TYPES = SCALES + ("single_choice", "multiple_choice", "text", "email", "statement")
 RTL_LANGUAGES = ("ar", "he", "iw", "fa", "ur")
 OPS = ("eq", "neq", "gt", "gte", "lt", "lte", "contains", "answered", "skipped")
 DEFAULT_ACCENT = "#4f46e5"
 DEFAULT_AUTO_CLOSE_S = 3
-EMAIL_MAX = 254
 
 # Interface texts per language, read by key only (so dict order, which MicroPython does not
 # keep, never matters). English is the fallback for any missing language or key.
@@ -329,36 +329,6 @@ def mark_colour(accent: str, grounds: tuple) -> str:
     return found if _stands_out(found, grounds) else _from_hsl(hue, saturation, end)
 
 
-_EMAIL_LOCAL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-"
-_DOMAIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
-
-
-def valid_email(value: object) -> bool:
-    """A practical address check (one @, a dotted domain, no spaces); by hand because
-    MicroPython's `re` lacks the repetition counts an honest pattern needs."""
-    if not isinstance(value, str) or len(value) > EMAIL_MAX:
-        return False
-    local, at, domain = value.rpartition("@")
-    if not at or not local or not domain or len(local) > 64:
-        return False
-    if local[0] == "." or local[-1] == "." or ".." in local:
-        return False
-    for char in local:
-        if char not in _EMAIL_LOCAL:
-            return False
-    labels = domain.split(".")
-    if len(labels) < 2:
-        return False
-    for label in labels:
-        if not label or len(label) > 63 or label[0] == "-" or label[-1] == "-":
-            return False
-        for char in label:
-            if char not in _DOMAIN:
-                return False
-    tld = labels[-1]
-    return len(tld) >= 2 and not tld.isdigit()
-
-
 def safe_url(value: object) -> object:
     """The URL when it is http(s), else None: a `javascript:` link must never render."""
     if not isinstance(value, str):
@@ -439,7 +409,7 @@ def _clean_question(raw: object) -> object:
     return question
 
 
-def _clean_questions(raw: object) -> list:
+def clean_questions(raw: object) -> list:
     out = []
     ids = []
     for item in raw if isinstance(raw, list) else []:
@@ -564,7 +534,7 @@ class SurveyRun:
         self.form = form if isinstance(form, dict) else {}
         form_id = self.form.get("id")
         self.form_id = form_id if isinstance(form_id, str) else ""
-        self.questions = _clean_questions(self.form.get("questions"))
+        self.questions = clean_questions(self.form.get("questions"))
         self.ids = [q["id"] for q in self.questions]
         self.rules = _clean_logic(self.form.get("logic"), self.ids)
         self.locale = locale if isinstance(locale, str) and locale else None
@@ -726,63 +696,12 @@ class SurveyRun:
         self.store.pop(qid + "_other", None)
 
     def _check(self, question: dict, value: object, other: object) -> tuple:
-        """(error, value to store or None for "no answer", other text or None)."""
-        kind = question["type"]
-        if kind == "statement":
-            return None, None, None
-        if value is None or value == "" or value == []:
-            return None, None, None
-        if kind in SCALES:
-            low, high = 1, 5
-            if kind == "nps":
-                low, high = 0, 10
-            elif kind == "rating":
-                high = question["scale"]
-            if not _is_int(value) or not low <= value <= high:
-                return self.text("invalid"), None, None
-            return None, value, None
-        if kind in ("text", "email"):
-            if not isinstance(value, str):
-                return self.text("invalid"), None, None
-            limit = question["max_length"]
-            if limit and len(value) > limit:
-                return self.text("too_long") % limit, None, None
-            if value.strip() == "":
-                return None, None, None
-            if kind == "email":
-                value = value.strip()
-                if not valid_email(value):
-                    return self.text("email_invalid"), None, None
-            return None, value, None
-        ids = [c["id"] for c in question["choices"]]
-        if question.get("other") and OTHER not in ids:
-            ids.append(OTHER)
-        if kind == "single_choice":
-            if not isinstance(value, str) or value not in ids:
-                return self.text("invalid"), None, None
-            picked = [value]
-        else:
-            if not isinstance(value, list):
-                return self.text("invalid"), None, None
-            for item in value:
-                if not isinstance(item, str):
-                    return self.text("invalid"), None, None
-            picked = [i for i in ids if i in value]  # definition order, no duplicates
-            if len(picked) != len(value):  # an unknown id or one given twice
-                return self.text("invalid"), None, None
-            if len(picked) < question["min"]:
-                return self.text("at_least") % question["min"], None, None
-            if len(picked) > question["max"]:
-                return self.text("at_most") % question["max"], None, None
-            value = picked
-        other_text = None
-        if question.get("other") and OTHER in picked:
-            if not isinstance(other, str) or other.strip() == "":
-                return self.text("other_missing"), None, None
-            other_text = other.strip()
-            if len(other_text) > 1000:
-                return self.text("too_long") % 1000, None, None
-        return None, value, other_text
+        """(error text or None, value to store or None for "no answer", other text or None)."""
+        problem, value, other_text = check_answer(question, value, other)
+        if problem is None:
+            return None, value, other_text
+        key, number = problem
+        return (self.text(key) if number is None else self.text(key) % number), None, None
 
     def next(self) -> object:
         """Moves on (branching by `logic`); returns an error text when the current question

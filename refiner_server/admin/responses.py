@@ -11,7 +11,13 @@ from sqlalchemy.engine import Engine
 
 from ..db import as_utc
 from ..errors import ApiError
-from ..exports import public_response, responses_csv, responses_json, responses_rows
+from ..exports import (
+    attachment,
+    public_response,
+    responses_csv,
+    responses_json,
+    responses_rows,
+)
 from ..projects import get_project
 from .auth import refusals
 from .schemas import ResponsePage
@@ -72,11 +78,10 @@ def routes(router: APIRouter, engine: Engine) -> None:
         with refusals():
             get_project(engine, project_id)
         make = responses_csv if format == "csv" else responses_json
-        name = f"{project_id}-{filters['survey_id'] or 'all'}-responses.{format}"
         return StreamingResponse(
             make(engine, project_id, **filters),
             media_type=MEDIA[format],
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            headers={"Content-Disposition": attachment(project_id, filters["survey_id"], format)},
         )
 
 

@@ -79,6 +79,10 @@ class ResponseRow(BaseModel):
     page_url: str | None
     answers: dict[str, Any]
     data: dict[str, Any]
+    notes: list[str] = Field(
+        description="what the server left out of the latest save (answers the survey "
+        "version it answers cannot have), one line each"
+    )
 
 
 class ResponsePage(BaseModel):

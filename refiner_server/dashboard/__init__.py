@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import survey_store
-from ..exports import responses_csv
+from ..exports import attachment, responses_csv
 from ..projects import list_projects
 from ..reports import BUCKETS, survey_summary
 from ..tokens import verify_token
@@ -214,7 +214,11 @@ def routes(engine: Engine) -> APIRouter:
                 views.question(i, q, series, bucket) for i, q in enumerate(summary["questions"])
             ],
             latest=[
-                dict(r, rows=views.answer_rows(r["answers"], titles))
+                dict(
+                    r,
+                    rows=views.answer_rows(r["answers"], titles),
+                    hidden=views.hidden_rows(r["data"]),
+                )
                 for r in latest_responses(engine, project_id, survey_id)
             ],
             toggle=TOGGLE.get(summary["status"]),
@@ -249,11 +253,10 @@ def routes(engine: Engine) -> APIRouter:
             survey_store.get_survey(engine, project_id, survey_id)
         except survey_store.NotFound as exc:
             return page("error.html", 404, title="Not found", message=str(exc), token=token)
-        name = quote(f"{project_id}-{survey_id}-responses.csv", safe="")
         return StreamingResponse(
             responses_csv(engine, project_id, survey_id=survey_id),
             media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": f"attachment; filename*=UTF-8''{name}"},
+            headers={"content-disposition": attachment(project_id, survey_id, "csv")},
         )
 
     return router

@@ -11,6 +11,9 @@ from markupsafe import Markup
 from ..reports import SCALE_RANGES
 from .charts import Bar, bar_list, column_chart, line_chart
 
+#: what the survey page shows of one response (the CSV has everything): characters of a
+#: value, hidden fields; keys and values come from strangers, the page stays readable
+SHOWN_CHARS, SHOWN_FIELDS = 500, 20
 NPS_KINDS = {"promoters": "promoter", "passives": "passive", "detractors": "detractor"}
 
 
@@ -101,14 +104,25 @@ def _scale(
 
 
 def text(value: Any) -> str:
-    """An answer, hidden field or trait as one line of text."""
+    """An answer, hidden field or trait as one line of text, cut at `SHOWN_CHARS`."""
     if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ", ".join(text(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return fmt(value)
+        out = "true" if value else "false"
+    elif isinstance(value, list):
+        out = ", ".join(text(v) for v in value)
+    elif isinstance(value, dict):
+        out = json.dumps(value, ensure_ascii=False)
+    else:
+        out = fmt(value)
+    return out if len(out) <= SHOWN_CHARS else out[:SHOWN_CHARS] + "…"
+
+
+def hidden_rows(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Hidden fields by key, the first `SHOWN_FIELDS` of them and a count of the rest."""
+    rows = sorted(data.items())
+    if len(rows) <= SHOWN_FIELDS:
+        return rows
+    more = len(rows) - SHOWN_FIELDS + 1
+    return [*rows[: SHOWN_FIELDS - 1], ("…", f"{more} more in the CSV")]
 
 
 def answer_rows(answers: dict[str, Any], titles: dict[str, str]) -> list[tuple[str, Any]]:

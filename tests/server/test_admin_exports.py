@@ -62,16 +62,20 @@ def test_csv_columns_values_and_formula_guard(client, h, nps):
         "score",
         "why",
         "plan",
-        "legacy",
         "plan_other",
         "data.ref",
         "data.utm",
+        "extra_fields",
+        "notes",
     ]
     assert first["why"] == '\'=HYPERLINK("http://x")' and first["plan_other"] == "'@me"
     assert first["data.utm"] == "'+mail" and first["data.ref"] == "'-1"
     assert first["plan"] == "pro;other" and first["score"] == "10" and first["user_id"] == "u1"
     assert (first["completed"], second["completed"]) == ("true", "false")
-    assert second["legacy"] == "kept" and second["why"] == "" and second["completed_at"] == ""
+    assert second["why"] == "" and second["completed_at"] == ""
+    # an answer no question takes is left out, with a note the owner reads in the export
+    assert second["notes"].startswith("answers.legacy: left out, no question of this survey")
+    assert second["extra_fields"] == "" and first["notes"] == ""
 
 
 def test_filters_of_lists_and_exports(client, h, nps, engine):

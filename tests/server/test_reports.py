@@ -126,9 +126,9 @@ def test_rating_average_and_distribution(high, values):
     assert [d["value"] for d in out["distribution"]] == list(range(1, high + 1))
 
 
-def test_choices_count_each_pick_once_and_keep_unknown_ids():
-    tally = Choices(SURVEY["questions"][3])
-    for value in ["pro", "pro", "other", "gone", ["pro", "pro"], 3, [], None]:
+def test_choices_count_each_pick_once_and_keep_earlier_ids():
+    tally = Choices(SURVEY["questions"][3], {"gone": "Gone", "pro": "Pro (old)"})
+    for value in ["pro", "pro", "other", "gone", ["pro", "pro"], 3, [], None, "made-up", ["x"]]:
         tally.add(value)
     out = tally.summary()
     assert out["answered"] == 5
@@ -136,7 +136,7 @@ def test_choices_count_each_pick_once_and_keep_unknown_ids():
         ("free", "Free", 0),
         ("pro", "Pro", 3),
         ("other", "Other", 1),
-        ("gone", "gone", 1),
+        ("gone", "Gone", 1),
     ]
     assert out["choices"][1]["percent"] == 60.0
 

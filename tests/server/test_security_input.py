@@ -17,6 +17,7 @@ with warnings.catch_warnings():
 
 from refiner_server.db import contacts, events, responses, traits
 from refiner_server.models import MAX_BODY_BYTES, MAX_PING_BYTES, MAX_RESPONSE_BYTES
+from refiner_server.projects import import_surveys
 from tests.server.admin_support import auth
 
 API = "/api/v1/client/p1"
@@ -47,20 +48,24 @@ def test_largest_legitimate_ping(client, db) -> None:
     assert db.count(traits) == 200
 
 
-def test_largest_legitimate_response(client, db) -> None:
-    """A 100,000-character text answer (the survey format's largest `max_length`) and
-    100 hidden fields of 4,096 characters (`addToResponse`'s limits)."""
+def test_largest_legitimate_response(client, db, engine) -> None:
+    """A 100,000-character text answer (the survey format's largest `max_length`), the
+    longest "other" text and 100 hidden fields of 4,096 characters (`addToResponse`'s
+    limits)."""
+    plan = {"id": "plan", "type": "multiple_choice", "choices": [{"id": "a"}], "other": True}
+    questions = [{"id": "why", "type": "text", "max_length": 100_000}, plan]
+    import_surveys(engine, "p1", [{"id": "f" * 64, "status": "live", "questions": questions}])
     body = {
         "anonymous_id": ANON,
         "form_id": "f" * 64,
-        "answers": {"why": WIDE * 100_000, "why_other": "o" * 1000, "plan": ["a", "b"]},
+        "answers": {"why": WIDE * 100_000, "plan_other": "o" * 1000, "plan": ["a", "other"]},
         "data": {f"field{i}": WIDE * 4096 for i in range(100)},
         "completed": True,
     }
     r = client.put(f"{API}/responses/resp-0000001", json=body)
     assert r.status_code == 200, r.text[:300]
     (row,) = db.rows(responses)
-    assert row["answers"]["why"] == WIDE * 100_000
+    assert row["answers"]["why"] == WIDE * 100_000 and row["notes"] is None
 
 
 @pytest.mark.parametrize(

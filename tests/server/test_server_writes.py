@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from refiner_server.db import contacts, dismissals, events, responses, views
+from refiner_server.projects import import_surveys
 
 API = "/api/v1/client/p1"
 ANON = "anon-0000000001"
@@ -112,9 +113,28 @@ def test_view_and_dismissal_rows(client, db):
 RESP = f"{API}/responses/resp-0000001"
 
 
-def test_response_partial_then_completed(client, db):
+ASKED = {
+    "id": "asked",
+    "status": "live",
+    "questions": [
+        {"id": "score", "type": "nps"},
+        {"id": "why", "type": "text"},
+        {"id": "plan", "type": "multiple_choice", "choices": [{"id": "free"}, {"id": "pro"}]},
+        {"id": "a", "type": "nps"},
+        {"id": "b", "type": "nps"},
+    ],
+}
+
+
+@pytest.fixture
+def asked(engine):
+    """A survey whose questions take the answers these tests send."""
+    import_surveys(engine, "p1", [ASKED])
+
+
+def test_response_partial_then_completed(client, db, asked):
     partial = {
-        "form_id": "live-one",
+        "form_id": "asked",
         "anonymous_id": ANON,
         "answers": {"score": 9},
         "data": {"source": "email"},
@@ -146,8 +166,8 @@ def test_response_partial_then_completed(client, db):
     assert row2 == row
 
 
-def test_completed_stays_completed(client, db):
-    base = {"form_id": "live-one", "anonymous_id": ANON}
+def test_completed_stays_completed(client, db, asked):
+    base = {"form_id": "asked", "anonymous_id": ANON}
     client.put(RESP, json={**base, "answers": {"a": 1}, "completed": True})
     (done,) = db.rows(responses)
     # a late, stale partial save (e.g. a delayed retry) does not undo the completion
@@ -163,8 +183,8 @@ def test_completed_stays_completed(client, db):
     assert row["completed_at"] == done["completed_at"]
 
 
-def test_response_latest_answers_replace(client, db):
-    base = {"form_id": "live-one", "anonymous_id": ANON}
+def test_response_latest_answers_replace(client, db, asked):
+    base = {"form_id": "asked", "anonymous_id": ANON}
     client.put(RESP, json={**base, "answers": {"a": 1, "b": 2}})
     client.put(RESP, json={**base, "answers": {"a": 3}})
     (row,) = db.rows(responses)

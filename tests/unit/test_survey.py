@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from refiner_web.answers import valid_email
 from refiner_web.survey import (
     DARK_GROUNDS,
     DEFAULT_ACCENT,
@@ -21,7 +22,6 @@ from refiner_web.survey import (
     match_locale,
     safe_url,
     text_on,
-    valid_email,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -522,7 +522,8 @@ def test_ui_strings_exist_in_every_language():
 
 SCENARIO = """
 import json
-from refiner_web.survey import SurveyRun, valid_email, accent_colour, text_on, mark_colour
+from refiner_web.answers import valid_email
+from refiner_web.survey import SurveyRun, accent_colour, text_on, mark_colour
 from refiner_web.survey import LIGHT_GROUNDS, DARK_GROUNDS
 from twin import sort_keys
 

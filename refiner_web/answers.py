@@ -1,0 +1,146 @@
+"""Whether an answer is one its question can have: the one checker of answers. The widget
+runs it as a person answers (`SurveyRun.answer`), the server on every saved response against
+the version of the survey it answers, so what the client sends is what the server keeps.
+
+Pure (no browser imports, MicroPython-safe). Questions are as `survey.clean_question` makes
+them: defaults explicit (`min`, `max`, `scale`, `max_length`).
+"""
+
+OTHER = "other"
+SCALES = ("nps", "rating", "csat", "emoji")
+EMAIL_MAX = 254
+#: a text answer when the question sets no `max_length` (the survey format's highest one)
+TEXT_MAX = 100000
+OTHER_MAX = 1000
+
+_EMAIL_LOCAL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-"
+_DOMAIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
+
+
+def valid_email(value: object) -> bool:
+    """A practical address check (one @, a dotted domain, no spaces); by hand because
+    MicroPython's `re` lacks the repetition counts an honest pattern needs."""
+    if not isinstance(value, str) or len(value) > EMAIL_MAX:
+        return False
+    local, at, domain = value.rpartition("@")
+    if not at or not local or not domain or len(local) > 64:
+        return False
+    if local[0] == "." or local[-1] == "." or ".." in local:
+        return False
+    for char in local:
+        if char not in _EMAIL_LOCAL:
+            return False
+    labels = domain.split(".")
+    if len(labels) < 2:
+        return False
+    for label in labels:
+        if not label or len(label) > 63 or label[0] == "-" or label[-1] == "-":
+            return False
+        for char in label:
+            if char not in _DOMAIN:
+                return False
+    tld = labels[-1]
+    return len(tld) >= 2 and not tld.isdigit()
+
+
+def scale_range(question: dict) -> tuple:
+    """(lowest, highest) answer of a scale question."""
+    if question["type"] == "nps":
+        return 0, 10
+    if question["type"] == "rating":
+        return 1, question["scale"]
+    return 1, 5
+
+
+def choice_ids(question: dict) -> list:
+    """The ids a choice question takes, in definition order (`other` last when offered)."""
+    ids = [c["id"] for c in question["choices"]]
+    if question.get("other") and OTHER not in ids:
+        ids.append(OTHER)
+    return ids
+
+
+def check_answer(question: dict, value: object, other: object = None) -> tuple:
+    """`(problem, value, other_text)`: `problem` is None or `(key, number)`, the key of an
+    interface text (`invalid`, `too_long`, ...) and the number it names (or None); `value`
+    is what to store (None: no answer), `other_text` the "other" text (or None)."""
+    kind = question["type"]
+    if kind == "statement" or value is None or value == "" or value == []:
+        return None, None, None
+    if kind in SCALES:
+        low, high = scale_range(question)
+        is_int = isinstance(value, int) and not isinstance(value, bool)
+        if not is_int or not low <= value <= high:
+            return ("invalid", None), None, None
+        return None, value, None
+    if kind in ("text", "email"):
+        if not isinstance(value, str):
+            return ("invalid", None), None, None
+        limit = question["max_length"] or TEXT_MAX
+        if len(value) > limit:
+            return ("too_long", limit), None, None
+        if value.strip() == "":
+            return None, None, None
+        if kind == "email":
+            value = value.strip()
+            if not valid_email(value):
+                return ("email_invalid", None), None, None
+        return None, value, None
+    ids = choice_ids(question)
+    if kind == "single_choice":
+        if not isinstance(value, str) or value not in ids:
+            return ("invalid", None), None, None
+        picked = [value]
+    else:
+        if not isinstance(value, list):
+            return ("invalid", None), None, None
+        for item in value:
+            if not isinstance(item, str):
+                return ("invalid", None), None, None
+        picked = [i for i in ids if i in value]  # definition order, no duplicates
+        if len(picked) != len(value):  # an unknown id or one given twice
+            return ("invalid", None), None, None
+        if len(picked) < question["min"]:
+            return ("at_least", question["min"]), None, None
+        if len(picked) > question["max"]:
+            return ("at_most", question["max"]), None, None
+        value = picked
+    other_text = None
+    if question.get("other") and OTHER in picked:
+        if not isinstance(other, str) or other.strip() == "":
+            return ("other_missing", None), None, None
+        other_text = other.strip()
+        if len(other_text) > OTHER_MAX:
+            return ("too_long", OTHER_MAX), None, None
+    return None, value, other_text
+
+
+def check_answers(questions: list, answers: dict) -> tuple:
+    """`(kept, dropped)`: the answers the questions can have (as `check_answer` stores
+    them, `<id>_other` texts included), and `(key, problem)` for each one left out, in
+    question order then key order; `problem` is a `check_answer` problem, or
+    `("unknown", None)` for a key no question takes."""
+    kept = {}
+    dropped = []
+    taken = []
+    for question in questions:
+        qid = question["id"]
+        extra = qid + "_other"
+        taken.append(qid)
+        taken.append(extra)
+        if qid not in answers:
+            if extra in answers:
+                dropped.append((extra, ("unknown", None)))
+            continue
+        problem, value, other_text = check_answer(question, answers[qid], answers.get(extra))
+        if problem is not None:
+            dropped.append((qid, problem))
+        elif value is not None:
+            kept[qid] = value
+        if other_text is not None:
+            kept[extra] = other_text
+        elif extra in answers:
+            dropped.append((extra, problem or ("unknown", None)))
+    for key in sorted(k for k in answers if k not in taken):
+        dropped.append((key, ("unknown", None)))
+    return kept, dropped
