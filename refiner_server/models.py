@@ -397,14 +397,14 @@ class ResponseIn(WriteIn, Noted):
     answers: Fields = Field(default_factory=dict)
     data: HiddenFields = Field(default_factory=dict)
 
+    locale: Locale | None = None
+    page_url: Url | None = None
+    completed: StrictBool = False
+
     @classmethod
     def _clean(cls, data: Any, dropped: list[str]) -> Any:
         check = values.check_field
         return _keep_storable(data, "data", check, values.MAX_FIELDS, "field", dropped)
-
-    locale: Locale | None = None
-    page_url: Url | None = None
-    completed: StrictBool = False
 
 
 class ContactOut(BaseModel):

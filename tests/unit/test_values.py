@@ -51,3 +51,27 @@ def test_unstorable_values_are_refused_at_the_call() -> None:
         " in two)",
         "[refiner] trackEvent: the event name: text cannot hold a NUL character",
     ]
+
+
+def test_the_loader_reads_by_the_same_limits_and_project_rule() -> None:
+    """static/refiner.js copies no more of a call than values.py says, and pings early
+    only for a project id that commands.parse_project takes (one rule in two languages)."""
+    import re
+    from pathlib import Path
+
+    from refiner_web import values
+    from refiner_web.commands import KEY_CHARS, MAX_KEY, CommandError, parse_project
+
+    loader = (Path(__file__).parents[2] / "static" / "refiner.js").read_text()
+    for name in ("MAX_TEXT", "MAX_NODES", "MAX_CALL_CHARS"):
+        assert "var %s = %d;" % (name, getattr(values, name)) in loader
+    rule = re.search(r"var PROJECT_ID = /(.*)/;", loader).group(1)
+    assert rule == "^[A-Za-z0-9_-]{1,%d}$" % MAX_KEY
+    for project in ["a", "A-z_9", "x" * 64, "x" * 65, "", "../x", "a b", "é", "a?x=", *KEY_CHARS]:
+        try:
+            parse_project([project], lambda _: None)
+            python = True
+        except CommandError:
+            python = False
+        assert bool(re.match(rule.replace("$", r"\Z"), project)) == python, project
+    assert 'encodeURIComponent(project) + "/ping"' in loader
