@@ -99,3 +99,15 @@ def notes(
     if len(dropped) > MAX_NOTES:
         out.append(f"answers: {len(dropped) - len(out)} more left out")
     return out
+
+
+def with_dropped(notes: list[str] | None, dropped: list[str]) -> list[str] | None:
+    """The answers' notes followed by what the door dropped from the same write (hidden
+    fields that break the value rules), at most `MAX_NOTES` in all: the owner sees every
+    kind of loss in one place."""
+    if not dropped:
+        return notes
+    out = list(notes or []) + dropped
+    if len(out) > MAX_NOTES:
+        out = out[: MAX_NOTES - 1] + ["%d more notes" % (len(out) - MAX_NOTES + 1)]
+    return out

@@ -6,6 +6,7 @@ threadpool otherwise). `ping` answers pre-encoded JSON (`response_model` documen
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
@@ -24,6 +25,7 @@ from .models import (
 )
 from .store import ClientStore
 
+log = logging.getLogger("refiner_server")
 PREFIX = "/api/v1/client"
 JSON = "application/json"
 
@@ -45,13 +47,20 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _log_dropped(project: str, what: str, dropped: list[str]) -> None:
+    if dropped:
+        log.warning("project %s, %s: %s", project, what, "; ".join(dropped)[:1000])
+
+
 def router(store: ClientStore) -> APIRouter:
     """The client routes bound to `store`."""
     api = APIRouter(prefix=PREFIX, tags=["client"], responses=_ERRORS)
 
     @api.post("/{project}/ping", response_model=PingOut)
     async def ping(project: ProjectPath, body: PingIn) -> Response:
-        """Upsert the contact (user fields, traits, account) and list the live surveys."""
+        """Upsert the contact (user fields, traits, account) and list the live surveys. A
+        trait that breaks the value rules is dropped (and logged), not the ping."""
+        _log_dropped(project, "ping", body.dropped)
         return Response(await store.call(store.ping, project, body), media_type=JSON)
 
     @api.post("/{project}/forms/{form_id}")
@@ -82,7 +91,10 @@ def router(store: ClientStore) -> APIRouter:
     async def put_response(
         project: ProjectPath, response_id: ResponsePath, body: ResponseIn
     ) -> dict[str, Any]:
-        """Create or update a response; `completed` is sticky and stamped once."""
-        return await store.call(store.response, project, response_id, body)
+        """Create or update a response; `completed` is sticky and stamped once. A hidden
+        field that breaks the value rules is dropped, noted in `dropped`, not the answers."""
+        _log_dropped(project, "response " + response_id, body.dropped)
+        stored = await store.call(store.response, project, response_id, body)
+        return {**stored, "dropped": body.dropped}
 
     return api

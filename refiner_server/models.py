@@ -13,13 +13,17 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainValidator,
+    PrivateAttr,
     StrictBool,
     StringConstraints,
     WithJsonSchema,
     model_validator,
 )
 from typing_extensions import TypeAliasType
+
+from refiner_web import values
 
 #: body limits, above the largest body the client sends legitimately: a ping carries up
 #: to 2 x 100 traits of 255-character names and values (~400 KB in 4-byte characters); a
@@ -44,14 +48,14 @@ def body_limit(path: str, client_prefix: str = "/api/v1/client/") -> int:
     return MAX_BODY_BYTES
 
 
-MAX_TRAITS = 100
-#: answers (two keys per question with an "other" text) and hidden fields; the survey
-#: format caps neither, so this is generous: the body limit binds first
+MAX_TRAITS = values.MAX_TRAITS
+#: answers (two keys per question with an "other" text); the survey format does not cap
+#: them, so this is generous: the body limit binds first. Hidden fields: values.MAX_FIELDS
 MAX_ANSWERS = 500
 #: inside answers and hidden fields: nesting (today's values are scalars or a list of
 #: choice ids), entries per list or object
 MAX_DEPTH, MAX_ITEMS = 8, 1000
-INT_LIMIT = 2147483647  # traits are 32-bit on the client (DESIGN.md §2)
+INT_LIMIT = values.MAX_INT  # traits are 32-bit on the client (DESIGN.md §2)
 
 ClientId = Annotated[
     str, StringConstraints(strict=True, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -103,22 +107,13 @@ def _check_trait(value: Any) -> Any:
             return value
         raise ValueError(f"integer out of range [-{INT_LIMIT}, {INT_LIMIT}]")
     if isinstance(value, str):
-        if len(value) > 255:
-            raise ValueError("string longer than 255 characters")
-        _check_text(value)
-        return value
+        return values.check_text(value, values.MAX_NAME)
     raise ValueError("must be a string, an integer or a boolean")
 
 
 def _check_text(value: str) -> None:
-    """Text every database can store: no NUL (PostgreSQL's text and jsonb refuse it) and
-    no lone surrogate (a JSON `\\ud800` escape; not encodable, so not storable)."""
-    if "\x00" in value:
-        raise ValueError("string contains a NUL character")
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        raise ValueError("string contains a lone surrogate") from None
+    """Text every database can store (refiner_web.values: no NUL, no lone surrogate)."""
+    values.check_text(value, len(value))
 
 
 TRAIT_SCALARS: list[dict[str, Any]] = [
@@ -171,6 +166,54 @@ Traits = Annotated[
     ),
 ]
 """Traits by name; a string on a key ending `_at` is an ISO 8601 date."""
+
+
+def _stored_trait(key: str, value: Any) -> Any:
+    """One trait as stored, or ValueError with the rule it breaks (the client's rules)."""
+    values.check_text(key, values.MAX_NAME)
+    value = _check_trait(value)
+    if key.endswith("_at") and isinstance(value, str):
+        try:
+            parse_date(value)
+        except ValueError:
+            raise ValueError("not an ISO 8601 date") from None
+    return value
+
+
+def _keep_storable(
+    owner: Any, key: str, check: Any, most: int, noun: str, dropped: list[str]
+) -> Any:
+    """`owner` (a raw body object) with its `key` object cut to the entries `check` takes,
+    at most `most`; one note per entry dropped. One bad trait or hidden field costs itself,
+    never the request that carries it (the client's rules: refiner_web.values)."""
+    if not isinstance(owner, dict) or not isinstance(owner.get(key), dict):
+        return owner
+    kept = values.keep_valid(list(owner[key].items()), check, most, noun, dropped.append)
+    return {**owner, key: dict(kept)}
+
+
+class Noted(BaseModel):
+    """A body whose bad traits or hidden fields were dropped at the door, with a note each."""
+
+    _dropped: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def dropped(self) -> list[str]:
+        """What was dropped, and why (`trait plan dropped: ...`)."""
+        return self._dropped
+
+    @classmethod
+    def _clean(cls, data: Any, dropped: list[str]) -> Any:
+        """The raw body with what is dropped taken out, noted in `dropped`."""
+        return data
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _drop_bad(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        dropped: list[str] = []
+        model = handler(cls._clean(data, dropped))
+        model._dropped = dropped
+        return model
 
 
 class Account(BaseModel):
@@ -226,8 +269,18 @@ def _someone(user_field: str) -> ConfigDict:
     )
 
 
-class PingIn(Identified):
+class PingIn(Identified, Noted):
     model_config = _someone("user")
+
+    @classmethod
+    def _clean(cls, data: Any, dropped: list[str]) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("user"), dict):
+            return data
+        user = _keep_storable(data["user"], "traits", _stored_trait, MAX_TRAITS, "trait", dropped)
+        account = _keep_storable(
+            user.get("account"), "traits", _stored_trait, MAX_TRAITS, "account trait", dropped
+        )
+        return {**data, "user": {**user, "account": account} if "account" in user else user}
 
     user: User | None = None
     locale: Locale | None = None
@@ -325,16 +378,43 @@ Fields = Annotated[
     dict[TraitKey, Annotated[Any, PlainValidator(_check_json, json_schema_input_type=StoredJson)]],
     _at_most(MAX_ANSWERS),
 ]
-"""Answers by question id, or hidden fields (`addToResponse`) by name."""
+"""Answers by question id."""
+
+HiddenFields = Annotated[
+    dict[TraitKey, Annotated[Any, PlainValidator(values.check_field_value)]],
+    _at_most(values.MAX_FIELDS),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": values.MAX_FIELDS,
+            "propertyNames": {"minLength": 1, "maxLength": values.MAX_NAME, "pattern": NO_NUL},
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "string", "maxLength": values.MAX_TEXT, "pattern": NO_NUL},
+                    {"type": "number"},
+                    {"type": "boolean"},
+                    {"type": "null"},
+                ]
+            },
+        }
+    ),
+]
+"""Hidden fields (`addToResponse`) by name: scalars, strings of at most MAX_TEXT."""
 
 
-class ResponseIn(WriteIn):
+class ResponseIn(WriteIn, Noted):
     form_id: FormId
     answers: Fields = Field(default_factory=dict)
-    data: Fields = Field(default_factory=dict)
+    data: HiddenFields = Field(default_factory=dict)
+
     locale: Locale | None = None
     page_url: Url | None = None
     completed: StrictBool = False
+
+    @classmethod
+    def _clean(cls, data: Any, dropped: list[str]) -> Any:
+        check = values.check_field
+        return _keep_storable(data, "data", check, values.MAX_FIELDS, "field", dropped)
 
 
 class ContactOut(BaseModel):
@@ -359,6 +439,8 @@ class ResponseOut(BaseModel):
     created_at: str
     updated_at: str
     completed_at: str | None
+    #: hidden fields dropped at the door, one note each (`field x dropped: <rule>`)
+    dropped: list[str] = Field(default_factory=list)
 
 
 class ErrorDetail(BaseModel):

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from . import contacts as contacts_mod
 from . import origins
-from .answer_checks import AnswerChecks
+from .answer_checks import AnswerChecks, with_dropped
 from .audience import Facts
 from .client_view import client_view
 from .clock import Clock
@@ -399,6 +399,7 @@ class ClientStore:
         version, answers, notes = self._answers.check(
             conn, project_id, body.form_id, row.survey_version if row else None, body.answers
         )
+        notes = with_dropped(notes, body.dropped)
         if row is None:
             stored = {
                 "form_id": body.form_id,

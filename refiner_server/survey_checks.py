@@ -14,7 +14,13 @@ import re
 from typing import Any
 
 from refiner_web import survey as client_survey
-from refiner_web.triggers import DELAY_FROM, PAGE_MATCHES, PAGE_PARTS, TRIGGER_TYPES
+from refiner_web.triggers import (
+    DELAY_FROM,
+    PAGE_MATCHES,
+    PAGE_PARTS,
+    TRIGGER_TYPES,
+    regex_fault,
+)
 
 from .audience import DAYS_OPS, EVENT_OPS, TRAIT_OPS, VALUELESS_OPS
 from .models import parse_date
@@ -359,6 +365,8 @@ def _page_rule(path: str, rule: dict[str, Any]) -> None:
             re.compile(rule["value"])
         except re.error as exc:
             raise _fail(f"{path}.value", f"invalid regex ({exc})") from None
+        if regex_fault(rule["value"]) is not None:
+            raise _fail(f"{path}.value", regex_fault(rule["value"]))
         if _MICROPYTHON_REGEX.search(re.sub(r"\\.", "", rule["value"])):
             raise _fail(
                 f"{path}.value",

@@ -140,12 +140,8 @@ class Client:
 
     def add_to_response(self, args: list, warn) -> None:
         """Hidden fields for the next response; later calls add to earlier ones, null clears."""
-        fields = commands.parse_response_data(args, warn)
-        if fields is None:
-            self.response_data = []
-            return
-        keys = [key for key, _ in fields]
-        self.response_data = [p for p in self.response_data if p[0] not in keys] + fields
+        fields = commands.parse_response_data(args, warn, self.response_data)
+        self.response_data = [] if fields is None else fields
 
     def set_locale(self, args: list, warn) -> None:
         self._store_locale(commands.parse_locale(args, warn))

@@ -6,13 +6,19 @@ argument) go to `warn` and the command still runs, as the documents promise.
 """
 
 from refiner_web.jsvalues import UNDEFINED, JsFunction, describe
-from refiner_web.traits import MAX_STRING, clean_traits, keep_valid
+from refiner_web.traits import clean_traits
+from refiner_web.values import (
+    MAX_FIELDS,
+    MAX_NAME,
+    check_field,
+    printable,
+    text_fault,
+)
 
 CALLBACKS = ("onBeforeShow", "onNavigation", "onShow", "onClose", "onDismiss", "onComplete")
 USER_FIELDS = ("id", "email", "name", "account", "locale")
-MAX_DATA_KEYS = 100
-MAX_DATA_STRING = 4096
-MAX_ID = 255
+MAX_ID = MAX_NAME
+MAX_SIGNATURE = 128  # hex HMAC-SHA256 is 64
 MAX_KEY = 64  # project and survey ids on the server
 MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's: a whole number passed as an id is exact below it
 KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
@@ -47,6 +53,9 @@ def _identifier(value: object, what: str) -> str:
         raise CommandError("%s must be a non-empty string" % what)
     if len(value) > MAX_ID:
         raise CommandError("%s is at most %d characters" % (what, MAX_ID))
+    fault = text_fault(value, MAX_ID)
+    if fault is not None:
+        raise CommandError("%s: %s" % (what, fault))
     return value
 
 
@@ -58,8 +67,9 @@ def _optional_text(fields: dict, key: str, warn) -> object:
     if not isinstance(value, str):
         warn("%s ignored: must be a string, not %s" % (key, describe(value)))
         return None
-    if len(value) > MAX_STRING:
-        warn("%s ignored: strings are at most 255 characters" % key)
+    fault = text_fault(value, MAX_NAME)
+    if fault is not None:
+        warn("%s ignored: %s" % (key, fault))
         return None
     return value
 
@@ -121,6 +131,9 @@ def parse_identify(args: list, warn) -> dict:
         if signature is not None and not isinstance(signature, str):
             warn("signature ignored: must be a string, not %s" % describe(signature))
             signature = None
+        elif signature is not None and text_fault(signature, MAX_SIGNATURE) is not None:
+            warn("signature ignored: %s" % text_fault(signature, MAX_SIGNATURE))
+            signature = None
     elif options is not UNDEFINED and options is not None:
         warn("second argument ignored: must be an object like {signature: '...'}")
     return {
@@ -134,33 +147,32 @@ def parse_identify(args: list, warn) -> dict:
     }
 
 
-def _data_field(key: str, value: object) -> object:
-    if not key or len(key) > MAX_STRING:
-        raise ValueError("names are 1 to 255 characters")
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("numbers must be finite")
-        return value
-    if isinstance(value, str):
-        if len(value) > MAX_DATA_STRING:
-            raise ValueError("strings are at most %d characters" % MAX_DATA_STRING)
-        return value
-    raise ValueError(
-        "a value must be a string, a number, a boolean or null, not %s" % describe(value)
-    )
-
-
-def parse_response_data(args: list, warn) -> object:
-    """`addToResponse(object | null)`: checked hidden fields as (key, value) pairs, or None."""
+def parse_response_data(args: list, warn, held: list = ()) -> object:
+    """`addToResponse(object | null)`: the hidden fields `held` so far with the call's
+    checked fields added (a later value replaces an earlier one), as (key, value) pairs;
+    None for null. At most MAX_FIELDS names in all: the rest are dropped with a warning."""
     _expect_count(args, 1, warn)
     data = _arg(args, 0)
     if data is None:
         return None
     if not isinstance(data, dict):
         raise CommandError("takes an object or null, not %s" % describe(data))
-    return keep_valid(list(data.items()), _data_field, MAX_DATA_KEYS, "field", warn)
+    fields = list(held)
+    names = [key for key, _ in fields]
+    for key, value in data.items():
+        try:
+            if key not in names and len(names) >= MAX_FIELDS:
+                raise ValueError("at most %d fields" % MAX_FIELDS)
+            value = check_field(key, value)
+        except ValueError as error:
+            warn("field %s dropped: %s" % (printable(key), error))
+            continue
+        if key in names:
+            fields[names.index(key)] = (key, value)
+        else:
+            fields.append((key, value))
+            names.append(key)
+    return fields
 
 
 def parse_event_name(args: list, warn) -> str:
@@ -168,8 +180,11 @@ def parse_event_name(args: list, warn) -> str:
     name = _arg(args, 0)
     if not isinstance(name, str) or not name.strip():
         raise CommandError("the event name must be a non-empty string, not %s" % describe(name))
-    if len(name) > MAX_STRING:
+    if len(name) > MAX_NAME:
         raise CommandError("the event name is at most 255 characters")
+    fault = text_fault(name, MAX_NAME)
+    if fault is not None:
+        raise CommandError("the event name: " + fault)
     return name
 
 

@@ -7,6 +7,8 @@ plain Python, keeps the JavaScript types exact and identical on MicroPython and 
 
 import json
 
+from refiner_web.values import MAX_TEXT
+
 MARK = "\x00"
 
 
@@ -23,6 +25,8 @@ class Opaque:
 UNDEFINED = Opaque("undefined")
 #: what the loader sends in place of a value nested deeper than it reads (32 levels)
 DEEP = Opaque("a value nested too deeply")
+#: what it sends in place of a string longer than values.MAX_TEXT, which it never copies
+LONG = Opaque("a string over %d characters" % MAX_TEXT)
 
 
 class JsFunction:
@@ -63,6 +67,8 @@ def _marker(value: dict, fns: list) -> object:
         return UNDEFINED
     if kind == "deep":
         return DEEP
+    if kind == "long":
+        return LONG
     return Opaque(kind)
 
 

@@ -6,10 +6,7 @@ one warning naming its key and the rule; the other traits go through.
 """
 
 from refiner_web.dates import parse_date
-
-MAX_STRING = 255
-MAX_INT = 2147483647
-MAX_TRAITS = 100
+from refiner_web.values import MAX_INT, MAX_NAME, MAX_TRAITS, check_text, keep_valid
 
 
 def is_date_key(key: str) -> bool:
@@ -20,8 +17,9 @@ def check_trait(key: str, value: object) -> object:
     """The stored form of one trait value; raises ValueError with the rule it broke."""
     if not key:
         raise ValueError("a trait name cannot be empty")
-    if len(key) > MAX_STRING:
+    if len(key) > MAX_NAME:
         raise ValueError("a trait name is at most 255 characters")
+    check_text(key, MAX_NAME)
     if is_date_key(key):
         try:
             return parse_date(value)
@@ -38,28 +36,10 @@ def check_trait(key: str, value: object) -> object:
             return int(value)
         raise ValueError("numbers must be whole and between -2147483647 and 2147483647")
     if isinstance(value, str):
-        if len(value) > MAX_STRING:
-            raise ValueError("strings are at most 255 characters")
-        return value
+        return check_text(value, MAX_NAME)
     raise ValueError(
         "a trait is a string, an integer, a boolean or (for keys ending in _at) a date"
     )
-
-
-def keep_valid(items: list, check, most: int, noun: str, warn) -> list:
-    """(key, checked value) pairs in order, at most `most`; each one `check` refuses (with
-    ValueError) is dropped with one warning naming it and the rule. Lists, not dicts:
-    MicroPython's dicts do not keep insertion order."""
-    kept = []
-    for key, value in items:
-        if len(kept) >= most:
-            warn("%s %s dropped: at most %d %ss" % (noun, key[:64], most, noun))
-            continue
-        try:
-            kept.append((key, check(key, value)))
-        except ValueError as error:
-            warn("%s %s dropped: %s" % (noun, key[:64], error))
-    return kept
 
 
 def clean_traits(items: list, warn) -> list:

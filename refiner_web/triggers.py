@@ -84,17 +84,66 @@ def wildcard_match(pattern: str, text: str) -> bool:
     return True
 
 
+MAX_REGEX = 200  # characters of a page-rule regex
+MAX_REGEX_TEXT = 512  # characters of the URL (or path) a regex is matched against
+MAX_REGEX_COST = 2  # unbounded quantifiers, plus one when not anchored with ^
+
+
+def regex_fault(pattern: str) -> object:
+    """The rule of the page-rule regex dialect that `pattern` breaks, or None.
+
+    Both interpreters match by backtracking, where `(a+)+$` takes time exponential in the
+    URL's length. The dialect keeps the worst case polynomial and small: no quantifier on
+    a group (nested quantifiers, repeated alternations), no backreferences, and at most two
+    `*`/`+` (counting an unanchored start as one), over at most MAX_REGEX_TEXT characters.
+    The server refuses a survey whose regex breaks it; the client matches nothing with one.
+    """
+    if len(pattern) > MAX_REGEX:
+        return "a regex is at most %d characters" % MAX_REGEX
+    cost = 0 if pattern.startswith("^") else 1
+    last = ""
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            if pattern[i + 1 : i + 2] in ("1", "2", "3", "4", "5", "6", "7", "8", "9"):
+                return "a regex cannot use backreferences"
+            last, i = "atom", i + 2
+            continue
+        if char == "[":  # a class: its * + ( ) are plain characters
+            i += 2 if pattern[i + 1 : i + 2] == "^" else 1
+            i += 1 if pattern[i : i + 1] == "]" else 0
+            while i < len(pattern) and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+            last, i = "atom", i + 1
+            continue
+        if char in "*+?{" and last == ")":
+            return "a regex cannot repeat a group (no quantifier after ')')"
+        if char in "*+":
+            cost += 1
+        last = ")" if char == ")" else "atom"
+        i += 1
+    if cost > MAX_REGEX_COST:
+        return "a regex has at most %d of * and + (an unanchored one, without ^, has one fewer)" % (
+            MAX_REGEX_COST
+        )
+    return None
+
+
 def _regex_search(expression: str, text: str) -> bool:
-    """`re.search`, compiled once; an expression this runtime cannot compile matches
-    nothing (MicroPython's `re` lacks `{m,n}`, named groups and lookarounds)."""
+    """`re.search` over at most MAX_REGEX_TEXT characters, compiled once; an expression
+    outside the dialect (`regex_fault`) or that this runtime cannot compile matches nothing
+    (MicroPython's `re` lacks `{m,n}`, named groups and lookarounds)."""
     compiled = _regex_cache.get(expression, False)
     if compiled is False:
-        try:
-            compiled = re.compile(expression)
-        except Exception:  # noqa: BLE001 - MicroPython raises plain ValueError/TypeError kinds
-            compiled = None
+        compiled = None
+        if regex_fault(expression) is None:
+            try:
+                compiled = re.compile(expression)
+            except Exception:  # noqa: BLE001 - MicroPython raises plain ValueError/TypeError
+                compiled = None
         _regex_cache[expression] = compiled
-    return compiled is not None and compiled.search(text) is not None
+    return compiled is not None and compiled.search(text[:MAX_REGEX_TEXT]) is not None
 
 
 def _trim_slash(path: str) -> str:

@@ -13,6 +13,13 @@
   var d = document;
   var MARK = "\u0000";
   var MAX_DEPTH = 32; // deeper values are refused, not walked to a stack overflow
+  // What one call may copy into Python (refiner_web/values.py, kept equal by a test): a
+  // longer string arrives as a marker, never copied (MicroPython's JSON decoding takes time
+  // growing with the square of a string's length); more values visited (shared references
+  // are walked each time they appear) or more characters in all refuse the call whole.
+  var MAX_TEXT = 4096;
+  var MAX_NODES = 1000;
+  var MAX_CALL_CHARS = 524288;
   var BOOTED = typeof Symbol === "function" ? Symbol.for("refiner.loader") : "__refinerLoader";
 
   var queue = w._refinerQueue;
@@ -46,9 +53,21 @@
   function encode(args) {
     var fns = [];
     var stack = [];
+    var nodes = 0;
+    var chars = 0;
     function marker(kind) { var m = {}; m[MARK] = kind; return m; }
+    function text(s) {
+      chars += s.length;
+      if (chars > MAX_CALL_CHARS) throw new Error("over " + MAX_CALL_CHARS + " characters");
+      return s;
+    }
     function walk(v) {
+      if (++nodes > MAX_NODES) throw new Error("more than " + MAX_NODES + " values");
       switch (typeof v) {
+        case "string": {
+          if (v.length <= MAX_TEXT) return text(v);
+          var l = marker("long"); l.n = v.length; return l;
+        }
         case "function": {
           var i = fns.indexOf(v);
           if (i < 0) { i = fns.length; fns.push(v); }
@@ -76,14 +95,15 @@
             var out = {};
             Object.keys(v).forEach(function (k) {
               // defined, not assigned: an own "__proto__" key stays a key, not a prototype
-              Object.defineProperty(out, k.charAt(0) === MARK ? MARK + k : k, {
+              if (k.length > MAX_TEXT) throw new Error("a name over " + MAX_TEXT + " characters");
+              Object.defineProperty(out, text(k.charAt(0) === MARK ? MARK + k : k), {
                 value: walk(v[k]), enumerable: true, writable: true, configurable: true,
               });
             });
             return out;
           } finally { stack.pop(); }
         }
-        default: return v; // string, boolean
+        default: return v; // boolean
       }
     }
     var list = [];
@@ -207,6 +227,8 @@
   // request (docs/internals.md); otherwise this was one harmless read.
   var early = false;
   var HEX_ID = /^[0-9a-f]{32}$/;
+  // refiner_web/commands.py parse_project, kept equal by a test: the id goes into a URL
+  var PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
   var MAX_URL = 2048;
   var REQUEST_TIMEOUT_MS = 20000;
   var ID_COOKIE = "refiner_anonymous_id";
@@ -239,10 +261,10 @@
       else if (/^(setProject|identifyUser|resetUser|setLocale|stopPinging)$/.test(name)) return;
     }
     var storage = w.localStorage;
-    if (typeof project !== "string") return;
+    if (typeof project !== "string" || !PROJECT_ID.test(project)) return;
     if (storage.getItem("refiner:user") || storage.getItem("refiner:locale")) return;
     var id = anonymousId(storage);
-    var href = api + "/api/v1/client/" + project + "/ping";
+    var href = api + "/api/v1/client/" + encodeURIComponent(project) + "/ping";
     var body = JSON.stringify({
       anonymous_id: id, user: null, signature: null, locale: null,
       page: {

@@ -384,3 +384,45 @@ def test_hostile_calls_queued_before_the_client_is_ready(
         "[refiner] trackEvent: the event name must be a non-empty string, not an array",
     ]
     assert host.page_errors == [] and recorded(host, "__rejections") == []
+
+
+# -- the host page never freezes (issue 13, items 10, 11, 13) -------------------------------
+
+#: 2^16 paths to one leaf through shared references: a walk without a bound visits each
+SHARED = "(() => { let a = 0; for (let i = 0; i < 16; i++) a = {l: a, r: a}; return a; })()"
+
+
+def test_shared_references_and_huge_strings_are_refused_unread(
+    host: HostPage, project: None, db_path: Path
+) -> None:
+    """A value walked past MAX_NODES costs its call one warning; a string over MAX_TEXT is
+    never copied into Python (a marker says how long it was); the calls after them run."""
+    host.page.add_init_script(RECORDER)
+    host.open(project=PROJECT)
+    host.wait_ready()
+    event = "after-freeze-" + uuid.uuid4().hex
+    host.page.evaluate(
+        "_refiner('addToResponse', %s); _refiner('trackEvent', 'x'.repeat(8 << 20));"
+        "_refiner('trackEvent', %s)" % (SHARED, json.dumps(event))
+    )
+    assert wait_for_rows(db_path, "SELECT name FROM events WHERE name = ?", event) == [(event,)]
+    assert recorded(host, "__warnings") == [
+        "[refiner] addToResponse: arguments could not be read: more than 1000 values",
+        "[refiner] trackEvent: the event name must be a non-empty string,"
+        " not a string over 4096 characters",
+    ]
+    assert host.page_errors == []
+
+
+def test_a_project_id_python_refuses_is_not_pinged_early(host: HostPage) -> None:
+    """The loader's early ping takes the project id by Python's rule (and encodes it): a
+    `setProject('../../admin/projects?x=')` once made it POST to the admin API."""
+    urls = []
+    host.page.on("request", lambda request: urls.append(request.url))
+    host.page.add_init_script(RECORDER)
+    host.open(project="../../admin/projects?x=")
+    host.wait_ready()
+    assert recorded(host, "__warnings") == [
+        "[refiner] setProject: the project id is 1 to 64 letters, digits, '-' or '_'"
+    ]
+    assert [url for url in urls if "/api/" in url] == []

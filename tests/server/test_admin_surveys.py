@@ -126,6 +126,10 @@ def question(**fields):
     return {"id": "q", "type": "text", **fields}
 
 
+def regex_trigger(side: str, value: str) -> dict:
+    return {"type": "page", "pages": {side: [{"match": "regex", "value": value}]}}
+
+
 FAULTS = [
     ({"questions": [question(type="slider")]}, "questions[0].type: must be one of nps, rating"),
     ({"questions": [question(), question()]}, "questions[1].id: duplicate question id 'q'"),
@@ -194,6 +198,24 @@ FAULTS = [
     (
         {"trigger": {"type": "page", "pages": {"include": [{"match": "regex", "value": "("}]}}},
         "trigger.pages.include[0].value: invalid regex",
+    ),
+    (  # issue 13, item 12: a 28-character query then froze the page for seconds
+        {
+            "trigger": {
+                "type": "page",
+                "pages": {"include": [{"match": "regex", "value": r"\?(a+)+$"}]},
+            }
+        },
+        "trigger.pages.include[0].value: a regex cannot repeat a group",
+    ),
+    (
+        {
+            "trigger": {
+                "type": "page",
+                "pages": {"exclude": [{"match": "regex", "value": "a.*b.*c"}]},
+            }
+        },
+        "trigger.pages.exclude[0].value: a regex has at most 2",
     ),
     ({"trigger": {"type": "hover"}}, "trigger.type: must be one of"),
     ({"audience": {"sample_percent": 150}}, "audience.sample_percent: must be between 0 and 100"),

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from refiner_server.db import is_retryable, make_engine, projects
+from refiner_server.db import is_retryable, make_engine, projects, traits
 from refiner_server.projects import create_project
 
 
@@ -18,7 +18,6 @@ from refiner_server.projects import create_project
     "path, body",
     [
         ("ping", {"anonymous_id": "anon-00000001", "user": {"id": "u\x00"}}),
-        ("ping", {"anonymous_id": "anon-00000001", "user": {"id": "u", "traits": {"k": "\x00"}}}),
         ("events", {"event_id": "evt-00000001", "anonymous_id": "anon-00000001", "name": "a\x00"}),
     ],
 )
@@ -26,6 +25,13 @@ def test_nul_in_stored_text_is_refused_on_both(client, db, path, body):
     r = client.post(f"/api/v1/client/p1/{path}", json=body)
     assert r.status_code == 422, r.text
     assert r.json()["error"]["code"]
+
+
+def test_nul_in_a_trait_drops_the_trait_on_both(client, db):
+    body = {"anonymous_id": "anon-00000001", "user": {"id": "u", "traits": {"k": "\x00", "j": 1}}}
+    r = client.post("/api/v1/client/p1/ping", json=body)
+    assert r.status_code == 200, r.text
+    assert [row["key"] for row in db.rows(traits)] == ["j"]
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)

@@ -11,7 +11,8 @@ import json
 from hypothesis import strategies as st
 
 from refiner_web.client import HANDLERS
-from refiner_web.jsvalues import DEEP, UNDEFINED, JsFunction, Opaque
+from refiner_web.jsvalues import DEEP, LONG, UNDEFINED, JsFunction, Opaque
+from refiner_web.values import MAX_CALL_CHARS, MAX_NODES, MAX_TEXT
 
 UNREADABLE = Opaque("unreadable")
 COMMANDS = tuple(sorted(HANDLERS))  # every command of the reference documents
@@ -148,23 +149,52 @@ def calls() -> st.SearchStrategy:
     )
 
 
-def as_received(value: object, level: int = 0) -> object:
+class _Walk:
+    """The loader's reading of one call (static/refiner.js `encode`): values visited and
+    characters copied are counted, and beyond their limits the call is unreadable."""
+
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.chars = 0
+
+    def text(self, value: str) -> str:
+        self.chars += len(value)
+        if self.chars > MAX_CALL_CHARS:
+            raise ValueError("over %d characters" % MAX_CALL_CHARS)
+        return value
+
+    def value(self, value: object, level: int = 0) -> object:
+        self.nodes += 1
+        if value is UNREADABLE or self.nodes > MAX_NODES:
+            raise ValueError("unreadable")
+        if isinstance(value, str):
+            return LONG if len(value) > MAX_TEXT else self.text(value)
+        if isinstance(value, (list, dict)) and level >= 32:
+            return DEEP
+        if isinstance(value, list):
+            return [self.value(item, level + 1) for item in value]
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if len(key) > MAX_TEXT:
+                    raise ValueError("a name over %d characters" % MAX_TEXT)
+                self.text(key)
+                out[key] = self.value(item, level + 1)
+            return out
+        return value
+
+
+def as_received(value: object) -> object:
     """`value` as the client receives it from the loader, which reads 32 levels deep and
-    sends DEEP below; UNREADABLE when the loader cannot read it at all."""
-    if value is UNREADABLE:
-        raise ValueError("unreadable")
-    if isinstance(value, (list, dict)) and level >= 32:
-        return DEEP
-    if isinstance(value, list):
-        return [as_received(item, level + 1) for item in value]
-    if isinstance(value, dict):
-        return {key: as_received(item, level + 1) for key, item in value.items()}
-    return value
+    sends DEEP below, and LONG for a string over MAX_TEXT; raises ValueError when the
+    loader cannot read it at all."""
+    return _Walk().value(value)
 
 
 def received_call(args: list) -> object:
     """The arguments of one call as the client gets them, or None when unreadable."""
+    walk = _Walk()
     try:
-        return [as_received(arg) for arg in args]
+        return [walk.value(arg) for arg in args]
     except ValueError:
         return None

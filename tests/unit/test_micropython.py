@@ -85,3 +85,19 @@ def test_clock_survives_micropython_ffi():
     wrapped, ours = node(code).split()
     assert abs(int(ours) - time.time() * 1000) < 60_000
     assert int(wrapped) != 0  # the raw FFI value is still wrong: drop this workaround once fixed
+
+
+def test_value_rules_on_micropython():
+    """A lone surrogate as the loader's JSON carries it (`\\ud800`), NUL and lengths: the
+    same verdicts as CPython's, though MicroPython keeps the surrogate as bytes ED A0 80."""
+    code = (
+        "import sys, json\nsys.path.append('/lib')\n"
+        "from refiner_web.values import text_fault\n"
+        'cases = json.loads(\'["a\\\\ud800", "\\\\udfff", "a\\\\u0000", "ok \\u00e9",'
+        ' "%s"]\')\n'
+        "print(json.dumps([text_fault(c, 255) for c in cases]))" % ("x" * 256)
+    )
+    from refiner_web.values import text_fault
+
+    expected = [text_fault(c, 255) for c in ["a\ud800", "\udfff", "a\x00", "ok \xe9", "x" * 256]]
+    assert json.loads(node(code)) == expected

@@ -6,10 +6,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refiner_web.triggers import (
+    MAX_REGEX,
+    MAX_REGEX_TEXT,
     SESSION_GAP_MS,
     Triggers,
     audience_entered,
     page_matches,
+    regex_fault,
     rule_matches,
     session_start,
     url_path,
@@ -71,6 +74,20 @@ def test_each_match_kind_on_path_and_url():
     assert rule_matches(rule("pattern", "*tab=*", "url"), URL)
     assert rule_matches(rule("regex", "^/app/(settings|profile)$"), URL)
     assert not rule_matches(rule("regex", "^/settings"), URL)
+
+
+def test_regex_dialect_keeps_matching_fast():
+    """Issue 13, item 12: `\\?(a+)+$` (accepted before) backtracks exponentially in the URL's
+    length; outside the dialect a regex matches nothing, and a URL is matched on its first
+    MAX_REGEX_TEXT characters."""
+    assert regex_fault(r"\?(a+)+$") and regex_fault("(a|aa)*$") and regex_fault(r"(a)\1")
+    assert regex_fault(".*a.*b") and regex_fault("x" * (MAX_REGEX + 1))
+    for fine in (r"^/app/(settings|profile)$", r"^/p/\d+/edit.*$", r"[(*+)]+", "/app/.*"):
+        assert regex_fault(fine) is None, fine
+    assert not rule_matches(rule("regex", r"\?(a+)+$", "url"), "https://x.test/?" + "a" * 28 + "!")
+    long_url = "https://x.test/" + "a" * MAX_REGEX_TEXT + "/settings"
+    assert not rule_matches(rule("regex", "settings", "url"), long_url)
+    assert rule_matches(rule("regex", "aaaa", "url"), long_url)
 
 
 def test_bad_regex_and_bad_rules_match_nothing():

@@ -1,0 +1,139 @@
+"""Server CPU of the most expensive bodies the client API accepts (issue 13's budget: 20 ms).
+
+In-process over SQLite, no network: each body is sent `--runs` times through the whole ASGI
+app (middleware, JSON parsing, validation, the value rules, the store), each time as a new
+write; the table gives the best and the median wall time of one request (the process is
+single-threaded: this is the time it holds a worker's event loop).
+
+    python bench/hostile_bodies.py            # 7 runs each
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from refiner_server.app import create_app  # noqa: E402
+from refiner_server.ratelimit import Limiter, Rate  # noqa: E402
+from refiner_web.values import MAX_FIELDS, MAX_TEXT, MAX_TRAITS  # noqa: E402
+
+WIDE = "\U0001f600"
+ANON = "anon-bench-0001"
+
+
+def bodies() -> list[tuple[str, str, str, Any]]:
+    """(name, method, path, body): the largest of each kind the server takes."""
+    many = {f"{i:03d}" + WIDE * 252: WIDE * 255 for i in range(MAX_TRAITS)}
+    user = {"id": "u", "traits": many, "account": {"id": "acme", "traits": many}}
+    nul = {f"k{i:03d}\x00": "x" for i in range(1000)}  # all dropped, one note each
+    items = {f"q{i}": list(range(1000)) for i in range(400)}  # 400,000 small items
+    return [
+        ("ping, 2 x 100 wide traits", "POST", "ping", {"anonymous_id": ANON, "user": user}),
+        (
+            "ping, 1,000 NUL traits",
+            "POST",
+            "ping",
+            {"anonymous_id": ANON, "user": {"id": "u", "traits": nul}},
+        ),
+        (
+            "response, 100 wide fields",
+            "PUT",
+            "responses/",
+            {
+                "anonymous_id": ANON,
+                "form_id": "f",
+                "data": {f"f{i}": WIDE * MAX_TEXT for i in range(MAX_FIELDS)},
+                "answers": {"why": WIDE * 100_000},
+            },
+        ),
+        (
+            "response, 400k list items",
+            "PUT",
+            "responses/",
+            {"anonymous_id": ANON, "form_id": "f", "answers": items},
+        ),
+    ]
+
+
+async def request(app: Any, method: str, path: str, body: bytes) -> int:
+    status = 0
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "client": ("203.0.113.7", 5),
+        "server": ("127.0.0.1", 8000),
+        "headers": [
+            (b"host", b"x"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+async def main(args: argparse.Namespace) -> None:
+    logging.getLogger("refiner_server").setLevel(logging.ERROR)  # the drop notes
+    from refiner_server.projects import create_project
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        unlimited = Limiter(Rate(1e9, 1e9), Rate(1e9, 1e9))
+        app = create_app(f"sqlite:///{Path(tmp) / 'b.db'}", limiter=unlimited)
+        create_project(app.state.engine, "bench")
+        n = 0
+        for name, method, path, body in bodies():
+            raw = json.dumps(body, ensure_ascii=False).encode()
+            times = []
+            for _ in range(args.runs + 1):
+                n += 1
+                url = "/api/v1/client/bench/" + (
+                    path + f"resp-{n:08d}" if path.endswith("/") else path
+                )
+                start = time.perf_counter()
+                status = await request(app, method, url, raw)
+                times.append((time.perf_counter() - start) * 1000)
+                if status >= 300:
+                    raise SystemExit(f"{name}: HTTP {status}")
+            times = times[1:]  # the first warms the caches
+            rows.append((name, len(raw), min(times), statistics.median(times)))
+    print(f"{'body':<28}{'bytes':>11}{'best ms':>9}{'median ms':>11}")
+    for name, size, best, med in rows:
+        print(f"{name:<28}{size:>11,}{best:>9.1f}{med:>11.1f}")
+    out = ROOT / "bench" / "results" / "hostile_bodies.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    import asyncio
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--runs", type=int, default=7)
+    asyncio.run(main(p.parse_args()))

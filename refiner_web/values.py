@@ -1,0 +1,108 @@
+"""The value rules of everything the client stores on the server: one module that the client
+applies at the call and the server at its door (DESIGN.md section 6), so that nothing the
+client queues is refused later and lost with the answers around it.
+
+Pure and MicroPython-safe. Text must be storable by every database: no NUL (PostgreSQL's
+text and jsonb refuse it) and no lone surrogate (not UTF-8; on Pyodide `'😀'.slice(0, 1)`
+arrives as one, on MicroPython as the bytes ED A0-BF xx that JSON decoding leaves).
+"""
+
+MAX_NAME = 255  # ids, names, keys, trait strings, event names
+MAX_TEXT = 4096  # a hidden field's string; the longest string the loader copies at all
+MAX_TRAITS = 100  # of a user, and of an account
+MAX_FIELDS = 100  # hidden fields of one response, over every addToResponse call
+MAX_INT = 2147483647  # traits are 32-bit integers
+#: what the loader reads of one `_refiner` call (static/refiner.js, kept equal by a test):
+#: values visited, and characters copied; beyond either the call is refused whole
+MAX_NODES = 1000
+MAX_CALL_CHARS = 512 * 1024
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """Whether `text` holds half of a surrogate pair (CPython cannot encode one; MicroPython
+    encodes it as ED A0-BF xx, which no valid UTF-8 holds)."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeError:
+        return True
+    at = data.find(b"\xed")
+    while at >= 0:
+        if at + 1 < len(data) and data[at + 1] >= 0xA0:
+            return True
+        at = data.find(b"\xed", at + 1)
+    return False
+
+
+def text_fault(text: str, most: int) -> object:
+    """The rule `text` breaks as stored text of at most `most` characters, or None."""
+    if len(text) > most:
+        return "strings are at most %d characters" % most
+    if "\x00" in text:
+        return "text cannot hold a NUL character"
+    if has_lone_surrogate(text):
+        return "text cannot hold a lone surrogate (half of an emoji cut in two)"
+    return None
+
+
+def check_text(text: str, most: int) -> str:
+    """`text`, or ValueError with the rule it breaks."""
+    fault = text_fault(text, most)
+    if fault is not None:
+        raise ValueError(fault)
+    return text
+
+
+def check_name(key: str) -> str:
+    """A hidden-field name: 1 to 255 characters of storable text."""
+    if not isinstance(key, str) or not key or len(key) > MAX_NAME:
+        raise ValueError("names are 1 to %d characters" % MAX_NAME)
+    return check_text(key, MAX_NAME)
+
+
+def check_field(key: str, value: object) -> object:
+    """One hidden field (`addToResponse`): its stored value, or ValueError with the rule."""
+    check_name(key)
+    return check_field_value(value)
+
+
+def check_field_value(value: object) -> object:
+    """A hidden field's value: a scalar, a string of at most MAX_TEXT characters."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("numbers must be finite")
+        return value
+    if isinstance(value, str):
+        return check_text(value, MAX_TEXT)
+    raise ValueError("a value must be a string, a number, a boolean or null")
+
+
+def keep_valid(items: list, check, most: int, noun: str, warn) -> list:  # noqa: ANN001
+    """(key, checked value) pairs in order, at most `most`; each one `check` refuses (with
+    ValueError) is dropped with one warning naming it and the rule. Lists, not dicts:
+    MicroPython's dicts do not keep insertion order."""
+    kept = []
+    for key, value in items:
+        shown = printable(key)
+        if len(kept) >= most:
+            warn("%s %s dropped: at most %d %ss" % (noun, shown, most, noun))
+            continue
+        try:
+            kept.append((key, check(key, value)))
+        except ValueError as error:
+            warn("%s %s dropped: %s" % (noun, shown, error))
+    return kept
+
+
+def printable(key: object) -> str:
+    """A name as a warning or a note shows it: 64 characters at most, NUL and lone
+    surrogates replaced, so the warning itself is always storable and printable."""
+    if not isinstance(key, str):
+        return "?"
+    out = []
+    for char in key[:64]:
+        if char == "\x00" or 0xD800 <= ord(char) <= 0xDFFF:
+            char = "\ufffd"
+        out.append(char)
+    return "".join(out)

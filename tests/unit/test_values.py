@@ -1,0 +1,77 @@
+"""The shared value rules (refiner_web.values) and the client applying them at the call."""
+
+from refiner_web.client import Client
+from refiner_web.values import MAX_FIELDS, has_lone_surrogate, text_fault
+from tests.unit.twin import FakePlatform
+
+
+def test_text_rules() -> None:
+    assert text_fault("plain é \U0001f600", 255) is None
+    assert "NUL" in text_fault("a\x00b", 255)
+    assert "surrogate" in text_fault("\U0001f600"[:1] + "\ud83d", 255)
+    assert "255" in text_fault("x" * 256, 255)
+    # MicroPython keeps a decoded `\ud800` as the bytes ED A0 80; valid UTF-8 never has them
+    assert has_lone_surrogate("\udfff") and not has_lone_surrogate("\ud7ff\ue000\U0010ffff")
+
+
+def client() -> tuple:
+    platform = FakePlatform()
+    web = Client(platform, "http://127.0.0.1")
+    web.dispatch(["setProject", "p1"])
+    return web, platform
+
+
+def test_hidden_fields_are_bounded_over_every_call() -> None:
+    """Issue 13, item 8: six calls of 100 fields queued 600 against the server's limit."""
+    web, platform = client()
+    for call in range(6):
+        web.dispatch(["addToResponse", {"c%d_%d" % (call, i): i for i in range(100)}])
+    assert len(web.hidden_fields()) == MAX_FIELDS
+    assert len(platform.warnings) == 500
+    assert platform.warnings[0].endswith(": at most %d fields" % MAX_FIELDS)
+    web.dispatch(["addToResponse", {"c0_0": "replaced"}])  # a known name still takes a value
+    assert web.hidden_fields()["c0_0"] == "replaced" and len(platform.warnings) == 500
+
+
+def test_unstorable_values_are_refused_at_the_call() -> None:
+    web, platform = client()
+    web.dispatch(["addToResponse", {"ok": 1, "nul\x00": 1, "half": "\U0001f600"[:1] + "\ud83d"}])
+    web.dispatch(["identifyUser", {"id": "u", "plan": "pro", "note": "a\x00"}])
+    assert web.hidden_fields() == {"ok": 1}
+    assert [key for key, _ in web.user["traits"]] == ["plan"]
+    web.dispatch(["identifyUser", {"id": "\ud800"}])
+    web.dispatch(["trackEvent", "a\x00b"])
+    assert web.user["id"] == "u"
+    assert platform.warnings == [
+        "[refiner] addToResponse: field nul\ufffd dropped: text cannot hold a NUL character",
+        "[refiner] addToResponse: field half dropped: text cannot hold a lone surrogate"
+        " (half of an emoji cut in two)",
+        "[refiner] identifyUser: trait note dropped: text cannot hold a NUL character",
+        "[refiner] identifyUser: id: text cannot hold a lone surrogate (half of an emoji cut"
+        " in two)",
+        "[refiner] trackEvent: the event name: text cannot hold a NUL character",
+    ]
+
+
+def test_the_loader_reads_by_the_same_limits_and_project_rule() -> None:
+    """static/refiner.js copies no more of a call than values.py says, and pings early
+    only for a project id that commands.parse_project takes (one rule in two languages)."""
+    import re
+    from pathlib import Path
+
+    from refiner_web import values
+    from refiner_web.commands import KEY_CHARS, MAX_KEY, CommandError, parse_project
+
+    loader = (Path(__file__).parents[2] / "static" / "refiner.js").read_text()
+    for name in ("MAX_TEXT", "MAX_NODES", "MAX_CALL_CHARS"):
+        assert "var %s = %d;" % (name, getattr(values, name)) in loader
+    rule = re.search(r"var PROJECT_ID = /(.*)/;", loader).group(1)
+    assert rule == "^[A-Za-z0-9_-]{1,%d}$" % MAX_KEY
+    for project in ["a", "A-z_9", "x" * 64, "x" * 65, "", "../x", "a b", "é", "a?x=", *KEY_CHARS]:
+        try:
+            parse_project([project], lambda _: None)
+            python = True
+        except CommandError:
+            python = False
+        assert bool(re.match(rule.replace("$", r"\Z"), project)) == python, project
+    assert 'encodeURIComponent(project) + "/ping"' in loader
