@@ -22,6 +22,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 
+from . import pyscript_apps
 from .errors import error_response
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -188,7 +189,8 @@ FAVICON_CACHE = "public, max-age=86400"
 
 
 def install(app: FastAPI, static_dir: Path | None, index_html: Path | None) -> None:
-    """Routes: `GET|HEAD /static/{path}` from `static_dir`, `GET|HEAD /` as `index_html`,
+    """Routes: `GET|HEAD /static/{path}` from `static_dir` (and the stable PyScript URLs,
+    `pyscript_apps`), `GET|HEAD /` as `index_html`,
     and `/favicon.ico`, which browsers ask for on every page of ours (demo, dashboard,
     /docs): an SVG, which they take whatever the name."""
     files = FileServer()
@@ -199,6 +201,7 @@ def install(app: FastAPI, static_dir: Path | None, index_html: Path | None) -> N
 
     if static_dir is not None:
         root = os.path.abspath(static_dir)
+        pyscript_apps.install(app, Path(root), LOADER_CACHE)
 
         @app.api_route("/static/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
         async def static_file(request: Request, path: str) -> Response:
