@@ -30,6 +30,7 @@ from .projects import (
 )
 from .ratelimit import Limiter, Rate
 from .static import default_site
+from .survey_schema import survey_schema
 from .survey_store import get_survey, list_surveys
 from .tokens import create_token, list_tokens, revoke_token
 
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path, help="one survey object or a list of them")
     imp.add_argument("--project", required=True)
     db_arg(imp)
+    survey.add_parser("schema", help="print the JSON Schema of a definition (docs/surveys.md)")
     exp = survey.add_parser("export", help="print definitions (JSON; YAML for -o *.yaml)")
     exp.add_argument("id", nargs="?", help="one survey (default: all, as a list)")
     exp.add_argument("--project", required=True)
@@ -274,6 +276,11 @@ def _survey_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _survey_schema(_args: argparse.Namespace) -> int:
+    print(json.dumps(survey_schema(), indent=2))
+    return 0
+
+
 def _survey_export(args: argparse.Namespace) -> int:
     engine = _engine(args)
     if args.id:
@@ -364,6 +371,7 @@ _COMMANDS = {
     ("project", "create"): _project_create,
     ("project", "list"): _project_list,
     ("survey", "import"): _survey_import,
+    ("survey", "schema"): _survey_schema,
     ("survey", "export"): _survey_export,
     ("responses", "export"): _responses_export,
     ("token", "create"): _token_create,
