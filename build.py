@@ -406,7 +406,7 @@ def compress_all(paths: Iterable[Path], quality: int, say: Callable[[str], None]
     workers = max(1, min(len(jobs), os.cpu_count() or 1))
     say(
         f"compressing {len(jobs)} files ({_size(total)}) with gzip and brotli {quality} "
-        f"on {workers} process(es); results are cached in {CACHE.relative_to(ROOT)}"
+        f"on {workers} process(es); results are cached in {os.path.relpath(CACHE, ROOT)}"
     )
     started = time.monotonic()
     results: list[Row] = []
