@@ -56,7 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +98,7 @@ HASH_LEN = 12
 #: a day (refiner_server/static.py `LOADER_CACHE`), and that loader fetches from these
 KEEP_OLD_S = 7 * 24 * 3600
 MIN_SAVING = 0.05  # keep .gz/.br only when they save at least 5 %
+PROGRESS_MIN = 256 * 1024  # files this large are named as they are compressed
 
 
 Row = tuple[str, int, int | None, int | None]  # path, raw, gz, br sizes
@@ -394,16 +395,31 @@ def compress_file(args: tuple[str, int]) -> Row:
     return path_str, len(data), len(gz), br_size
 
 
-def compress_all(paths: Iterable[Path], quality: int) -> list[Row]:
+def compress_all(paths: Iterable[Path], quality: int, say: Callable[[str], None]) -> list[Row]:
+    """Compress every file; `say` hears of each large one as it is done (brotli at quality
+    11 takes minutes on the runtimes when the cache is cold)."""
     jobs = [(str(p), quality) for p in sorted(paths)]
     # Largest first so the slow brotli pass on the wasm files starts at once.
-    jobs.sort(key=lambda job: -Path(job[0]).stat().st_size)
+    sizes = {job[0]: Path(job[0]).stat().st_size for job in jobs}
+    jobs.sort(key=lambda job: -sizes[job[0]])
+    total = sum(sizes.values())
     workers = max(1, min(len(jobs), os.cpu_count() or 1))
-    if workers == 1:
-        results = [compress_file(job) for job in jobs]
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(compress_file, jobs))
+    say(
+        f"compressing {len(jobs)} files ({_size(total)}) with gzip and brotli {quality} "
+        f"on {workers} process(es); results are cached in {os.path.relpath(CACHE, ROOT)}"
+    )
+    started = time.monotonic()
+    results: list[Row] = []
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for row in pool.map(compress_file, jobs):
+            results.append(row)
+            done += row[1]
+            if row[1] >= PROGRESS_MIN:
+                say(
+                    f"  {len(results)}/{len(jobs)} files, {done / total:4.0%} of the bytes, "
+                    f"{time.monotonic() - started:.0f} s: {Path(row[0]).relative_to(OUT)}"
+                )
     return sorted(results)
 
 
@@ -436,10 +452,19 @@ def print_table(rows: list[Row]) -> None:
 # -- main -------------------------------------------------------------------------------------
 
 
-def build(base: str = "/static/", quality: int = 11, quiet: bool = False) -> dict[str, object]:
+def build(
+    base: str = "/static/", quality: int = 11, quiet: bool = False, package: Path | None = None
+) -> dict[str, object]:
+    """Build `OUT`; with `package`, also copy what a wheel carries there (see `ship`)."""
     started = time.monotonic()
+
+    def say(line: str) -> None:
+        if not quiet:
+            print(f"[build {time.monotonic() - started:5.1f} s] {line}", flush=True)
+
     if not base.startswith("/") or not base.endswith("/"):
         raise BuildError("--base must start and end with '/'")
+    say("collecting the runtimes from node_modules")
     groups = [
         collect_micropython(),
         collect_pyodide(),
@@ -451,6 +476,7 @@ def build(base: str = "/static/", quality: int = 11, quiet: bool = False) -> dic
     clean(now)
     OUT.mkdir(parents=True, exist_ok=True)
     versioned = {group.name: write_group(group, now) for group in groups}
+    say("compiling refiner_web with mpy-cross")
     app = collect_app(base, versioned)
     versioned["app"] = write_group(app, now)
     written = [OUT / "refiner.js", OUT / "manifest.json"]
@@ -481,15 +507,33 @@ def build(base: str = "/static/", quality: int = 11, quiet: bool = False) -> dic
     }
     (OUT / "manifest.json").write_bytes(_json_bytes(full_manifest) + b"\n")
 
-    rows = compress_all(written, quality)
+    rows = compress_all(written, quality, say)
     if not quiet:
         print_table(rows)
         print(f"built {OUT.relative_to(ROOT)} in {time.monotonic() - started:.1f} s")
+    if package is not None:
+        ship([Path(row[0]) for row in rows], package)
+        say(f"copied this build and the demo page to {package}")
     if not client_sources():
         print(
             "warning: refiner_web/ has no .py files; the loader will fail to boot", file=sys.stderr
         )
     return full_manifest
+
+
+def ship(files: list[Path], dest: Path) -> None:
+    """What a wheel carries (setup.py): `dest/static/` with this build's files only (not the
+    earlier builds' `v/<hash>/` that `clean` keeps), their `.gz`/`.br` copies, and the demo
+    page as `dest/index.html` (`refiner_server.static.PACKAGED`)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    for path in files:
+        for copy in (path, path.with_name(path.name + ".gz"), path.with_name(path.name + ".br")):
+            if copy.is_file():
+                target = dest / "static" / copy.relative_to(OUT)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(copy, target)
+    shutil.copy2(ROOT / "index.html", dest / "index.html")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -502,10 +546,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fast", action="store_true", help="brotli quality 5 instead of 11 (development)"
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="no size table")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress, no size table")
+    parser.add_argument(
+        "--package",
+        type=Path,
+        metavar="DIR",
+        help="also copy this build and the demo page to DIR (what a wheel carries)",
+    )
     args = parser.parse_args(argv)
     try:
-        build(args.base, 5 if args.fast else 11, args.quiet)
+        build(args.base, 5 if args.fast else 11, args.quiet, args.package)
     except BuildError as exc:
         print(f"build.py: error: {exc}", file=sys.stderr)
         return 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from . import admin, client_api, dashboard, errors, static
+from . import admin, client_api, dashboard, errors, static, survey_schema
 from .clock import Clock
 from .db import make_engine, migrate
 from .middleware import (
@@ -70,6 +70,7 @@ def create_app(
     app.include_router(client_api.router(app.state.store))
     admin.install(app, admin_engine, static_dir)
     dashboard.install(app)
+    survey_schema.install(app)
     static.install(app, static_dir, index_html)
     app.add_middleware(BodyLimitMiddleware, limit=body_limit, json_prefix=client_api.PREFIX)
     if limiter is not None:

@@ -7,13 +7,14 @@ import contextlib
 import json
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from .db import make_engine, migrate
 from .exports import count_responses, responses_csv, responses_json
@@ -28,6 +29,8 @@ from .projects import (
     list_projects,
 )
 from .ratelimit import Limiter, Rate
+from .static import default_site
+from .survey_schema import survey_schema
 from .survey_store import get_survey, list_surveys
 from .tokens import create_token, list_tokens, revoke_token
 
@@ -50,8 +53,15 @@ def _parser() -> argparse.ArgumentParser:
     db_arg(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--static", default="dist/static", help="build output served at /static/")
-    serve.add_argument("--index", default="index.html", help="page served at /")
+    serve.add_argument(
+        "--static",
+        type=Path,
+        help="build output served at /static/ (default: the installed package's, else "
+        "dist/static of a checkout)",
+    )
+    serve.add_argument(
+        "--index", type=Path, help="page served at / (default: the demo page, like --static)"
+    )
     serve.add_argument("--demo", action="store_true", help="ensure project 'demo' and its survey")
     serve.add_argument("--access-log", action="store_true", help="log one line per request")
     serve.add_argument(
@@ -102,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path, help="one survey object or a list of them")
     imp.add_argument("--project", required=True)
     db_arg(imp)
+    survey.add_parser("schema", help="print the JSON Schema of a definition (docs/surveys.md)")
     exp = survey.add_parser("export", help="print definitions (JSON; YAML for -o *.yaml)")
     exp.add_argument("id", nargs="?", help="one survey (default: all, as a list)")
     exp.add_argument("--project", required=True)
@@ -154,11 +165,14 @@ def _serve(args: argparse.Namespace) -> int:
     from . import app as app_module
     from .app import ENV_DB, ENV_INDEX, ENV_RATE_ADDRESS, ENV_RATE_PROJECT, ENV_STATIC, create_app
 
-    static_dir, index = Path(args.static), Path(args.index)
+    static_dir, index = default_site()
+    static_dir, index = args.static or static_dir, args.index or index
     if not static_dir.is_dir():
         log.warning("static directory %s does not exist (yet): /static/ answers 404", static_dir)
     if not index.is_file():
         log.warning("index page %s does not exist (yet): / answers 404", index)
+    if args.demo:
+        print(demo_banner(args.host, args.port, args.db), flush=True)
     options = {"host": args.host, "port": args.port, "access_log": args.access_log}
     if args.forwarded_allow_ips is not None:
         options["forwarded_allow_ips"] = args.forwarded_allow_ips
@@ -188,6 +202,29 @@ def _serve(args: argparse.Namespace) -> int:
         ensure_demo(app.state.engine)
     uvicorn.run(app, **options)
     return 0
+
+
+def demo_banner(host: str, port: int, db: str) -> str:
+    """Where to go once `serve --demo` runs, and the dashboard-token command for this very
+    database, copyable as printed: this script's own path (the shell that pastes it may not
+    have our virtualenv) and the database URL made absolute (`--db` defaults elsewhere)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    origin = f"http://{'[%s]' % shown if ':' in shown else shown}:{port}"
+    me = Path(sys.argv[0])
+    program = str(me.resolve()) if me.name == "refiner-server" else "refiner-server"
+    url = make_url(db)
+    if url.drivername.startswith("sqlite") and url.database and url.database != ":memory:":
+        url = url.set(database=str(Path(url.database).resolve()))
+    command = shlex.join(
+        [program, "token", "create", "me", "--db", url.render_as_string(hide_password=True)]
+    )
+    return "\n".join(
+        [
+            f"refiner-web demo:  {origin}/  (?runtime=pyodide for Pyodide)",
+            f"dashboard:         {origin}/admin  (sign in with a token: {command})",
+            f"API reference:     {origin}/docs",
+        ]
+    )
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -236,6 +273,11 @@ def _survey_import(args: argparse.Namespace) -> int:
     except ProjectError as exc:
         raise ProjectError(f"{args.file}: {exc}") from None
     print(f"imported {', '.join(ids)} into {args.project}")
+    return 0
+
+
+def _survey_schema(_args: argparse.Namespace) -> int:
+    print(json.dumps(survey_schema(), indent=2))
     return 0
 
 
@@ -329,6 +371,7 @@ _COMMANDS = {
     ("project", "create"): _project_create,
     ("project", "list"): _project_list,
     ("survey", "import"): _survey_import,
+    ("survey", "schema"): _survey_schema,
     ("survey", "export"): _survey_export,
     ("responses", "export"): _responses_export,
     ("token", "create"): _token_create,

@@ -22,6 +22,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 
+from . import pyscript_apps
 from .errors import error_response
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -50,6 +51,18 @@ MEDIA_TYPES = {
     ".gz": "application/gzip",
     ".br": "application/octet-stream",
 }
+
+#: the client build a wheel carries (setup.py: `static/` and the demo page `index.html`)
+PACKAGED = Path(__file__).resolve().parent / "built"
+
+
+def default_site() -> tuple[Path, Path]:
+    """`serve`'s build output and demo page when not given: the installed wheel's, else a
+    checkout's (`dist/static` and `index.html`, relative to the working directory)."""
+    if (PACKAGED / "static" / "manifest.json").is_file():
+        return PACKAGED / "static", PACKAGED / "index.html"
+    return Path("dist", "static"), Path("index.html")
+
 
 #: content codings we have siblings for, best first
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
@@ -171,11 +184,24 @@ def safe_join(root: str, relpath: str) -> str | None:
     return full
 
 
+FAVICON = Path(__file__).resolve().parent / "favicon.svg"
+FAVICON_CACHE = "public, max-age=86400"
+
+
 def install(app: FastAPI, static_dir: Path | None, index_html: Path | None) -> None:
-    """Routes: `GET|HEAD /static/{path}` from `static_dir` and `GET|HEAD /` as `index_html`."""
+    """Routes: `GET|HEAD /static/{path}` from `static_dir` (and the stable PyScript URLs,
+    `pyscript_apps`), `GET|HEAD /` as `index_html`,
+    and `/favicon.ico`, which browsers ask for on every page of ours (demo, dashboard,
+    /docs): an SVG, which they take whatever the name."""
     files = FileServer()
+
+    @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
+    async def favicon(request: Request) -> Response:
+        return await files.serve(request, str(FAVICON), FAVICON_CACHE, "image/svg+xml")
+
     if static_dir is not None:
         root = os.path.abspath(static_dir)
+        pyscript_apps.install(app, Path(root), LOADER_CACHE)
 
         @app.api_route("/static/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
         async def static_file(request: Request, path: str) -> Response:

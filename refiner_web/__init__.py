@@ -2,7 +2,8 @@
 
 From a PyScript app: `from refiner_web import refiner; refiner("identifyUser", {"id": "u1"})`
 with the same commands and arguments as the JavaScript `_refiner(...)` queue; callbacks are
-Python functions. The script-tag loader enters through `refiner_web.boot` instead.
+Python functions. The app's tag may name the API's origin in `data-api`, as the loader's
+does. The script-tag loader enters through `refiner_web.boot` instead.
 """
 
 _client = None
@@ -28,20 +29,24 @@ def refiner(command: str, *args: object) -> None:
 
         _queued = [call]
         script = js.document.currentScript  # the app's own tag, while it runs
-        _next_task(lambda: _import_client(script.nonce if script else None))
+        if script:
+            tag = (script.nonce, script.getAttribute("data-api"))
+        else:
+            tag = (None, None)
+        _next_task(lambda: _import_client(tag))
 
 
-def _import_client(nonce: object) -> None:
+def _import_client(tag: tuple) -> None:
     import refiner_web.boot  # noqa: F401 - a task of its own; the start is the next one
 
-    _next_task(lambda: _start_client(nonce))
+    _next_task(lambda: _start_client(tag))
 
 
-def _start_client(nonce: object) -> None:
+def _start_client(tag: tuple) -> None:
     global _client
     from refiner_web.boot import app_client
 
-    _client = app_client(_queued, nonce)
+    _client = app_client(_queued, tag[0], tag[1])
 
 
 def _next_task(fn: object) -> None:

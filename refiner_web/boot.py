@@ -46,19 +46,32 @@ def _load_survey_layer_soon(client: Client) -> None:
 nonce = None
 
 
-def app_client(calls: list, script_nonce: object) -> Client:
-    """The client of a PyScript app, talking to the API at the page's origin.
+def app_client(calls: list, script_nonce: object, api: object = None) -> Client:
+    """The client of a PyScript app.
 
     Runs the calls the app queued (`refiner_web.refiner`) in order, those made meanwhile
     too, then goes live, so the commands an app issues together (setProject, identifyUser,
     ...) go out in one first ping. `script_nonce` is that of the app's own script tag, for
-    the widget's <style>, as the loader's tag's is.
+    the widget's <style>, as the loader's tag's is. The API is at `api` (the tag's
+    `data-api`), else at the server whose stable config the app loaded, else at the page's
+    origin.
     """
     global nonce
     nonce = script_nonce
-    client = Client(BrowserPlatform(), js.location.origin)
+    client = Client(BrowserPlatform(), api or _config_api() or js.location.origin)
     while calls:
         client.dispatch(calls.pop(0))
     client.finish_boot()
     _load_survey_layer_soon(client)
     return client
+
+
+def _config_api() -> object:
+    """`refiner.api` of the app's PyScript config: the server that wrote it names itself
+    (`refiner_server.pyscript_apps`); None in a config of another making."""
+    try:
+        from pyscript import config
+    except ImportError:
+        return None
+    section = config.get("refiner")
+    return section.get("api") if isinstance(section, dict) else None

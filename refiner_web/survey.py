@@ -13,6 +13,9 @@ TYPES = SCALES + ("single_choice", "multiple_choice", "text", "email", "statemen
 RTL_LANGUAGES = ("ar", "he", "iw", "fa", "ur")
 OPS = ("eq", "neq", "gt", "gte", "lt", "lte", "contains", "answered", "skipped")
 DEFAULT_ACCENT = "#4f46e5"
+#: appearance values, the first of each the default
+POSITIONS = ("bottom-right", "bottom-left", "top", "bottom", "center")
+THEMES = ("auto", "light", "dark")
 DEFAULT_AUTO_CLOSE_S = 3
 
 # Interface texts per language, read by key only (so dict order, which MicroPython does not
@@ -594,11 +597,11 @@ class SurveyRun:
         raw = self.form.get("appearance")
         raw = raw if isinstance(raw, dict) else {}
         position = raw.get("position")
-        if position not in ("bottom-right", "bottom-left", "top", "bottom", "center"):
-            position = "bottom-right"
+        if position not in POSITIONS:
+            position = POSITIONS[0]
         theme = raw.get("theme")
-        if theme not in ("light", "dark", "auto"):
-            theme = "auto"
+        if theme not in THEMES:
+            theme = THEMES[0]
         accent = accent_colour(raw.get("accent"))
         look = {
             "position": position,

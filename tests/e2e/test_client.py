@@ -62,13 +62,14 @@ def anonymous_id(host: HostPage) -> str:
     return cookies["refiner_anonymous_id"]
 
 
-def events_of_user(db_path: Path, user_id: str, count: int = 1) -> list:
+def events_of_user(db_path: Path, user_id: str, count: int = 1, timeout_s: float = 15) -> list:
     return wait_for_rows(
         db_path,
         "SELECT e.name FROM events e JOIN contacts c ON c.pk = e.contact_pk "
         "WHERE c.user_id = ? ORDER BY e.received_at",
         user_id,
         count=count,
+        timeout_s=timeout_s,
     )
 
 

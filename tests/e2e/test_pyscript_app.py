@@ -3,12 +3,14 @@ and the faults of README "Nothing is lost" that differ from the script tag's way
 no loader's try/catch `store` here: see `refiner_web.browser._guarded`)."""
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import HostPage, Server
+from tests.e2e.conftest import READY_TIMEOUT_S, HostPage, Server
 from tests.e2e.hardening import RECORDER, make_project, recorded
 from tests.e2e.test_client import events_of_user, refiner_warnings, wait_for_rows
 from tests.e2e.test_csp import FORM as CSP_FORM
@@ -29,6 +31,7 @@ from tests.e2e.test_faults import (
     our_warnings,
     stored_responses,
 )
+from tests.e2e.test_origins import Site
 
 APP = """
 import sys
@@ -192,3 +195,51 @@ def test_pyscript_core_needs_unsafe_eval(host: HostPage, built_static: dict[str,
     assert recorded(host, "__csp") == ["script-src eval "]
     assert host.page.evaluate("document.body.dataset.app") is None
     assert [e for e in host.errors() if "unsafe-eval" in e]
+
+
+ELSEWHERE_APP = """
+from refiner_web import refiner
+
+refiner("setProject", "demo")
+refiner("identifyUser", {"id": "%(user)s"})
+refiner("trackEvent", "from-another-origin")
+"""
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    served = Site()
+    try:
+        yield served
+    finally:
+        served.server.shutdown()
+        served.server.server_close()
+
+
+@pytest.mark.parametrize("api", ["from-config", "data-api"])
+def test_pyscript_app_on_another_origin(
+    host: HostPage, site: Site, db_path: Path, api: str
+) -> None:
+    """An app on another origin than the API, with the stable URLs as README "In a PyScript
+    app" prints them: PyScript's core and the config from the API server, which names itself
+    as the API. With `data-api` on the app's tag, that origin wins (the config comes from
+    `localhost` here, the API is asked at `127.0.0.1`: the same server, by other names)."""
+    kind = {"micropython": "mpy", "pyodide": "py"}[host.runtime]
+    server = host.base_url
+    config_from = server.replace("127.0.0.1", "localhost") if api == "data-api" else server
+    attrs = f' data-api="{server}/"' if api == "data-api" else ""
+    user = "elsewhere-" + uuid.uuid4().hex
+    site.page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>app</title>'
+        f'<link rel="stylesheet" href="{server}/static/pyscript/core.css">'
+        f'<script type="module" src="{server}/static/pyscript/core.js"></script>'
+        f'</head><body><script type="{kind}" config="{config_from}/static/pyscript/{kind}.json"'
+        f"{attrs}>" + ELSEWHERE_APP % {"user": user} + "</script></body></html>"
+    ).encode()
+    calls: list[str] = []
+    host.page.on("request", lambda r: calls.append(r.url) if "/api/v1/client/" in r.url else None)
+    host.page.goto(site.origin + "/shop.html")
+    assert events_of_user(db_path, user, timeout_s=READY_TIMEOUT_S) == [("from-another-origin",)]
+    host.page.evaluate("0")  # Playwright hands over the page's events in its own calls
+    assert calls and {urlsplit(url).netloc for url in calls} == {urlsplit(server).netloc}, calls
+    assert host.errors() == []

@@ -208,3 +208,33 @@ def test_the_origin_check_costs_no_query(client, engine, shop) -> None:
         sa.event.remove(engine, "before_cursor_execute", count)
     assert restricted == unrestricted
     assert refused == 1  # the project row, then nothing
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/static/refiner.js", None),
+        ("get", "/static/v/abc123/micropython.wasm", None),
+        ("get", "/static/v/abc123/missing.js", None),
+        ("post", "/api/v1/client/p1/ping", {"anonymous_id": ANON}),
+        ("post", "/api/v1/client/p1/events", {"name": "no ids"}),
+    ],
+)
+def test_public_answers_allow_timing(client, method, path, body) -> None:
+    """A site's real-user monitoring reads our files' and requests' timings and sizes
+    (Resource Timing reports them as 0 cross-origin without `Timing-Allow-Origin`),
+    errors included; a revalidated file's 304 keeps it."""
+    if body is None:
+        r = client.get(path, headers={"origin": SITE})
+    else:
+        r = call(client, method, path, body, SITE)
+    assert r.headers["timing-allow-origin"] == "*", (r.status_code, dict(r.headers))
+    if method == "get" and r.status_code == 200:
+        again = client.get(path, headers={"if-none-match": r.headers["etag"], "origin": SITE})
+        assert again.status_code == 304 and again.headers["timing-allow-origin"] == "*"
+
+
+def test_admin_and_dashboard_do_not_allow_timing(client, engine) -> None:
+    for path in ("/api/v1/admin/projects", "/admin", "/"):
+        r = client.get(path, headers={"origin": ELSEWHERE, **auth(engine)})
+        assert "timing-allow-origin" not in r.headers, path

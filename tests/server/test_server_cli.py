@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import pty
+import shlex
 import sys
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from refiner_server import cli
+from refiner_server import cli, static
 from refiner_server.db import make_engine, projects, surveys
 from refiner_server.projects import import_surveys
 from refiner_server.tokens import verify_token
@@ -129,7 +131,50 @@ def test_defaults(monkeypatch, tmp_path):
     parser = cli._parser()
     args = parser.parse_args(["serve"])
     assert (args.db, args.host, args.port) == ("sqlite:///refiner.db", "127.0.0.1", 8000)
-    assert (args.static, args.index, args.demo) == ("dist/static", "index.html", False)
+    assert (args.static, args.index, args.demo) == (None, None, False)
+
+
+def test_serve_defaults_to_the_build_the_package_carries(monkeypatch, tmp_path):
+    """A wheel carries the client (setup.py); a checkout (no packaged build) serves its
+    own `dist/static` and `index.html`, relative to the working directory."""
+    monkeypatch.setattr(static, "PACKAGED", tmp_path / "built")
+    assert static.default_site() == (Path("dist/static"), Path("index.html"))
+    (tmp_path / "built" / "static").mkdir(parents=True)
+    (tmp_path / "built" / "static" / "manifest.json").write_text("{}")
+    assert static.default_site() == (tmp_path / "built/static", tmp_path / "built/index.html")
+
+
+def test_demo_prints_where_to_go_and_a_token_command_that_works(url, tmp_path, monkeypatch, capsys):
+    """`serve --demo` names the demo, /admin and /docs, and the command that makes a
+    dashboard token for the database it serves, copyable as printed: run from another
+    directory, where the CLI's default database (`refiner.db`) is not the demo's."""
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["serve", "--demo", "--db", "sqlite:///demo.db", "--port", "8765"]) == 0
+    out = capsys.readouterr().out
+    for where in ("http://127.0.0.1:8765/ ", "http://127.0.0.1:8765/admin ", "8765/docs"):
+        assert where in out, out
+    command = shlex.split(out.split("sign in with a token: ")[1].split(")")[0])
+    assert command[:3] == ["refiner-server", "token", "create"]
+    monkeypatch.chdir(tmp_path.parent)
+    assert cli.main(command[1:]) == 0
+    raw = capsys.readouterr().out.splitlines()[-1]
+    assert verify_token(make_engine(f"sqlite:///{tmp_path / 'demo.db'}"), raw)["name"] == "me"
+
+
+def test_favicon(url, tmp_path):
+    """Browsers ask every page of ours for it (demo, dashboard, /docs): no 404 on their
+    consoles, with or without a build."""
+    from fastapi.testclient import TestClient
+
+    from refiner_server.app import create_app
+
+    with TestClient(create_app(url, None, None)) as c:
+        r = c.get("/favicon.ico")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/svg+xml"
+    assert r.text.startswith("<svg")
 
 
 def test_usage_errors_exit_2():

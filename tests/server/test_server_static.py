@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 
 import brotli
 import pytest
@@ -230,3 +231,39 @@ def test_without_static_or_index(db_url):
     with TestClient(create_app(db_url, None, None)) as c:
         assert c.get("/static/refiner.js").status_code == 404
         assert c.get("/").status_code == 404
+
+
+def test_stable_pyscript_urls(client, static_dir):
+    """README "In a PyScript app": configs and core at stable URLs, usable from any origin:
+    every URL in the config absolute at the origin asked (PyScript resolves `interpreter`
+    against the page), the API named, versioned files found through the redirects."""
+    manifest = {
+        "base": "/static/",
+        "pyscript": "v/p1/core.js",
+        "pyscript_css": "v/p1/core.css",
+        "pyscript_config": {"mpy": "v/a1/mpy.json", "py": "v/a1/py.json"},
+    }
+    (static_dir / "manifest.json").write_text(json.dumps(manifest))
+    (static_dir / "v/a1").mkdir(parents=True)
+    (static_dir / "v/a1/mpy.json").write_text(
+        json.dumps(
+            {
+                "interpreter": "/static/v/m1/micropython.mjs",
+                "files": {"./refiner_web/boot.mpy": "refiner_web/boot.mpy"},
+            }
+        )
+    )
+    r = client.get("/static/pyscript/mpy.json", headers={"host": "surveys.example:8443"})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "*"
+    assert r.headers["cache-control"] == "public, max-age=300, stale-while-revalidate=86400"
+    origin = "http://surveys.example:8443"
+    assert r.json() == {
+        "interpreter": origin + "/static/v/m1/micropython.mjs",
+        "files": {origin + "/static/v/a1/refiner_web/boot.mpy": "refiner_web/boot.mpy"},
+        "refiner": {"api": origin},
+    }
+    for name, target in (("core.js", "v/p1/core.js"), ("core.css", "v/p1/core.css")):
+        r = client.get("/static/pyscript/" + name, follow_redirects=False)
+        assert r.status_code == 302 and r.headers["location"].endswith("/static/" + target)
+    assert client.get("/static/pyscript/py.json").json()["error"]["code"] == "not_built"
+    assert client.get("/static/pyscript/other.js").status_code == 404
