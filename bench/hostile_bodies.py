@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from refiner_server.app import create_app  # noqa: E402
+from refiner_server.models import MAX_BODY_VALUES  # noqa: E402
 from refiner_server.ratelimit import Limiter, Rate  # noqa: E402
+from refiner_web.answers import MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX  # noqa: E402
 from refiner_web.values import MAX_FIELDS, MAX_TEXT, MAX_TRAITS  # noqa: E402
 
 WIDE = "\U0001f600"
@@ -32,35 +34,32 @@ ANON = "anon-bench-0001"
 
 
 def bodies() -> list[tuple[str, str, str, Any]]:
-    """(name, method, path, body): the largest of each kind the server takes."""
+    """(name, method, path, body): the largest of each kind the server takes, and bodies
+    of as many of the dearest JSON values to parse (empty lists, floats) as it takes."""
     many = {f"{i:03d}" + WIDE * 252: WIDE * 255 for i in range(MAX_TRAITS)}
     user = {"id": "u", "traits": many, "account": {"id": "acme", "traits": many}}
-    nul = {f"k{i:03d}\x00": "x" for i in range(1000)}  # all dropped, one note each
-    items = {f"q{i}": list(range(1000)) for i in range(400)}  # 400,000 small items
+    n = MAX_BODY_VALUES - 10
+    picked = [f"c{j}" for j in range(MAX_CHOICES)] + ["other"]
+    response = {"anonymous_id": ANON, "form_id": "f"}
     return [
         ("ping, 2 x 100 wide traits", "POST", "ping", {"anonymous_id": ANON, "user": user}),
+        ("ping, empty lists", "POST", "ping", {"anonymous_id": ANON, "pad": [[]] * (n // 2)}),
+        ("ping, floats", "POST", "ping", {"anonymous_id": ANON, "pad": [0.5] * n}),
         (
-            "ping, 1,000 NUL traits",
-            "POST",
-            "ping",
-            {"anonymous_id": ANON, "user": {"id": "u", "traits": nul}},
-        ),
-        (
-            "response, 100 wide fields",
+            "response, wide text",
             "PUT",
             "responses/",
             {
-                "anonymous_id": ANON,
-                "form_id": "f",
+                **response,
                 "data": {f"f{i}": WIDE * MAX_TEXT for i in range(MAX_FIELDS)},
-                "answers": {"why": WIDE * 100_000},
+                "answers": {f"t{i}": WIDE * TEXT_MAX for i in range(20)},
             },
         ),
         (
-            "response, 400k list items",
+            "response, every choice",
             "PUT",
             "responses/",
-            {"anonymous_id": ANON, "form_id": "f", "answers": items},
+            {**response, "answers": {f"q{i}": picked for i in range(MAX_QUESTIONS)}},
         ),
     ]
 

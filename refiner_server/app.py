@@ -18,7 +18,7 @@ from .middleware import (
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
 )
-from .models import body_limit
+from .models import MAX_BODY_VALUES, body_limit, json_values
 from .ratelimit import Limiter, Rate
 from .store import ClientStore
 
@@ -72,7 +72,13 @@ def create_app(
     dashboard.install(app)
     survey_schema.install(app)
     static.install(app, static_dir, index_html)
-    app.add_middleware(BodyLimitMiddleware, limit=body_limit, json_prefix=client_api.PREFIX)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=body_limit,
+        json_prefix=client_api.PREFIX,
+        count=json_values,
+        most_values=MAX_BODY_VALUES,
+    )
     if limiter is not None:
         now = app.state.clock.now
         app.add_middleware(

@@ -131,16 +131,26 @@ class RateLimitMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over `limit(path)` bytes with 413 before any parsing. Client-API
+    """Refuse bodies over `limit(path)` bytes with 413 before any parsing, and client-API
+    bodies of more than `most_values` JSON values by `count` (what parsing costs). Client-API
     bodies are JSON whatever their Content-Type says: `navigator.sendBeacon` and
     preflight-free `fetch` can only send `text/plain` (or form types)."""
 
     BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
-    def __init__(self, app: ASGIApp, limit: Callable[[str], int], json_prefix: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: Callable[[str], int],
+        json_prefix: str,
+        count: Callable[[bytes], int],
+        most_values: int,
+    ) -> None:
         self.app = app
         self.limit_of = limit
         self.json_prefix = json_prefix
+        self.count = count
+        self.most_values = most_values
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in self.BODY_METHODS:
@@ -176,6 +186,10 @@ class BodyLimitMiddleware:
             return await receive()
 
         if scope["path"].startswith(self.json_prefix):
+            if self.count(body) > self.most_values:
+                message = f"body: more than {self.most_values} JSON values"
+                await error_response(413, "payload_too_large", message)(scope, receive, send)
+                return
             scope = _as_json(scope)
         await self.app(scope, replay, send)
 

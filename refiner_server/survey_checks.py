@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from refiner_web import survey as client_survey
+from refiner_web.answers import MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX
 from refiner_web.triggers import (
     DELAY_FROM,
     PAGE_MATCHES,
@@ -58,8 +59,8 @@ def check_definition(definition: Any) -> dict[str, Any]:
     survey.setdefault("status", "draft")
     _choice("status", survey["status"], SURVEY_STATUSES)
     questions = survey.get("questions")
-    if not isinstance(questions, list):
-        raise _fail("questions", "must be a list")
+    if not isinstance(questions, list) or len(questions) > MAX_QUESTIONS:
+        raise _fail("questions", f"must be a list of at most {MAX_QUESTIONS}")
     ids: list[str] = []
     for i, question in enumerate(questions):
         ids.append(_question(f"questions[{i}]", _object(f"questions[{i}]", question), ids))
@@ -111,14 +112,14 @@ def _question(path: str, question: dict[str, Any], earlier: list[str]) -> str:
     if kind == "text":
         _flag(f"{path}.multiline", question.get("multiline"))
     if kind in ("text", "email") and question.get("max_length") is not None:
-        _integer(f"{path}.max_length", question["max_length"], 1, 100000)
+        _integer(f"{path}.max_length", question["max_length"], 1, TEXT_MAX)
     return qid
 
 
 def _choices(path: str, question: dict[str, Any]) -> None:
     choices = question.get("choices")
-    if not isinstance(choices, list) or not choices:
-        raise _fail(f"{path}.choices", "must be a non-empty list")
+    if not isinstance(choices, list) or not 1 <= len(choices) <= MAX_CHOICES:
+        raise _fail(f"{path}.choices", f"must be a list of 1 to {MAX_CHOICES}")
     seen: list[str] = []
     for i, choice in enumerate(choices):
         here = f"{path}.choices[{i}]"

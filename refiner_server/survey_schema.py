@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from refiner_web import survey as client_survey
+from refiner_web.answers import MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX
 from refiner_web.triggers import DELAY_FROM, PAGE_MATCHES, PAGE_PARTS, TRIGGER_TYPES
 
 from .audience import DAYS_OPS, EVENT_OPS, TRAIT_OPS, VALUELESS_OPS
@@ -151,7 +152,15 @@ def _question() -> dict[str, Any]:
                 "type",
                 ("single_choice", "multiple_choice"),
                 _object(
-                    {"choices": {"type": "array", "minItems": 1, "items": choice}, "other": _FLAG},
+                    {
+                        "choices": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": MAX_CHOICES,
+                            "items": choice,
+                        },
+                        "other": _FLAG,
+                    },
                     ("choices",),
                 ),
             ),
@@ -180,7 +189,7 @@ def _question() -> dict[str, Any]:
                 ),
             ),
             _when("type", ("text",), _object({"multiline": _FLAG})),
-            _when("type", ("text", "email"), _object({"max_length": _null(_integer(1, 100000))})),
+            _when("type", ("text", "email"), _object({"max_length": _null(_integer(1, TEXT_MAX))})),
         ],
     )
 
@@ -427,7 +436,9 @@ def _survey() -> dict[str, Any]:
             ),
             "name": _doc("for the dashboard", **_null(_STRING)),
             "status": _doc("only live surveys are served", "draft", enum=list(SURVEY_STATUSES)),
-            "questions": _doc("in the order asked", type="array", items=_ref("question")),
+            "questions": _doc(
+                "in the order asked", type="array", maxItems=MAX_QUESTIONS, items=_ref("question")
+            ),
             "logic": _doc(
                 "jumps, the first that holds wins",
                 **_null({"type": "array", "items": _ref("logic_rule")}),

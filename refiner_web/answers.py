@@ -9,9 +9,14 @@ them: defaults explicit (`min`, `max`, `scale`, `max_length`).
 OTHER = "other"
 SCALES = ("nps", "rating", "csat", "emoji")
 EMAIL_MAX = 254
-#: a text answer when the question sets no `max_length` (the survey format's highest one)
-TEXT_MAX = 100000
+#: a text answer when the question sets no `max_length`, and the highest `max_length` the
+#: survey format takes: what keeps a response body within the server's budget
+TEXT_MAX = 10000
 OTHER_MAX = 1000
+#: choices of one question (`other` comes on top), and questions of one survey: they bound
+#: how many values a legitimate response holds (refiner_server.models.MAX_BODY_VALUES)
+MAX_CHOICES = 100
+MAX_QUESTIONS = 100
 
 _EMAIL_LOCAL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-"
 _DOMAIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"

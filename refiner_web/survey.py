@@ -5,7 +5,7 @@ Pure Python (no browser imports) so CPython tests and MicroPython run the same r
 widget (`refiner_web.widget`) only draws what this module decides.
 """
 
-from refiner_web.answers import EMAIL_MAX, SCALES, check_answer
+from refiner_web.answers import EMAIL_MAX, SCALES, TEXT_MAX, check_answer
 from refiner_web.answers import OTHER as OTHER  # the vocabulary survey_checks reads here
 
 END = -1
@@ -401,7 +401,7 @@ def _clean_question(raw: object) -> object:
     elif kind == "text":
         question["multiline"] = raw.get("multiline") is True
     if kind in ("text", "email"):
-        question["max_length"] = _int_in(raw.get("max_length"), 1, 100000, 0) or (
+        question["max_length"] = _int_in(raw.get("max_length"), 1, TEXT_MAX, 0) or (
             EMAIL_MAX if kind == "email" else 0
         )
     if kind == "statement":

@@ -142,7 +142,20 @@ FAULTS = [
         "questions[0].scale: must be an integer from 3 to 10",
     ),
     ({"questions": [question(type="rating", style="hearts")]}, "questions[0].style: must be one"),
-    ({"questions": [question(type="single_choice")]}, "questions[0].choices: must be a non-empty"),
+    ({"questions": [question(type="single_choice")]}, "questions[0].choices: must be a list of 1"),
+    # what bounds a legitimate response's values and text (refiner_web.answers)
+    (
+        {"questions": [question(id=f"q{i}") for i in range(101)]},
+        "questions: must be a list of at most 100",
+    ),
+    (
+        {"questions": [question(type="single_choice", choices=[{"id": i} for i in "a" * 101])]},
+        "questions[0].choices: must be a list of 1 to 100",
+    ),
+    (
+        {"questions": [question(max_length=10001)]},
+        "questions[0].max_length: must be an integer from 1 to 10000",
+    ),
     (
         {"questions": [question(type="single_choice", choices=[{"id": "a"}, {"id": "a"}])]},
         "questions[0].choices[1].id: duplicate choice id 'a'",

@@ -16,8 +16,15 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from refiner_server.db import contacts, events, responses, traits
-from refiner_server.models import MAX_BODY_BYTES, MAX_PING_BYTES, MAX_RESPONSE_BYTES
+from refiner_server.models import (
+    MAX_BODY_BYTES,
+    MAX_BODY_VALUES,
+    MAX_ITEMS,
+    MAX_PING_BYTES,
+    MAX_RESPONSE_BYTES,
+)
 from refiner_server.projects import import_surveys
+from refiner_web.answers import MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX
 from tests.server.admin_support import auth
 
 API = "/api/v1/client/p1"
@@ -49,23 +56,58 @@ def test_largest_legitimate_ping(client, db) -> None:
 
 
 def test_largest_legitimate_response(client, db, engine) -> None:
-    """A 100,000-character text answer (the survey format's largest `max_length`), the
+    """A 10,000-character text answer (the survey format's largest `max_length`), the
     longest "other" text and 100 hidden fields of 4,096 characters (`addToResponse`'s
     limits)."""
     plan = {"id": "plan", "type": "multiple_choice", "choices": [{"id": "a"}], "other": True}
-    questions = [{"id": "why", "type": "text", "max_length": 100_000}, plan]
+    questions = [{"id": "why", "type": "text", "max_length": TEXT_MAX}, plan]
     import_surveys(engine, "p1", [{"id": "f" * 64, "status": "live", "questions": questions}])
     body = {
         "anonymous_id": ANON,
         "form_id": "f" * 64,
-        "answers": {"why": WIDE * 100_000, "plan_other": "o" * 1000, "plan": ["a", "other"]},
+        "answers": {"why": WIDE * TEXT_MAX, "plan_other": "o" * 1000, "plan": ["a", "other"]},
         "data": {f"field{i}": WIDE * 4096 for i in range(100)},
         "completed": True,
     }
     r = client.put(f"{API}/responses/resp-0000001", json=body)
     assert r.status_code == 200, r.text[:300]
     (row,) = db.rows(responses)
-    assert row["answers"]["why"] == WIDE * 100_000 and row["notes"] is None
+    assert row["answers"]["why"] == WIDE * TEXT_MAX and row["notes"] is None
+
+
+def test_most_values_a_legitimate_response_holds(client, db, engine) -> None:
+    """Every choice and "other" picked on each of the most questions a survey may have,
+    and 100 hidden fields: under the body's value budget, all stored."""
+    choices = [{"id": f"choice-{j}"} for j in range(MAX_CHOICES)]
+    questions = [
+        {"id": f"q{i}", "type": "multiple_choice", "choices": choices, "other": True}
+        for i in range(MAX_QUESTIONS)
+    ]
+    import_surveys(engine, "p1", [{"id": "f", "status": "live", "questions": questions}])
+    picked = [c["id"] for c in choices] + ["other"]
+    answers = {f"q{i}": picked for i in range(MAX_QUESTIONS)}
+    answers.update({f"q{i}_other": "a, b: [c] {d}" for i in range(MAX_QUESTIONS)})
+    body = {"anonymous_id": ANON, "form_id": "f", "answers": answers}
+    body["data"] = {f"field{i}": i for i in range(100)}
+    r = client.put(f"{API}/responses/resp-0000001", json=body)
+    assert r.status_code == 200, r.text[:300]
+    (row,) = db.rows(responses)
+    assert row["answers"] == answers and row["notes"] is None
+
+
+@pytest.mark.parametrize("path", ["ping", "events", "responses/resp-0000001"])
+@pytest.mark.parametrize("item", ["[]", "0.5", '"x"'])
+def test_a_body_of_more_values_than_the_budget_is_refused_unparsed(client, db, path, item):
+    """Parsing costs per value (an empty list or a float up to ~0.4 us), not per byte:
+    beyond MAX_BODY_VALUES a body is refused with 413 before it is parsed, whichever
+    endpoint; text holding commas, colons and brackets is not counted."""
+    pad = ",".join([item] * MAX_BODY_VALUES)
+    body = '{"anonymous_id": "%s", "form_id": "f", "pad": [%s]}' % (ANON, pad)
+    method = client.put if path.startswith("responses") else client.post
+    assert str(MAX_BODY_VALUES) in error(method(f"{API}/{path}", content=body), 413)
+    text = json.dumps('[{"a":' * (MAX_BODY_VALUES // 2))  # 3 counted each, if text were
+    body = '{"anonymous_id": "%s", "form_id": "f", "pad": %s}' % (ANON, text)
+    assert method(f"{API}/{path}", content=body).status_code != 413
 
 
 @pytest.mark.parametrize(
@@ -114,7 +156,10 @@ def test_ping_field_limits(client, db, body, field) -> None:
         ({"answers": {"q": {"x": "a\x00b"}}}, "answers.q: text cannot hold a NUL character"),
         ({"answers": {"q": {"x\x00": 1}}}, "answers.q: text cannot hold a NUL character"),
         ({"answers": {"q": [[[[[[[[[1]]]]]]]]]}}, "answers.q: nested deeper than 8 levels"),
-        ({"answers": {"q": list(range(1001))}}, "answers.q: more than 1000 entries"),
+        (
+            {"answers": {"q": list(range(MAX_ITEMS + 1))}},
+            f"answers.q: more than {MAX_ITEMS} entries",
+        ),
         ({"form_id": "f" * 65}, "form_id"),
         ({"locale": "l" * 65}, "locale"),
         ({"page_url": "u" * 2049}, "page_url"),

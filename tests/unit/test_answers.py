@@ -66,9 +66,9 @@ def test_each_kind_of_fault_is_named():
 
 
 def test_text_without_max_length_is_capped_at_the_format_maximum():
-    kept, dropped = check_answers(QUESTIONS, {"note": "x" * 100_001})
-    assert kept == {} and dropped == [("note", ("too_long", 100_000))]
-    assert check_answers(QUESTIONS, {"note": "x" * 100_000})[0] == {"note": "x" * 100_000}
+    kept, dropped = check_answers(QUESTIONS, {"note": "x" * 10_001})
+    assert kept == {} and dropped == [("note", ("too_long", 10_000))]
+    assert check_answers(QUESTIONS, {"note": "x" * 10_000})[0] == {"note": "x" * 10_000}
 
 
 @settings(max_examples=300, deadline=None)
