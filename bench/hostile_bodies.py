@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT))
 from refiner_server.app import create_app  # noqa: E402
 from refiner_server.models import MAX_BODY_VALUES  # noqa: E402
 from refiner_server.ratelimit import Limiter, Rate  # noqa: E402
-from refiner_web.answers import MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX  # noqa: E402
-from refiner_web.values import MAX_FIELDS, MAX_TEXT, MAX_TRAITS  # noqa: E402
+from refiner_web.answers import MAX_ANSWER_CHARS, MAX_CHOICES, MAX_QUESTIONS  # noqa: E402
+from refiner_web.values import MAX_FIELDS, MAX_FIELDS_TEXT, MAX_TRAITS  # noqa: E402
+from refiner_web.wire import dumps  # noqa: E402
 
 WIDE = "\U0001f600"
 ANON = "anon-bench-0001"
@@ -39,7 +40,7 @@ def bodies() -> list[tuple[str, str, str, Any]]:
     many = {f"{i:03d}" + WIDE * 252: WIDE * 255 for i in range(MAX_TRAITS)}
     user = {"id": "u", "traits": many, "account": {"id": "acme", "traits": many}}
     n = MAX_BODY_VALUES - 10
-    picked = [f"c{j}" for j in range(MAX_CHOICES)] + ["other"]
+    picked = [str(j) for j in range(MAX_CHOICES)]
     response = {"anonymous_id": ANON, "form_id": "f"}
     return [
         ("ping, 2 x 100 wide traits", "POST", "ping", {"anonymous_id": ANON, "user": user}),
@@ -51,8 +52,11 @@ def bodies() -> list[tuple[str, str, str, Any]]:
             "responses/",
             {
                 **response,
-                "data": {f"f{i}": WIDE * MAX_TEXT for i in range(MAX_FIELDS)},
-                "answers": {f"t{i}": WIDE * TEXT_MAX for i in range(20)},
+                "data": {
+                    f"{i:02d}": WIDE * (MAX_FIELDS_TEXT // MAX_FIELDS - 2)
+                    for i in range(MAX_FIELDS)
+                },
+                "answers": {"t0": WIDE * (MAX_ANSWER_CHARS - 2)},
             },
         ),
         (
@@ -108,7 +112,7 @@ async def main(args: argparse.Namespace) -> None:
         create_project(app.state.engine, "bench")
         n = 0
         for name, method, path, body in bodies():
-            raw = json.dumps(body, ensure_ascii=False).encode()
+            raw = dumps(body).encode()
             times = []
             for _ in range(args.runs + 1):
                 n += 1

@@ -41,7 +41,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         403: "invalid signature",
         404: "unknown project (or form)",
         409: "conflict with the stored write",
-        413: "body over the limit (64 KiB; ping 1 MiB, responses 4 MiB)",
+        413: "body over the limit (64 KiB; ping 661 KiB, responses 347 KiB)",
         422: "invalid body",
     }.items()
 }

@@ -25,14 +25,31 @@ from typing_extensions import TypeAliasType
 
 from refiner_web import answers as answer_rules
 from refiner_web import values
+from refiner_web.wire import CHAR_BYTES
 
-#: body limits, above the largest body the client sends legitimately: a ping carries up
-#: to 2 x 100 traits of 255-character names and values (~400 KB in 4-byte characters); a
-#: response a text answer of up to 100,000 characters (the survey format's `max_length`)
-#: and 100 hidden fields of 4,096; events, views and dismissals a few hundred bytes
+#: JSON values in one client-API body, counted before it is parsed (`json_values`): the
+#: parse costs per value, up to ~0.4 us for an empty list or a float, whatever the bytes.
+#: The largest legitimate body holds ~10,600: a response to MAX_QUESTIONS multiple-choice
+#: questions with every choice and "other" picked (~104 values each), 100 hidden fields
+MAX_BODY_VALUES = 12000
+#: body limits, from the value rules: what the client sends within them always fits (the
+#: arithmetic is in docs/security.md). A character costs at most CHAR_BYTES (the client
+#: sends UTF-8, refiner_web.wire), a value at most VALUE_BYTES more (quotes, a separator, a
+#: bracket) and a number at most NUMBER_BYTES (`-1.2345678901234567e-308`). Events, views,
+#: dismissals: ids and names of at most 255 characters, and a page's URL, title and
+#: referrer (2,048 each) in a ping; MAX_BODY_BYTES covers them.
+VALUE_BYTES, NUMBER_BYTES = 4, 24
 MAX_BODY_BYTES = 64 * 1024
-MAX_PING_BYTES = 1024 * 1024
-MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+#: 2 x 100 traits (a user's, an account's), each a name and a value of 255 characters
+MAX_PING_BYTES = 2 * values.MAX_TRAITS * 2 * values.MAX_NAME * CHAR_BYTES + MAX_BODY_BYTES
+#: the answers (`MAX_ANSWER_CHARS`), the hidden fields (`MAX_FIELDS_TEXT`, numbers), and
+#: the punctuation of every value the body may hold
+MAX_RESPONSE_BYTES = (
+    (answer_rules.MAX_ANSWER_CHARS + values.MAX_FIELDS_TEXT) * CHAR_BYTES
+    + values.MAX_FIELDS * NUMBER_BYTES
+    + MAX_BODY_VALUES * VALUE_BYTES
+    + MAX_BODY_BYTES
+)
 #: what else takes a body (admin API, dashboard forms): survey definitions with translations
 MAX_OTHER_BYTES = 4 * 1024 * 1024
 
@@ -47,13 +64,6 @@ def body_limit(path: str, client_prefix: str = "/api/v1/client/") -> int:
     if endpoint == ["responses"]:
         return MAX_RESPONSE_BYTES
     return MAX_BODY_BYTES
-
-
-#: JSON values in one client-API body, counted before it is parsed (`json_values`): the
-#: parse costs per value, up to ~0.4 us for an empty list or a float, whatever the bytes.
-#: The largest legitimate body holds ~10,600: a response to MAX_QUESTIONS multiple-choice
-#: questions with every choice and "other" picked (~104 values each), 100 hidden fields
-MAX_BODY_VALUES = 12000
 
 
 def json_values(body: bytes) -> int:
@@ -439,8 +449,12 @@ class ResponseIn(WriteIn, Noted):
 
     @classmethod
     def _clean(cls, data: Any, dropped: list[str]) -> Any:
-        check = values.check_field
-        return _keep_storable(data, "data", check, values.MAX_FIELDS, "field", dropped)
+        if not isinstance(data, dict) or not isinstance(data.get("data"), dict):
+            return data
+        return {
+            **data,
+            "data": dict(values.add_fields([], list(data["data"].items()), dropped.append)),
+        }
 
 
 class ContactOut(BaseModel):

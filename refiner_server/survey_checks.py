@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from refiner_web import survey as client_survey
-from refiner_web.answers import MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX
+from refiner_web.answers import MAX_ANSWER_CHARS, MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX, answer_chars
 from refiner_web.triggers import (
     DELAY_FROM,
     PAGE_MATCHES,
@@ -64,6 +64,9 @@ def check_definition(definition: Any) -> dict[str, Any]:
     ids: list[str] = []
     for i, question in enumerate(questions):
         ids.append(_question(f"questions[{i}]", _object(f"questions[{i}]", question), ids))
+    if (chars := answer_chars(client_survey.clean_questions(questions))) > MAX_ANSWER_CHARS:
+        why = f"answers hold at most {MAX_ANSWER_CHARS} characters in all, these {chars}"
+        raise _fail("questions", why + " (lower the text questions' max_length)")
     _logic(survey.get("logic"), ids)
     if survey.get("thank_you") is not None:
         _thank_you("thank_you", _object("thank_you", survey["thank_you"]))

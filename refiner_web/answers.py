@@ -17,6 +17,10 @@ OTHER_MAX = 1000
 #: how many values a legitimate response holds (refiner_server.models.MAX_BODY_VALUES)
 MAX_CHOICES = 100
 MAX_QUESTIONS = 100
+#: the characters one response's answers can hold (`answer_chars`), what keeps the largest
+#: legitimate response body small (refiner_server.models.MAX_RESPONSE_BYTES): a survey
+#: whose answers could hold more is refused
+MAX_ANSWER_CHARS = 30000
 
 _EMAIL_LOCAL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-"
 _DOMAIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
@@ -63,6 +67,29 @@ def choice_ids(question: dict) -> list:
     if question.get("other") and OTHER not in ids:
         ids.append(OTHER)
     return ids
+
+
+def answer_chars(questions: list) -> int:
+    """The most characters the answers to `questions` (as `survey.clean_questions` makes
+    them) hold: each key, and the longest value it takes (a text's `max_length`, an
+    address, a scale's number, a choice's id or all of them, an "other" text)."""
+    total = 0
+    for question in questions:
+        kind = question["type"]
+        if kind == "statement":
+            continue
+        most = 2
+        if kind == "text":
+            most = question["max_length"] or TEXT_MAX
+        elif kind == "email":
+            most = EMAIL_MAX
+        elif kind not in SCALES:
+            sizes = [len(cid) for cid in choice_ids(question)]
+            most = sum(sizes) if kind == "multiple_choice" else max(sizes)
+            if question.get("other"):
+                most += len(question["id"]) + len("_other") + OTHER_MAX
+        total += len(question["id"]) + most
+    return total
 
 
 def check_answer(question: dict, value: object, other: object = None) -> tuple:

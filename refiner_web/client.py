@@ -6,7 +6,7 @@ Pure Python. Everything that touches the browser goes through `platform` (see
 
 import json
 
-from refiner_web import commands
+from refiner_web import commands, wire
 from refiner_web.commands import CALLBACKS, CommandError
 from refiner_web.dates import iso_from_ms
 from refiner_web.moments import Moments
@@ -277,7 +277,7 @@ class Client:
         }
         self.last_ping_ms = self.platform.now_ms()
         status, text, _ = await self.platform.request(
-            "POST", self._url("ping"), json.dumps(body), False
+            "POST", self._url("ping"), wire.dumps(body), False
         )
         code = _error_code(status, text)
         if 200 <= status < 300:
@@ -368,7 +368,7 @@ class Client:
         """Sends the due writes one at a time and in order; stops at the first to retry."""
         for entry in self.outbox.due(self.platform.now_ms()):
             status, text, retry_after_s = await self.platform.request(
-                entry["method"], entry["path"], json.dumps(entry["body"]), False
+                entry["method"], entry["path"], wire.dumps(entry["body"]), False
             )
             now = self.platform.now_ms()
             code = _error_code(status, text)
@@ -384,7 +384,7 @@ class Client:
         """The page may be going away: hand every waiting write to the browser with
         keepalive. They stay in the outbox; a resend is harmless, the ids make it so."""
         for entry in self.outbox.due(float("inf")):
-            self.platform.send_on_exit(entry["method"], entry["path"], json.dumps(entry["body"]))
+            self.platform.send_on_exit(entry["method"], entry["path"], wire.dumps(entry["body"]))
 
     # -- small helpers -----------------------------------------------------------------
 

@@ -7,13 +7,7 @@ argument) go to `warn` and the command still runs, as the documents promise.
 
 from refiner_web.jsvalues import UNDEFINED, JsFunction, describe
 from refiner_web.traits import clean_traits
-from refiner_web.values import (
-    MAX_FIELDS,
-    MAX_NAME,
-    check_field,
-    printable,
-    text_fault,
-)
+from refiner_web.values import MAX_NAME, add_fields, text_fault
 
 CALLBACKS = ("onBeforeShow", "onNavigation", "onShow", "onClose", "onDismiss", "onComplete")
 USER_FIELDS = ("id", "email", "name", "account", "locale")
@@ -149,30 +143,14 @@ def parse_identify(args: list, warn) -> dict:
 
 def parse_response_data(args: list, warn, held: list = ()) -> object:
     """`addToResponse(object | null)`: the hidden fields `held` so far with the call's
-    checked fields added (a later value replaces an earlier one), as (key, value) pairs;
-    None for null. At most MAX_FIELDS names in all: the rest are dropped with a warning."""
+    checked fields added (`values.add_fields`), as (key, value) pairs; None for null."""
     _expect_count(args, 1, warn)
     data = _arg(args, 0)
     if data is None:
         return None
     if not isinstance(data, dict):
         raise CommandError("takes an object or null, not %s" % describe(data))
-    fields = list(held)
-    names = [key for key, _ in fields]
-    for key, value in data.items():
-        try:
-            if key not in names and len(names) >= MAX_FIELDS:
-                raise ValueError("at most %d fields" % MAX_FIELDS)
-            value = check_field(key, value)
-        except ValueError as error:
-            warn("field %s dropped: %s" % (printable(key), error))
-            continue
-        if key in names:
-            fields[names.index(key)] = (key, value)
-        else:
-            fields.append((key, value))
-            names.append(key)
-    return fields
+    return add_fields(held, list(data.items()), warn)
 
 
 def parse_event_name(args: list, warn) -> str:

@@ -11,6 +11,8 @@ The class is pure: the clock, randomness and storage come from the caller.
 
 import json
 
+from refiner_web import wire
+
 STORAGE_KEY = "refiner:outbox"
 PREFIX = STORAGE_KEY + ":"
 BASE_DELAY_MS = 1000
@@ -78,7 +80,7 @@ class Outbox:
         return None
 
     def _save(self, entry: dict) -> None:
-        self.storage.set(PREFIX + entry["key"], json.dumps(entry))
+        self.storage.set(PREFIX + entry["key"], wire.dumps(entry))
 
     def _adopt_list(self) -> None:
         """Entries an older client kept as one list under `refiner:outbox` move to keys

@@ -9,6 +9,7 @@ lifecycle callbacks of the reference documents.
 
 import json
 
+from refiner_web import wire
 from refiner_web.commands import path_segment
 
 STATE_KEY = "refiner:forms"
@@ -137,7 +138,7 @@ class Surveys:
         client = self.client
         form = None
         try:
-            body = json.dumps(client._ids({}))
+            body = wire.dumps(client._ids({}))
             status, text, _ = await client.platform.request(
                 "POST", client._url("forms/" + path_segment(form_id)), body, False
             )

@@ -11,6 +11,9 @@ MAX_NAME = 255  # ids, names, keys, trait strings, event names
 MAX_TEXT = 4096  # a hidden field's string; the longest string the loader copies at all
 MAX_TRAITS = 100  # of a user, and of an account
 MAX_FIELDS = 100  # hidden fields of one response, over every addToResponse call
+#: the characters of one response's hidden fields in all, names and string values: with
+#: answers.MAX_ANSWER_CHARS, what bounds a response body (refiner_server.models)
+MAX_FIELDS_TEXT = 10000
 MAX_INT = 2147483647  # traits are 32-bit integers
 #: what the loader reads of one `_refiner` call (static/refiner.js, kept equal by a test):
 #: values visited, and characters copied; beyond either the call is refused whole
@@ -76,6 +79,43 @@ def check_field_value(value: object) -> object:
     if isinstance(value, str):
         return check_text(value, MAX_TEXT)
     raise ValueError("a value must be a string, a number, a boolean or null")
+
+
+def field_chars(key: str, value: object) -> int:
+    """What one hidden field counts against MAX_FIELDS_TEXT."""
+    return len(key) + (len(value) if isinstance(value, str) else 0)
+
+
+def add_fields(held: list, items: list, warn) -> list:  # noqa: ANN001
+    """The hidden fields `held`, (key, value) pairs, with `items` checked and added in order
+    (a later value replaces an earlier one): at most MAX_FIELDS names and MAX_FIELDS_TEXT
+    characters in all. A field refused costs itself and one warning `field <name> dropped:
+    <rule>`; what fits is kept. The client applies it at `addToResponse`, the server to a
+    response's `data`."""
+    fields = list(held)
+    names = [key for key, _ in fields]
+    total = 0
+    for key, value in fields:
+        total += field_chars(key, value)
+    for key, value in items:
+        at = names.index(key) if key in names else -1
+        try:
+            if at < 0 and len(names) >= MAX_FIELDS:
+                raise ValueError("at most %d fields" % MAX_FIELDS)
+            value = check_field(key, value)
+            grown = field_chars(key, value) - (field_chars(*fields[at]) if at >= 0 else 0)
+            if total + grown > MAX_FIELDS_TEXT:
+                raise ValueError("fields hold at most %d characters in all" % MAX_FIELDS_TEXT)
+        except ValueError as error:
+            warn("field %s dropped: %s" % (printable(key), error))
+            continue
+        total += grown
+        if at >= 0:
+            fields[at] = (key, value)
+        else:
+            fields.append((key, value))
+            names.append(key)
+    return fields
 
 
 def keep_valid(items: list, check, most: int, noun: str, warn) -> list:  # noqa: ANN001

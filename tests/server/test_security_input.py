@@ -24,12 +24,22 @@ from refiner_server.models import (
     MAX_RESPONSE_BYTES,
 )
 from refiner_server.projects import import_surveys
-from refiner_web.answers import MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX
+from refiner_web.answers import (
+    MAX_ANSWER_CHARS,
+    MAX_CHOICES,
+    MAX_QUESTIONS,
+    OTHER_MAX,
+    TEXT_MAX,
+    answer_chars,
+)
+from refiner_web.survey import clean_questions
+from refiner_web.values import MAX_FIELDS, MAX_FIELDS_TEXT
+from refiner_web.wire import dumps
 from tests.server.admin_support import auth
 
 API = "/api/v1/client/p1"
 ANON = "anon-0000000001"
-WIDE = "\U0001f600"  # four bytes in UTF-8: the client counts it as one character
+CTRL = "\x01"  # six bytes in JSON (`\u0001`): the dearest character a client may send
 
 
 def error(r: Any, status: int) -> str:
@@ -43,53 +53,98 @@ def error(r: Any, status: int) -> str:
 # -- the largest bodies the client sends legitimately pass ---------------------------------
 
 
+def send(client, method: str, path: str, body: dict[str, Any]) -> Any:
+    """`body` as the client sends it (refiner_web.wire)."""
+    content = dumps(body).encode()
+    return client.request(method, f"{API}/{path}", content=content)
+
+
 def test_largest_legitimate_ping(client, db) -> None:
-    """100 user and 100 account traits, names and values at 255 characters, all wide."""
-    many = {f"{i:03d}" + WIDE * 252: WIDE * 255 for i in range(100)}
-    user = {"id": WIDE * 255, "email": WIDE * 255, "name": WIDE * 255, "traits": many}
-    user["account"] = {"id": WIDE * 255, "name": WIDE * 255, "traits": many}
-    body = {"anonymous_id": ANON, "user": user, "page": {"url": WIDE * 2048}, "locale": "x" * 64}
-    r = client.post(f"{API}/ping", json=body)
-    assert len(r.request.content) > MAX_BODY_BYTES  # beyond the other endpoints' limit
+    """100 user and 100 account traits, names and values at 255 characters, every one a
+    control character (6 bytes as JSON, the dearest): within MAX_PING_BYTES, all stored."""
+    many = {f"{i:03d}" + CTRL * 252: CTRL * 255 for i in range(100)}
+    user = {"id": CTRL * 255, "email": CTRL * 255, "name": CTRL * 255, "traits": many}
+    user["account"] = {"id": CTRL * 255, "name": CTRL * 255, "traits": many}
+    page = {"url": CTRL * 2048, "title": CTRL * 2048, "referrer": CTRL * 2048}
+    body = {"anonymous_id": ANON, "user": user, "page": page, "locale": CTRL * 64}
+    r = send(client, "POST", "ping", body)
+    assert MAX_BODY_BYTES < len(r.request.content) <= MAX_PING_BYTES
     assert r.status_code == 200, r.text[:300]
     assert db.count(traits) == 200
 
 
 def test_largest_legitimate_response(client, db, engine) -> None:
-    """A 10,000-character text answer (the survey format's largest `max_length`), the
-    longest "other" text and 100 hidden fields of 4,096 characters (`addToResponse`'s
-    limits)."""
-    plan = {"id": "plan", "type": "multiple_choice", "choices": [{"id": "a"}], "other": True}
-    questions = [{"id": "why", "type": "text", "max_length": TEXT_MAX}, plan]
+    """Text answers as long as a survey's answers may be (MAX_ANSWER_CHARS), the longest
+    "other" text, hidden fields of MAX_FIELDS_TEXT characters, all control characters:
+    within MAX_RESPONSE_BYTES, all stored."""
+    plan = {"id": "p", "type": "multiple_choice", "choices": [{"id": "a"}], "other": True}
+    lengths = {"t0": TEXT_MAX, "t1": TEXT_MAX, "t2": 1}
+    questions = [{"id": k, "type": "text", "max_length": n} for k, n in lengths.items()]
+    questions.append(plan)
+    lengths["t2"] += MAX_ANSWER_CHARS - answer_chars(clean_questions(questions))
+    questions[2]["max_length"] = lengths["t2"]
     import_surveys(engine, "p1", [{"id": "f" * 64, "status": "live", "questions": questions}])
+    answers = {k: CTRL * n for k, n in lengths.items()}
+    answers.update({"p": ["a", "other"], "p_other": CTRL * OTHER_MAX})
+    fields = {f"{i:02d}": CTRL * (MAX_FIELDS_TEXT // MAX_FIELDS - 2) for i in range(MAX_FIELDS)}
     body = {
         "anonymous_id": ANON,
         "form_id": "f" * 64,
-        "answers": {"why": WIDE * TEXT_MAX, "plan_other": "o" * 1000, "plan": ["a", "other"]},
-        "data": {f"field{i}": WIDE * 4096 for i in range(100)},
+        "answers": answers,
+        "data": fields,
+        "locale": CTRL * 64,
+        "page_url": CTRL * 2048,
         "completed": True,
     }
-    r = client.put(f"{API}/responses/resp-0000001", json=body)
+    r = send(client, "PUT", "responses/resp-0000001", body)
+    assert MAX_BODY_BYTES < len(r.request.content) <= MAX_RESPONSE_BYTES
     assert r.status_code == 200, r.text[:300]
     (row,) = db.rows(responses)
-    assert row["answers"]["why"] == WIDE * TEXT_MAX and row["notes"] is None
+    assert row["answers"] == answers and row["data"] == fields and row["notes"] is None
+
+
+def test_hidden_fields_past_their_total_are_dropped_with_a_note(client, db) -> None:
+    """The door applies the client's total (MAX_FIELDS_TEXT): what fits is stored, the
+    rest dropped with a note, and the response stays."""
+    fields = {f"f{i}": "x" * 4000 for i in range(3)}
+    body = {"anonymous_id": ANON, "form_id": "f", "data": fields}
+    r = send(client, "PUT", "responses/resp-0000001", body)
+    assert r.status_code == 200, r.text[:300]
+    assert r.json()["dropped"] == [
+        f"field f2 dropped: fields hold at most {MAX_FIELDS_TEXT} characters in all"
+    ]
+    (row,) = db.rows(responses)
+    assert list(row["data"]) == ["f0", "f1"]
+
+
+def test_a_survey_whose_answers_could_outgrow_the_budget_is_refused(client, engine) -> None:
+    """Three text questions of the largest `max_length` could hold more than a response
+    body's budget of answers (MAX_ANSWER_CHARS)."""
+    questions = [{"id": f"t{i}", "type": "text", "max_length": TEXT_MAX} for i in range(3)]
+    survey = {"id": "big", "questions": questions}
+    r = client.post("/api/v1/admin/projects/p1/surveys", json=survey, headers=auth(engine))
+    assert f"answers hold at most {MAX_ANSWER_CHARS} characters" in error(r, 422)
+    questions.pop()
+    r = client.post("/api/v1/admin/projects/p1/surveys", json=survey, headers=auth(engine))
+    assert r.status_code == 201, r.text
 
 
 def test_most_values_a_legitimate_response_holds(client, db, engine) -> None:
-    """Every choice and "other" picked on each of the most questions a survey may have,
-    and 100 hidden fields: under the body's value budget, all stored."""
-    choices = [{"id": f"choice-{j}"} for j in range(MAX_CHOICES)]
+    """Every choice picked on each of the most questions a survey may have, "other" on as
+    many as the answers' budget allows, and 100 hidden fields: under the body's value
+    budget, all stored."""
+    choices = [{"id": str(j)} for j in range(MAX_CHOICES)]
     questions = [
-        {"id": f"q{i}", "type": "multiple_choice", "choices": choices, "other": True}
+        {"id": f"q{i}", "type": "multiple_choice", "choices": choices, "other": i < 10}
         for i in range(MAX_QUESTIONS)
     ]
     import_surveys(engine, "p1", [{"id": "f", "status": "live", "questions": questions}])
-    picked = [c["id"] for c in choices] + ["other"]
-    answers = {f"q{i}": picked for i in range(MAX_QUESTIONS)}
-    answers.update({f"q{i}_other": "a, b: [c] {d}" for i in range(MAX_QUESTIONS)})
+    picked = [c["id"] for c in choices]
+    answers = {f"q{i}": picked + ["other"] * (i < 10) for i in range(MAX_QUESTIONS)}
+    answers.update({f"q{i}_other": "a, b: [c] {d}" for i in range(10)})
     body = {"anonymous_id": ANON, "form_id": "f", "answers": answers}
     body["data"] = {f"field{i}": i for i in range(100)}
-    r = client.put(f"{API}/responses/resp-0000001", json=body)
+    r = send(client, "PUT", "responses/resp-0000001", body)
     assert r.status_code == 200, r.text[:300]
     (row,) = db.rows(responses)
     assert row["answers"] == answers and row["notes"] is None

@@ -1,9 +1,10 @@
 """Property (issue 13, item 8): every value the client accepts is stored by the server.
 
 The CPython client (the doubles of tests/unit/twin.py) takes hostile `identifyUser`,
-`addToResponse` and `trackEvent` calls: NUL, lone surrogates, strings and key counts past
-the limits, numbers of every kind. What it queues goes, as the bytes it would send, to the
-real server on both databases: each write must be stored whole, nothing dropped or refused.
+`addToResponse` and `trackEvent` calls: NUL, lone surrogates, strings, key counts and the
+hidden fields' total past the limits, numbers of every kind. What it queues goes, as the
+bytes it would send, to the real server on both databases: each write must be stored whole,
+nothing dropped or refused.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from refiner_server.db import contacts, events, responses, traits
 from refiner_web.client import Client
-from refiner_web.values import MAX_FIELDS, MAX_TEXT
+from refiner_web.values import MAX_FIELDS, MAX_FIELDS_TEXT, MAX_TEXT, field_chars
 from tests.unit.twin import FakePlatform
 
 EVIL = ["\x00", "\ud83d", "\ude00", "\ud83d\ude00", "\U0001f600", "_at", "é"]
@@ -110,6 +111,7 @@ def test_what_the_client_accepts_the_server_stores(
     (put,) = [a for a in platform.answers if a[0] == "PUT"]
     assert json.loads(put[3])["dropped"] == []
     assert len(web.hidden_fields()) <= MAX_FIELDS
+    assert sum(field_chars(k, v) for k, v in web.hidden_fields().items()) <= MAX_FIELDS_TEXT
     stored = db.rows(responses, responses.c.response_id == response_id)
     assert [row["data"] for row in stored] == [web.hidden_fields()]
     if web.user is not None:

@@ -1,7 +1,7 @@
 """The shared value rules (refiner_web.values) and the client applying them at the call."""
 
 from refiner_web.client import Client
-from refiner_web.values import MAX_FIELDS, has_lone_surrogate, text_fault
+from refiner_web.values import MAX_FIELDS, MAX_FIELDS_TEXT, MAX_TEXT, has_lone_surrogate, text_fault
 from tests.unit.twin import FakePlatform
 
 
@@ -31,6 +31,24 @@ def test_hidden_fields_are_bounded_over_every_call() -> None:
     assert platform.warnings[0].endswith(": at most %d fields" % MAX_FIELDS)
     web.dispatch(["addToResponse", {"c0_0": "replaced"}])  # a known name still takes a value
     assert web.hidden_fields()["c0_0"] == "replaced" and len(platform.warnings) == 500
+
+
+def test_hidden_fields_hold_a_total_of_text_and_what_fits_is_kept() -> None:
+    """Names and string values count against MAX_FIELDS_TEXT over every call; a field
+    that would pass it is dropped with one warning, a smaller one after it still fits, and
+    a value replaced counts only once."""
+    web, platform = client()
+    big = "x" * (MAX_TEXT - 2)  # 4,096 characters with its name
+    web.dispatch(["addToResponse", {"a1": big, "a2": big}])
+    web.dispatch(["addToResponse", {"a3": big, "b": "y" * 100, "a1": big}])
+    assert list(web.hidden_fields()) == ["a1", "a2", "b"]
+    assert platform.warnings == [
+        "[refiner] addToResponse: field a3 dropped: fields hold at most %d characters in all"
+        % MAX_FIELDS_TEXT
+    ]
+    rest = MAX_FIELDS_TEXT - 2 * MAX_TEXT - 101 - 2
+    web.dispatch(["addToResponse", {"c": "z" * rest, "d": 1, "e": 1}])  # exactly full, then e
+    assert list(web.hidden_fields())[3:] == ["c", "d"] and len(platform.warnings) == 2
 
 
 def test_unstorable_values_are_refused_at_the_call() -> None:
