@@ -124,14 +124,13 @@ def keep_valid(items: list, check, most: int, noun: str, warn) -> list:  # noqa:
     MicroPython's dicts do not keep insertion order."""
     kept = []
     for key, value in items:
-        shown = printable(key)
         if len(kept) >= most:
-            warn("%s %s dropped: at most %d %ss" % (noun, shown, most, noun))
+            warn("%s %s dropped: at most %d %ss" % (noun, printable(key), most, noun))
             continue
         try:
             kept.append((key, check(key, value)))
         except ValueError as error:
-            warn("%s %s dropped: %s" % (noun, shown, error))
+            warn("%s %s dropped: %s" % (noun, printable(key), error))
     return kept
 
 
