@@ -51,7 +51,14 @@ def routes(router: APIRouter, engine: Engine) -> None:
     def responses_list(
         project_id: str,
         filters: Filters,
-        after: Annotated[str | None, Query(description="`next` of the previous page")] = None,
+        after: Annotated[
+            str | None,
+            Query(
+                description="`next` of the previous page, as it came: `<created_at>|<response_id>`",
+                pattern=r"^[^|]+\|[A-Za-z0-9_-]+$",
+                max_length=200,
+            ),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         with refusals():

@@ -131,3 +131,18 @@ def test_a_literal_path_segment_is_not_an_action(client, engine, tail):
     there: 405 (and a made-up action, no route: 404)."""
     r = client.post(f"{ADMIN}/projects/p1/surveys/live-one/{tail}", headers=auth(engine))
     assert r.status_code == (404 if tail == "nonsense" else 405), r.text
+
+
+def test_the_formats_of_trait_and_after_are_in_the_document(app):
+    """A client reads how to write `trait` and `after` where it reads the rest."""
+    paths = app.openapi()["paths"]
+
+    def param(path: str, name: str) -> dict:
+        (found,) = [p for p in paths[ADMIN + path]["get"]["parameters"] if p["name"] == name]
+        return found
+
+    trait = param("/projects/{project_id}/contacts", "trait")
+    assert "key:value" in trait["description"] and "_at" in trait["description"]
+    assert "pattern" in str(trait["schema"])
+    after = param("/projects/{project_id}/responses", "after")
+    assert "next" in after["description"] and "pattern" in str(after["schema"])
