@@ -12,9 +12,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .methods import allowed
 
 log = logging.getLogger("refiner_server")
 
@@ -100,9 +102,15 @@ async def _on_api_error(_request: Request, exc: ApiError) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message)
 
 
-async def _on_http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _on_http(request: Request, exc: StarletteHTTPException) -> Response:
     code = STATUS_CODES.get(exc.status_code, "error" if exc.status_code < 500 else "server_error")
-    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:  # the path exists: OPTIONS is answered, others get all of Allow
+        headers = {"Allow": ", ".join(allowed(request.app.router, request.scope))}
+        # a CORS preflight that reaches here is outside the public paths: refused
+        if request.method == "OPTIONS" and "access-control-request-method" not in request.headers:
+            return Response(status_code=204, headers={**NOSNIFF, **headers})
+    return error_response(exc.status_code, code, str(exc.detail), headers=headers)
 
 
 async def _on_unstorable(request: Request, exc: DataError | OverflowError) -> JSONResponse:

@@ -14,6 +14,12 @@ from .ratelimit import Limiter, address_key
 CORS_METHODS = "GET, HEAD, POST, PUT, OPTIONS"
 CORS_HEADERS = "Content-Type"
 NOSNIFF = (b"x-content-type-options", b"nosniff")
+#: no other site may frame a page of ours (clickjacking): both the CSP directive and the
+#: header older browsers know; a page with a policy of its own (the dashboard's) says it there
+NO_FRAMING = (
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+)
 #: a site's real-user monitoring may read the timings of our files and requests (without it
 #: Resource Timing reports their sizes and phases as 0 to any origin but ours)
 TIMING = (b"timing-allow-origin", b"*")
@@ -21,7 +27,11 @@ TIMING = (b"timing-allow-origin", b"*")
 
 class SecurityHeadersMiddleware:
     """`X-Content-Type-Options: nosniff` on every answer: no browser may guess HTML (and
-    run script) from a body we label JSON, text or a runtime file."""
+    run script) from a body we label JSON, text or a runtime file. Every HTML answer
+    (`/docs`, the dashboard, the demo page, an HTML file of the build) also refuses to be
+    framed (`NO_FRAMING`): one rule by content type, so a page added later has it too. The
+    demo page included: it stores real answers, and a site that wants the widget embeds
+    `refiner.js`, never our page."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -33,12 +43,18 @@ class SecurityHeadersMiddleware:
 
         async def send_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = message.get("headers", [])
-                if NOSNIFF[0] not in (k.lower() for k, _ in headers):
-                    message = {**message, "headers": [*headers, NOSNIFF]}
+                message = {**message, "headers": _secured(message.get("headers", []))}
             await send(message)
 
         await self.app(scope, receive, send_headers)
+
+
+def _secured(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` with `nosniff`, and with `NO_FRAMING` on HTML; what is set stays."""
+    present = {key.lower(): value for key, value in headers}
+    html = present.get(b"content-type", b"").lower().startswith(b"text/html")
+    wanted = [NOSNIFF, *(NO_FRAMING if html else ())]
+    return [*headers, *(h for h in wanted if h[0] not in present)]
 
 
 class CORSMiddleware:

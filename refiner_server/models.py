@@ -5,6 +5,7 @@ Unknown fields are ignored (pydantic's default), so older servers accept newer c
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -116,11 +117,39 @@ EventName = Annotated[
 
 
 def _utc(value: datetime) -> datetime:
-    """Naive client times are taken as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """Naive client times are taken as UTC. An instant that leaves the calendar once in UTC
+    (`0001-01-01T00:00:00+05:00`) is the calendar's nearest end, not a refusal."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
-Timestamp = Annotated[datetime, AfterValidator(_utc)]
+#: RFC 3339 `date-time`, what the schema says: a date, a time and a time zone
+RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def parse_timestamp(value: Any) -> datetime:
+    """An RFC 3339 date-time (the client sends `2026-03-01T12:00:00Z`) to aware UTC; a
+    number, a date alone or a time without a zone is refused, as the schema says."""
+    if not isinstance(value, str) or RFC3339.fullmatch(value) is None:
+        raise ValueError("must be an RFC 3339 date-time with a time zone (2026-03-01T12:00:00Z)")
+    try:
+        return _utc(datetime.fromisoformat(value.upper()))
+    except ValueError:
+        raise ValueError("not a date and time of the calendar") from None
+
+
+Timestamp = Annotated[
+    datetime,
+    PlainValidator(parse_timestamp, json_schema_input_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+"""Times of the client API and the admin API's filters."""
 
 
 def parse_date(value: str) -> datetime:

@@ -35,7 +35,12 @@ HISTORY = 1000
 Limit = Annotated[int, Query(ge=1, le=500)]
 TraitFilter = Annotated[
     str | None,
-    Query(description="`key:value`, e.g. `plan:pro`, `seats:5`, `beta:true`", max_length=600),
+    Query(
+        description="`key:value` as the client sent it: `plan:pro`, `seats:5` (an integer), "
+        "`beta:true` (a boolean); on a key ending `_at`, an ISO 8601 date",
+        pattern=r"^[^:\x00]+:[^\x00]*$",
+        max_length=600,
+    ),
 ]
 
 

@@ -18,6 +18,7 @@ from ..exports import (
     responses_json,
     responses_rows,
 )
+from ..models import Timestamp
 from ..projects import get_project
 from .auth import refusals
 from .schemas import ResponsePage
@@ -27,15 +28,15 @@ MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 def response_filters(
     survey: Annotated[str | None, Query(description="one survey's responses")] = None,
-    since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
-    until: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
+    since: Annotated[Timestamp | None, Query(description="created at or after")] = None,
+    until: Annotated[Timestamp | None, Query(description="created before")] = None,
     completed: Annotated[bool | None, Query(description="only (in)complete ones")] = None,
 ) -> dict[str, Any]:
     """The filters every response route shares, as keyword arguments of `exports`."""
     return {
         "survey_id": survey,
-        "since": as_utc(since),
-        "until": as_utc(until),
+        "since": since,
+        "until": until,
         "completed": completed,
     }
 
@@ -50,7 +51,14 @@ def routes(router: APIRouter, engine: Engine) -> None:
     def responses_list(
         project_id: str,
         filters: Filters,
-        after: Annotated[str | None, Query(description="`next` of the previous page")] = None,
+        after: Annotated[
+            str | None,
+            Query(
+                description="`next` of the previous page, as it came: `<created_at>|<response_id>`",
+                pattern=r"^[^|]+\|[A-Za-z0-9_-]+$",
+                max_length=200,
+            ),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         with refusals():

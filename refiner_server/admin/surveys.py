@@ -3,14 +3,13 @@ changes), launch/pause/resume/archive, delete, versions and the summary."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
 from sqlalchemy.engine import Engine
 
 from .. import survey_store
-from ..db import as_utc
+from ..models import Timestamp
 from ..reports import survey_summary
 from .auth import refusals
 from .schemas import SurveyListItem, SurveyOut, SurveyVersion
@@ -50,18 +49,8 @@ def routes(router: APIRouter, engine: Engine) -> None:
         with refusals():
             return survey_store.update_survey(engine, project_id, survey_id, definition)
 
-    @router.post(
-        base + "/{survey_id}/{action}",
-        response_model=SurveyOut,
-        summary="Launch, pause, resume or archive a survey",
-    )
-    def survey_action(
-        project_id: str,
-        survey_id: str,
-        action: Literal["launch", "pause", "resume", "archive"],
-    ) -> dict[str, Any]:
-        with refusals():
-            return survey_store.set_status(engine, project_id, survey_id, ACTIONS[action])
+    for action, status in ACTIONS.items():
+        _status_route(router, engine, base + "/{survey_id}/" + action, action, status)
 
     @router.delete(
         base + "/{survey_id}",
@@ -91,8 +80,8 @@ def routes(router: APIRouter, engine: Engine) -> None:
     def survey_summary_read(
         project_id: str,
         survey_id: str,
-        since: Annotated[datetime | None, Query()] = None,
-        until: Annotated[datetime | None, Query()] = None,
+        since: Annotated[Timestamp | None, Query(description="created at or after")] = None,
+        until: Annotated[Timestamp | None, Query(description="created before")] = None,
         bucket: Literal["day", "week"] = "day",
     ) -> dict[str, Any]:
         with refusals():
@@ -100,7 +89,22 @@ def routes(router: APIRouter, engine: Engine) -> None:
                 engine,
                 project_id,
                 survey_id,
-                since=as_utc(since),
-                until=as_utc(until),
+                since=since,
+                until=until,
                 bucket=bucket,
             )
+
+
+def _status_route(router: APIRouter, engine: Engine, path: str, action: str, status: str) -> None:
+    """`POST .../launch` and its siblings: one route each, never a `{action}` parameter,
+    which would take `summary` and `versions` too (a POST there was a 422, not a 405)."""
+
+    @router.post(
+        path,
+        response_model=SurveyOut,
+        summary=f"{action.capitalize()} a survey (status {status})",
+        operation_id=f"survey_{action}",
+    )
+    def survey_status(project_id: str, survey_id: str) -> dict[str, Any]:
+        with refusals():
+            return survey_store.set_status(engine, project_id, survey_id, status)
