@@ -56,6 +56,19 @@ def test_body_must_be_an_object(client):
         ({}, "anonymous_id or a user id"),
         ({"anonymous_id": ANON, "user": {"id": ""}}, "user.id"),
         ({"anonymous_id": ANON, "user": {"id": "u1", "name": "n" * 256}}, "user.name"),
+        ({"anonymous_id": ANON, "page": {"url": "https://x/" + "a" * 2048}}, "page.url"),
+        ({"anonymous_id": ANON, "user": "u1"}, "user"),
+    ],
+)
+def test_ping_validation_names_the_field(client, db, body, field):
+    msg = error_of(client.post(f"{API}/ping", json=body), 422, "validation_error")
+    assert field in msg
+    assert db.count(contacts) == 0 and db.count(traits) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
         (
             {"anonymous_id": ANON, "user": {"id": "u1", "traits": {"plan": "p" * 256}}},
             "user.traits.plan",
@@ -85,14 +98,16 @@ def test_body_must_be_an_object(client):
             },
             "user.account.traits.x",
         ),
-        ({"anonymous_id": ANON, "page": {"url": "https://x/" + "a" * 2048}}, "page.url"),
-        ({"anonymous_id": ANON, "user": "u1"}, "user"),
     ],
 )
-def test_ping_validation_names_the_field(client, db, body, field):
-    msg = error_of(client.post(f"{API}/ping", json=body), 422, "validation_error")
-    assert field in msg
-    assert db.count(contacts) == 0 and db.count(traits) == 0
+def test_a_bad_trait_is_dropped_and_named_not_the_ping(client, db, caplog, body, field):
+    """Issue 13, item 9: one trait that breaks a rule is dropped with a note naming it (the
+    server's log); the ping goes through and the contact is stored."""
+    r = client.post(f"{API}/ping", json=body)
+    assert r.status_code == 200, r.text
+    assert db.count(contacts) == 1
+    notes = [rec.getMessage() for rec in caplog.records if "dropped" in rec.getMessage()]
+    assert len(notes) == 1 and field.rsplit(".", 1)[-1] in notes[0]
 
 
 @pytest.mark.parametrize(
