@@ -294,22 +294,32 @@ def test_event_kept_while_server_down_arrives_once_after_restart(
     assert outbox_entries(host) == []
 
 
-def test_stop_pinging_stops_pings_but_not_track_event(host: HostPage, db_path: Path) -> None:
+def test_stop_pinging_stops_background_pings_but_not_the_pages_commands(
+    host: HostPage, db_path: Path
+) -> None:
+    """After stopPinging, an identity the page hands over still reaches the server (in one
+    ping), as trackEvent does; a page coming back into view starts no ping."""
     user = "stop-" + uuid.uuid4().hex
     pings: list[Request] = []
     host.page.on("request", lambda r: pings.append(r) if r.url.endswith("/ping") else None)
     host.open()
     host.wait_ready()
-    host.page.wait_for_timeout(500)
-    assert len(pings) == 1  # the boot ping
-    host.page.evaluate(f"_refiner('identifyUser', {{id: '{user}-a'}})")
-    host.page.wait_for_timeout(500)
-    assert len(pings) == 2  # identifying pings while pinging is on
+    wait_in_page(host, lambda: len(pings) == 1)  # the boot ping
 
     host.page.evaluate("_refiner('stopPinging')")
-    host.page.evaluate(f"_refiner('identifyUser', {{id: '{user}'}})")
+    host.page.evaluate(f"_refiner('identifyUser', {{id: '{user}', plan: 'stopped'}})")
     host.page.evaluate("_refiner('trackEvent', 'after-stop')")
-    host.page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
-    host.page.wait_for_timeout(1000)
-    assert len(pings) == 2
     assert events_of_user(db_path, user) == [("after-stop",)]
+    plan = wait_for_rows(
+        db_path,
+        "SELECT t.value_text FROM traits t JOIN contacts c ON c.pk = t.contact_pk "
+        "WHERE c.user_id = ? AND t.key = 'plan'",
+        user,
+    )
+    assert plan == [("stopped",)]  # the identity's traits came with its ping
+    assert [r.post_data_json["user"] for r in pings][1]["id"] == user
+    host.page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    host.page.evaluate("_refiner('trackEvent', 'after-visible')")
+    assert events_of_user(db_path, user, count=2) == [("after-stop",), ("after-visible",)]
+    assert [u for u in _client_urls(host) if u.endswith("/ping")] == [pings[0].url] * 2
+    assert len(pings) == 2
