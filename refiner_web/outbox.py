@@ -47,11 +47,14 @@ class Outbox:
 
     Each entry lives under a key of its own (`refiner:outbox:<entry key>`), so two tabs
     that queue or settle at the same moment touch different keys and never overwrite each
-    other's entries, as they could with one shared list."""
+    other's entries, as they could with one shared list.
+
+    `add` and `settle` touch only their own entry (amortised O(1): an offline visitor's
+    thousandth write costs what the first did); `load` reads them all, the other tabs'
+    too, and runs once per send (`due`)."""
 
     def __init__(self, storage: object) -> None:
         self.storage = storage
-        self.entries = []
         self.order = 0
         self._adopt_list()
         self.load()
@@ -64,7 +67,28 @@ class Outbox:
             if entry is not None:
                 entries.append(entry)
         entries.sort(key=lambda e: (e["order"], e["key"]))
-        self.entries = entries
+        self._queue = entries  # oldest first; may hold versions replaced since (stale)
+        self._live = {e["key"]: e for e in entries}
+
+    @property
+    def entries(self) -> list:
+        """The entries this tab knows of, oldest first."""
+        if len(self._queue) > len(self._live):
+            self._compact()
+        return self._queue
+
+    def _compact(self) -> None:
+        live = self._live
+        self._queue = [e for e in self._queue if live.get(e["key"]) is e]
+
+    def _forget(self, key: str) -> None:
+        self._live.pop(key, None)
+        self._tidy()
+
+    def _tidy(self) -> None:
+        """Replaced versions left in line cost only their room, until they are half of it."""
+        if len(self._queue) > 2 * len(self._live) + 16:
+            self._compact()
 
     def _read(self, name: str) -> object:
         try:
@@ -109,11 +133,16 @@ class Outbox:
             "order": now_ms + self.order / 1000,
         }
         self._save(entry)
-        self.load()
-        dropped = self.entries[: max(0, len(self.entries) - MAX_ENTRIES)]
-        for old in dropped:
-            self.storage.remove(PREFIX + old["key"])
-        self.entries = self.entries[len(dropped) :]
+        self._queue.append(entry)
+        self._live[key] = entry
+        self._tidy()
+        dropped = []
+        while len(self._live) > MAX_ENTRIES:
+            old = self._queue.pop(0)
+            if self._live.get(old["key"]) is old:
+                del self._live[old["key"]]
+                self.storage.remove(PREFIX + old["key"])
+                dropped.append(old)
         return dropped
 
     def due(self, now_ms: float) -> list:
@@ -132,26 +161,39 @@ class Outbox:
     ) -> str:
         """Records the answer to one try (`code`: the error code of a refusal): "sent",
         "retry" or "dropped"."""
-        current = self._read(PREFIX + entry["key"])
+        key = entry["key"]
+        current = self._read(PREFIX + key)
         outcome = "sent"
         if current is None:
-            pass
+            self._forget(key)  # another tab sent it
         elif current["body"] != entry["body"]:
             # A newer version was queued while this one was in flight: keep it waiting.
             outcome = "sent" if 200 <= status < 300 else "retry"
         elif 200 <= status < 300:
-            self.storage.remove(PREFIX + entry["key"])
+            self.storage.remove(PREFIX + key)
+            self._forget(key)
         elif is_retryable(status, code):
             current["attempts"] += 1
             current["next_ms"] = now_ms + backoff_ms(current["attempts"] - 1, random)
             current.pop("held", None)
             self._save(current)
+            self._replace(current)
             outcome = "retry"
         else:
-            self.storage.remove(PREFIX + entry["key"])
+            self.storage.remove(PREFIX + key)
+            self._forget(key)
             outcome = "dropped"
-        self.load()
         return outcome
+
+    def _replace(self, entry: dict) -> None:
+        """The stored `entry` in place of this tab's copy, which keeps its place in line."""
+        mine = self._live.get(entry["key"])
+        if mine is None:
+            self._queue.append(entry)
+            self._live[entry["key"]] = entry
+            return
+        mine.clear()
+        mine.update(entry)
 
     def postpone_all(self, until_ms: float) -> None:
         """Honours a server's Retry-After for every waiting entry."""
