@@ -62,13 +62,14 @@ def anonymous_id(host: HostPage) -> str:
     return cookies["refiner_anonymous_id"]
 
 
-def events_of_user(db_path: Path, user_id: str, count: int = 1) -> list:
+def events_of_user(db_path: Path, user_id: str, count: int = 1, timeout_s: float = 15) -> list:
     return wait_for_rows(
         db_path,
         "SELECT e.name FROM events e JOIN contacts c ON c.pk = e.contact_pk "
         "WHERE c.user_id = ? ORDER BY e.received_at",
         user_id,
         count=count,
+        timeout_s=timeout_s,
     )
 
 
@@ -151,7 +152,7 @@ def test_anonymous_cookie_survives_reset_and_reload(host: HostPage, db_path: Pat
     )
     host.page.reload()
     host.wait_ready()
-    host.page.wait_for_timeout(500)
+    wait_in_page(host, lambda: pings)  # the ping may leave after the client is live
     assert anonymous_id(host) == first
     assert pings and pings[-1]["user"] is None and pings[-1]["anonymous_id"] == first
 
@@ -274,11 +275,12 @@ def test_event_kept_while_server_down_arrives_once_after_restart(
     host.open()
     host.wait_ready()
     host.page.evaluate(f"_refiner('identifyUser', {{id: '{user}'}})")
-    host.page.wait_for_timeout(500)
     server.stop()
     try:
         host.page.evaluate("_refiner('trackEvent', 'while-down')")
-        host.page.wait_for_timeout(1500)  # at least one failed try
+        wait_in_page(  # at least one failed try
+            host, lambda: [e["attempts"] > 0 for e in outbox_entries(host)] == [True], 30
+        )
         outbox = outbox_entries(host)
         assert [entry["body"]["name"] for entry in outbox] == ["while-down"]
         assert outbox[0]["attempts"] >= 1
@@ -289,9 +291,9 @@ def test_event_kept_while_server_down_arrives_once_after_restart(
     host.page.goto(url)  # a later visit to the site
     host.wait_ready()
     assert events_of_user(db_path, user) == [("while-down",)]
-    host.page.wait_for_timeout(1000)
-    assert events_of_user(db_path, user) == [("while-down",)]  # exactly once
+    wait_in_page(host, lambda: outbox_entries(host) == [], 30)  # nothing left to resend
     assert outbox_entries(host) == []
+    assert events_of_user(db_path, user, count=2, timeout_s=0) == [("while-down",)]  # once
 
 
 def test_stop_pinging_stops_background_pings_but_not_the_pages_commands(
