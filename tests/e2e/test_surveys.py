@@ -138,7 +138,7 @@ def test_answer_a_survey_from_show_to_complete(
         )
         == 1
     )  # saved again, never duplicated
-    survey(host).wait_for(state="detached", timeout=10_000)  # thank-you auto-closes
+    survey(host).wait_for(state="detached")  # thank-you auto-closes
     assert calls(host) == [
         ["onBeforeShow", "e2e-two-step", "e2e-two-step"],
         ["onShow", "e2e-two-step"],
