@@ -3,8 +3,8 @@
 Two paths, each timed for N writes into an empty box (median of `--runs`):
 - `add`: N calls of `Outbox.add`, each a new entry (what the survey layer and trackEvent do).
 - `add + due`: each add followed by the `due()` a flush makes (the client schedules one after
-  every write; offline, each finds the server gone). `due` reads every stored entry, the other
-  tabs' too, so this path stays O(N) per write by design.
+  every write; offline, each finds the server gone). `due` reads every entry again only when
+  another tab changed the box (its stamp) or every `FULL_READ_MS`; here no tab does.
 
     python bench/outbox.py                        # N = 100, 1,000, 5,000
     python bench/outbox.py --module /tmp/old.py   # the same table for another outbox.py

@@ -40,7 +40,7 @@ class Client:
         self.platform = platform
         self.api = api.rstrip("/")
         self.storage = SafeStore(platform.storage(), self._warn_plain)
-        self.outbox = Outbox(self.storage)
+        self.outbox = Outbox(self.storage, platform.random_id())
         self.project = None
         self.waiting_writes = []
         self.anonymous_id = self._anonymous_id()
@@ -365,7 +365,7 @@ class Client:
             sent_here = await self.platform.exclusive(LOCK, self._send_due)
         finally:
             self.flushing = False
-        self.outbox.load()
+        self.outbox.refresh(self.platform.now_ms())
         next_ms = self.outbox.next_due_ms()
         if next_ms is not None:
             if not sent_here:  # another tab is sending; look again when it may be done

@@ -13,6 +13,11 @@ import json
 
 STORAGE_KEY = "refiner:outbox"
 PREFIX = STORAGE_KEY + ":"
+STAMP_KEY = "refiner:outbox-stamp"  # rewritten by each change of any tab (see `refresh`)
+FULL_READ_MS = 10000
+"""However still the stamp looks, every entry is read again this often: two tabs that change
+the box at the same instant may leave one stamp for both, and a tab must not miss a change
+for long."""
 BASE_DELAY_MS = 1000
 MAX_DELAY_MS = 300000
 MAX_ENTRIES = 1000
@@ -49,18 +54,24 @@ class Outbox:
     that queue or settle at the same moment touch different keys and never overwrite each
     other's entries, as they could with one shared list.
 
-    `add` and `settle` touch only their own entry (amortised O(1): an offline visitor's
-    thousandth write costs what the first did); `load` reads them all, the other tabs'
-    too, and runs once per send (`due`)."""
+    `add` and `settle` touch only their own entry, and `due` reads every entry again only
+    when another tab changed the box since (a stamp each change rewrites): an offline
+    visitor's thousandth write costs what the first did. `token` names this tab in the
+    stamp (random, from the caller)."""
 
-    def __init__(self, storage: object) -> None:
+    def __init__(self, storage: object, token: str = "tab") -> None:
         self.storage = storage
+        self.token = token
         self.order = 0
+        self.changes = 0
+        self.read_ms = None
+        self.seen = None
         self._adopt_list()
         self.load()
 
     def load(self) -> None:
         """Reads every entry, this tab's and the other tabs', oldest first."""
+        self.seen = self.storage.get(STAMP_KEY)  # first: a change made meanwhile shows later
         entries = []
         for name in self.storage.keys(PREFIX):
             entry = self._read(name)
@@ -101,8 +112,29 @@ class Outbox:
         self.storage.remove(name)
         return None
 
+    def refresh(self, now_ms: float) -> None:
+        """`load`, when another tab changed the box since this tab last looked, or after
+        FULL_READ_MS; otherwise this tab's own view is the box."""
+        stale = self.read_ms is None or now_ms - self.read_ms >= FULL_READ_MS
+        if stale or self.storage.get(STAMP_KEY) != self.seen:
+            self.load()
+            self.read_ms = now_ms
+
+    def _changed(self) -> None:
+        """Rewrites the stamp, so that the other tabs read the box again."""
+        if self.storage.get(STAMP_KEY) != self.seen:
+            self.read_ms = None  # another tab changed it too: read everything next time
+        self.changes += 1
+        self.seen = "%s:%d" % (self.token, self.changes)
+        self.storage.set(STAMP_KEY, self.seen)
+
     def _save(self, entry: dict) -> None:
         self.storage.set(PREFIX + entry["key"], json.dumps(entry))
+        self._changed()
+
+    def _remove(self, key: str) -> None:
+        self.storage.remove(PREFIX + key)
+        self._changed()
 
     def _adopt_list(self) -> None:
         """Entries an older client kept as one list under `refiner:outbox` move to keys
@@ -141,13 +173,13 @@ class Outbox:
             old = self._queue.pop(0)
             if self._live.get(old["key"]) is old:
                 del self._live[old["key"]]
-                self.storage.remove(PREFIX + old["key"])
+                self._remove(old["key"])
                 dropped.append(old)
         return dropped
 
     def due(self, now_ms: float) -> list:
         """Entries whose time to (re)try has come, oldest first."""
-        self.load()
+        self.refresh(now_ms)
         return [e for e in self.entries if e["next_ms"] <= now_ms]
 
     def next_due_ms(self) -> object:
@@ -170,7 +202,7 @@ class Outbox:
             # A newer version was queued while this one was in flight: keep it waiting.
             outcome = "sent" if 200 <= status < 300 else "retry"
         elif 200 <= status < 300:
-            self.storage.remove(PREFIX + key)
+            self._remove(key)
             self._forget(key)
         elif is_retryable(status, code):
             current["attempts"] += 1
@@ -180,7 +212,7 @@ class Outbox:
             self._replace(current)
             outcome = "retry"
         else:
-            self.storage.remove(PREFIX + key)
+            self._remove(key)
             self._forget(key)
             outcome = "dropped"
         return outcome
@@ -206,7 +238,7 @@ class Outbox:
     def wake(self, now_ms: float) -> None:
         """A new page is a fresh chance: backoff left by an earlier page is forgotten,
         a server's Retry-After is not."""
-        self.load()
+        self.refresh(now_ms)
         for entry in self.entries:
             if not entry.get("held") and entry["next_ms"] > now_ms:
                 entry["next_ms"] = now_ms
