@@ -40,7 +40,7 @@ class Client:
         self.platform = platform
         self.api = api.rstrip("/")
         self.storage = SafeStore(platform.storage(), self._warn_plain)
-        self.outbox = Outbox(self.storage)
+        self.outbox = Outbox(self.storage, platform.random_id())
         self.project = None
         self.waiting_writes = []
         self.anonymous_id = self._anonymous_id()
@@ -52,6 +52,7 @@ class Client:
         self.forms_known = False
         self.surveys = None
         self.pinging = True
+        self.identity_unsent = False  # sent by the next ping, even with pinging stopped
         self.booting = True
         self.ping_interval_ms = DEFAULT_PING_MS
         self.ping_timer = None
@@ -110,6 +111,7 @@ class Client:
             self._store_locale(identity["locale"])
         self.user = identity
         self.storage.set(USER_KEY, json.dumps(identity))
+        self.identity_unsent = True  # the page's own command: it goes out after stopPinging
         if not self.booting:
             self._schedule_ping(0)
 
@@ -147,10 +149,12 @@ class Client:
         self._store_locale(commands.parse_locale(args, warn))
 
     def stop_pinging(self, args: list, warn) -> None:
-        """Ends every background request; writes the page asks for still go out."""
+        """Ends every background request; writes the page asks for still go out, and so
+        does an identity it handed over (the ping scheduled for it stays)."""
         commands.parse_nothing(args, warn)
         self.pinging = False
-        self._cancel_ping()
+        if not self.identity_unsent:
+            self._cancel_ping()
 
     def register_callback(self, name: str, args: list, warn) -> None:
         fn = commands.parse_callback(args, warn)
@@ -245,8 +249,12 @@ class Client:
 
     # -- pinging -----------------------------------------------------------------------
 
+    def _may_ping(self) -> bool:
+        """Background pings, or one to carry an identity the page handed over."""
+        return (self.pinging or self.identity_unsent) and self.project is not None
+
     def _schedule_ping(self, delay_ms: float) -> None:
-        if not self.pinging or self.project is None:
+        if not self._may_ping():
             return
         if delay_ms == 0:
             if self.ping_soon:
@@ -263,7 +271,7 @@ class Client:
     def _ping_now(self) -> None:
         self.ping_timer = None
         self.ping_soon = False
-        if self.pinging and self.project is not None:
+        if self._may_ping():
             self.platform.spawn(self.ping())
 
     async def ping(self) -> None:
@@ -275,6 +283,7 @@ class Client:
             "locale": self.locale,
             "page": self.platform.page(),
         }
+        self.identity_unsent = False
         self.last_ping_ms = self.platform.now_ms()
         status, text, _ = await self.platform.request(
             "POST", self._url("ping"), wire.dumps(body), False
@@ -313,10 +322,10 @@ class Client:
         self.flush_on_hide()
 
     def _page_visible(self) -> None:
-        if not self.pinging or self.booting:
+        if not self._may_ping() or self.booting:
             return
         waited = self.platform.now_ms() - (self.last_ping_ms or 0)
-        self._schedule_ping(max(0, self.ping_interval_ms - waited))
+        self._schedule_ping(0 if self.identity_unsent else max(0, self.ping_interval_ms - waited))
         self._schedule_flush(0)
 
     # -- writes ------------------------------------------------------------------------
@@ -357,7 +366,7 @@ class Client:
             sent_here = await self.platform.exclusive(LOCK, self._send_due)
         finally:
             self.flushing = False
-        self.outbox.load()
+        self.outbox.refresh(self.platform.now_ms())
         next_ms = self.outbox.next_due_ms()
         if next_ms is not None:
             if not sent_here:  # another tab is sending; look again when it may be done

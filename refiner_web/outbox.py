@@ -15,6 +15,11 @@ from refiner_web import wire
 
 STORAGE_KEY = "refiner:outbox"
 PREFIX = STORAGE_KEY + ":"
+STAMP_KEY = "refiner:outbox-stamp"  # rewritten by each change of any tab (see `refresh`)
+FULL_READ_MS = 10000
+"""However still the stamp looks, every entry is read again this often: two tabs that change
+the box at the same instant may leave one stamp for both, and a tab must not miss a change
+for long."""
 BASE_DELAY_MS = 1000
 MAX_DELAY_MS = 300000
 MAX_ENTRIES = 1000
@@ -49,24 +54,54 @@ class Outbox:
 
     Each entry lives under a key of its own (`refiner:outbox:<entry key>`), so two tabs
     that queue or settle at the same moment touch different keys and never overwrite each
-    other's entries, as they could with one shared list."""
+    other's entries, as they could with one shared list.
 
-    def __init__(self, storage: object) -> None:
+    `add` and `settle` touch only their own entry, and `due` reads every entry again only
+    when another tab changed the box since (a stamp each change rewrites): an offline
+    visitor's thousandth write costs what the first did. `token` names this tab in the
+    stamp (random, from the caller)."""
+
+    def __init__(self, storage: object, token: str = "tab") -> None:
         self.storage = storage
-        self.entries = []
+        self.token = token
         self.order = 0
+        self.changes = 0
+        self.read_ms = None
+        self.seen = None
         self._adopt_list()
         self.load()
 
     def load(self) -> None:
         """Reads every entry, this tab's and the other tabs', oldest first."""
+        self.seen = self.storage.get(STAMP_KEY)  # first: a change made meanwhile shows later
         entries = []
         for name in self.storage.keys(PREFIX):
             entry = self._read(name)
             if entry is not None:
                 entries.append(entry)
         entries.sort(key=lambda e: (e["order"], e["key"]))
-        self.entries = entries
+        self._queue = entries  # oldest first; may hold versions replaced since (stale)
+        self._live = {e["key"]: e for e in entries}
+
+    @property
+    def entries(self) -> list:
+        """The entries this tab knows of, oldest first."""
+        if len(self._queue) > len(self._live):
+            self._compact()
+        return self._queue
+
+    def _compact(self) -> None:
+        live = self._live
+        self._queue = [e for e in self._queue if live.get(e["key"]) is e]
+
+    def _forget(self, key: str) -> None:
+        self._live.pop(key, None)
+        self._tidy()
+
+    def _tidy(self) -> None:
+        """Replaced versions left in line cost only their room, until they are half of it."""
+        if len(self._queue) > 2 * len(self._live) + 16:
+            self._compact()
 
     def _read(self, name: str) -> object:
         try:
@@ -79,8 +114,29 @@ class Outbox:
         self.storage.remove(name)
         return None
 
+    def refresh(self, now_ms: float) -> None:
+        """`load`, when another tab changed the box since this tab last looked, or after
+        FULL_READ_MS; otherwise this tab's own view is the box."""
+        stale = self.read_ms is None or now_ms - self.read_ms >= FULL_READ_MS
+        if stale or self.storage.get(STAMP_KEY) != self.seen:
+            self.load()
+            self.read_ms = now_ms
+
+    def _changed(self) -> None:
+        """Rewrites the stamp, so that the other tabs read the box again."""
+        if self.storage.get(STAMP_KEY) != self.seen:
+            self.read_ms = None  # another tab changed it too: read everything next time
+        self.changes += 1
+        self.seen = "%s:%d" % (self.token, self.changes)
+        self.storage.set(STAMP_KEY, self.seen)
+
     def _save(self, entry: dict) -> None:
         self.storage.set(PREFIX + entry["key"], wire.dumps(entry))
+        self._changed()
+
+    def _remove(self, key: str) -> None:
+        self.storage.remove(PREFIX + key)
+        self._changed()
 
     def _adopt_list(self) -> None:
         """Entries an older client kept as one list under `refiner:outbox` move to keys
@@ -111,16 +167,21 @@ class Outbox:
             "order": now_ms + self.order / 1000,
         }
         self._save(entry)
-        self.load()
-        dropped = self.entries[: max(0, len(self.entries) - MAX_ENTRIES)]
-        for old in dropped:
-            self.storage.remove(PREFIX + old["key"])
-        self.entries = self.entries[len(dropped) :]
+        self._queue.append(entry)
+        self._live[key] = entry
+        self._tidy()
+        dropped = []
+        while len(self._live) > MAX_ENTRIES:
+            old = self._queue.pop(0)
+            if self._live.get(old["key"]) is old:
+                del self._live[old["key"]]
+                self._remove(old["key"])
+                dropped.append(old)
         return dropped
 
     def due(self, now_ms: float) -> list:
         """Entries whose time to (re)try has come, oldest first."""
-        self.load()
+        self.refresh(now_ms)
         return [e for e in self.entries if e["next_ms"] <= now_ms]
 
     def next_due_ms(self) -> object:
@@ -134,26 +195,39 @@ class Outbox:
     ) -> str:
         """Records the answer to one try (`code`: the error code of a refusal): "sent",
         "retry" or "dropped"."""
-        current = self._read(PREFIX + entry["key"])
+        key = entry["key"]
+        current = self._read(PREFIX + key)
         outcome = "sent"
         if current is None:
-            pass
+            self._forget(key)  # another tab sent it
         elif current["body"] != entry["body"]:
             # A newer version was queued while this one was in flight: keep it waiting.
             outcome = "sent" if 200 <= status < 300 else "retry"
         elif 200 <= status < 300:
-            self.storage.remove(PREFIX + entry["key"])
+            self._remove(key)
+            self._forget(key)
         elif is_retryable(status, code):
             current["attempts"] += 1
             current["next_ms"] = now_ms + backoff_ms(current["attempts"] - 1, random)
             current.pop("held", None)
             self._save(current)
+            self._replace(current)
             outcome = "retry"
         else:
-            self.storage.remove(PREFIX + entry["key"])
+            self._remove(key)
+            self._forget(key)
             outcome = "dropped"
-        self.load()
         return outcome
+
+    def _replace(self, entry: dict) -> None:
+        """The stored `entry` in place of this tab's copy, which keeps its place in line."""
+        mine = self._live.get(entry["key"])
+        if mine is None:
+            self._queue.append(entry)
+            self._live[entry["key"]] = entry
+            return
+        mine.clear()
+        mine.update(entry)
 
     def postpone_all(self, until_ms: float) -> None:
         """Honours a server's Retry-After for every waiting entry."""
@@ -166,7 +240,7 @@ class Outbox:
     def wake(self, now_ms: float) -> None:
         """A new page is a fresh chance: backoff left by an earlier page is forgotten,
         a server's Retry-After is not."""
-        self.load()
+        self.refresh(now_ms)
         for entry in self.entries:
             if not entry.get("held") and entry["next_ms"] > now_ms:
                 entry["next_ms"] = now_ms

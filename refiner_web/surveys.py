@@ -14,6 +14,9 @@ from refiner_web.commands import path_segment
 
 STATE_KEY = "refiner:forms"
 NOT_LIVE = "is not live or not served to this user"
+HOLD_WARN_MS = 5000
+"""How long an `onBeforeShow` that declares `next` may hold its survey before one warning
+says so: the reference's own example declares `next` and never calls it."""
 
 
 class Hooks:
@@ -25,6 +28,7 @@ class Hooks:
         self.form_id = form["id"]
         self.response_id = surveys.client.platform.random_id()
         self.closed_once = False
+        self.hold_timer = None
 
     def shown(self) -> None:
         self.surveys._shown(self)
@@ -51,10 +55,10 @@ class Surveys:
     def __init__(self, client: object, make_view: object = None) -> None:
         self.client = client
         self.make_view = make_view
-        self.waiting = []
+        self.waiting = []  # (form_id, force, triggered, hooks once onBeforeShow said yes)
+        self.held = []  # Hooks of surveys whose onBeforeShow has not called next() yet
         self.current = None
         self.view = None
-        self.asked_server = []
         self.fetching = []
         self.state = client._load_json(STATE_KEY) or {}
 
@@ -62,10 +66,10 @@ class Surveys:
 
     def show(self, form_id: str, force: bool) -> None:
         """`showForm`: queued until the survey is known and the screen is free."""
-        if self._on_screen(form_id) or form_id in [w[0] for w in self.waiting]:
+        if self._busy(form_id):
             self.client._warn("showForm", "survey %s is already showing or waiting" % form_id)
             return
-        self.waiting.append((form_id, force, False))
+        self.waiting.append((form_id, force, False, None))
         self._advance()
 
     def dismiss(self, form_id: str) -> None:
@@ -75,6 +79,8 @@ class Surveys:
     def close(self, form_id: str) -> None:
         """`closeForm`: closes it and tells nobody."""
         self.waiting = [w for w in self.waiting if w[0] != form_id]
+        for hooks in [h for h in self.held if h.form_id == form_id]:
+            self._release(hooks)  # its later next() finds it gone
         if self._on_screen(form_id):
             self.view.close()
 
@@ -86,9 +92,8 @@ class Surveys:
         """Surveys whose trigger fired: shown like a plain `showForm`, if still allowed."""
         for form_id in form_ids:
             form = self._served(form_id)
-            busy = self._on_screen(form_id) or form_id in [w[0] for w in self.waiting]
-            if form is not None and not busy and self._may_show(form, False, quiet=True):
-                self.waiting.append((form_id, False, True))
+            if form is not None and not self._busy(form_id) and self._may_show(form, False, True):
+                self.waiting.append((form_id, False, True, None))
         self._advance()
 
     def withdraw(self, form_ids: list) -> None:
@@ -107,36 +112,54 @@ class Surveys:
                 return form
         return None
 
+    def _busy(self, form_id: str) -> bool:
+        """On screen, waiting its turn, or held by onBeforeShow."""
+        return (
+            self._on_screen(form_id)
+            or form_id in [w[0] for w in self.waiting]
+            or form_id in [h.form_id for h in self.held]
+        )
+
     def _advance(self) -> None:
         """Shows the first waiting survey that can be shown now."""
         while self.current is None and self.waiting:
-            form_id, force, _ = self.waiting[0]
+            form_id, force, _, approved = self.waiting[0]
+            if approved is not None:  # onBeforeShow said yes while another was on screen
+                self.waiting.pop(0)
+                self._open(approved)
+                continue
             form = self._served(form_id)
             if form is None:
                 client = self.client
                 if client.project is None or (client.pinging and not client.forms_known):
                     return  # the project or the first ping's answer is still to come
-                # Forcing skips audience and trigger; with pinging stopped there is no
-                # ping to serve it, yet showForm must still work: ask for it directly.
-                if (force or not client.forms_known) and form_id not in self.asked_server:
-                    self.asked_server.append(form_id)
-                    self.fetching.append(form_id)
-                    self.client.platform.spawn(self._fetch(form_id))
-                    return
                 if form_id in self.fetching:
                     return  # a ping that answers meanwhile must not give up on it
+                # Forcing skips audience and trigger; with pinging stopped there is no
+                # ping to serve it, yet showForm must still work: ask for it directly,
+                # every time it is not in hand (each ping replaces the served list).
+                if force or not client.forms_known:
+                    self.fetching.append(form_id)
+                    client.platform.spawn(self._fetch(form_id))
+                    return
                 self.waiting.pop(0)
-                self.client._warn("showForm", "survey %s %s" % (form_id, NOT_LIVE))
+                self._refuse(form_id, self._done(form_id, None) or NOT_LIVE)
                 continue
             self.waiting.pop(0)
             if self._may_show(form, force, quiet=False):
                 self._before_show(form)
 
+    def _refuse(self, form_id: str, reason: str) -> None:
+        text = "survey %s %s" if reason == NOT_LIVE else "survey %s not shown: %s"
+        self.client._warn("showForm", text % (form_id, reason))
+
     async def _fetch(self, form_id: str) -> None:
-        """A forced survey the ping did not serve: ask for its definition (live only), as
-        the user writes do (a verified project serves only a signed user)."""
+        """A survey the ping did not serve: ask for its definition (live only), as the
+        user writes do (a verified project serves only a signed user). The answer settles
+        this request; a later one asks again."""
         client = self.client
         form = None
+        reason = NOT_LIVE
         try:
             body = wire.dumps(client._ids({}))
             status, text, _ = await client.platform.request(
@@ -145,69 +168,111 @@ class Surveys:
             if 200 <= status < 300:
                 form = json.loads(text)
             elif client.refused_origin("showForm", status, text):
-                # the site's to fix, not the survey's fault: no "not live" warning
-                self.waiting = [w for w in self.waiting if w[0] != form_id]
+                reason = None  # the site's to fix, not the survey's fault: warned already
+            elif status != 404:
+                reason = "could not be loaded from the server (%s)" % (status or "no answer")
         except ValueError:
             form = None
         finally:
             self.fetching.remove(form_id)
         if isinstance(form, dict) and form.get("id") == form_id:
             client.forms.append(form)
+        else:
+            asked = len(self.waiting)
+            self.waiting = [w for w in self.waiting if w[0] != form_id]
+            if reason is not None and len(self.waiting) < asked:
+                self._refuse(form_id, reason)
         self._advance()
 
     def _may_show(self, form: dict, force: bool, quiet: bool) -> bool:
         """What the user already did with it; `force` skips these restrictions."""
-        if force:
-            return True
-        state = self.state.get(form["id"], {})
-        frequency = form.get("frequency")
-        repeat = frequency.get("repeat") if isinstance(frequency, dict) else "once"
-        reason = None
-        if repeat != "each_trigger":
-            if state.get("completed_at"):
-                reason = "already completed"
-            elif state.get("dismissed_at"):
-                reason = "already dismissed"
+        reason = None if force else self._done(form["id"], form)
         if reason and not quiet:
-            self.client._warn("showForm", "survey %s not shown: %s" % (form["id"], reason))
+            self._refuse(form["id"], reason)
         return reason is None
+
+    def _done(self, form_id: str, form: object) -> object:
+        """Why this browser's record keeps the survey away ("already completed" or "already
+        dismissed"), else None. Without its definition (`form` None: the server no longer
+        serves it) the record alone speaks: the server stops serving a survey once it was
+        completed or dismissed, and the refusal must name that, not "not live"."""
+        if form is not None:
+            frequency = form.get("frequency")
+            if isinstance(frequency, dict) and frequency.get("repeat") == "each_trigger":
+                return None
+        state = self.state.get(form_id, {})
+        if state.get("completed_at"):
+            return "already completed"
+        if state.get("dismissed_at"):
+            return "already dismissed"
+        return None
 
     def _before_show(self, form: dict) -> None:
         """`onBeforeShow(formId, formConfig, next)`: false cancels; a callback that declares
-        `next` decides asynchronously and the survey shows when it calls `next()`."""
+        `next` decides asynchronously and the survey shows when it calls `next()`. Until
+        then the survey is held aside, so the surveys after it still take their turn."""
         client = self.client
         hooks = Hooks(self, form)
-        self.current = hooks
         fn = client.callbacks.get("onBeforeShow")
         if fn is None:
             self._open(hooks)
             return
-        if client.platform.arity(fn) >= 3:
-            called = []
-
-            def proceed(*_: object) -> None:
-                if not called and self.current is hooks and self.view is None:
-                    called.append(True)
-                    self._open(hooks)
-
-            result = client.emit("onBeforeShow", [form["id"], form], proceed)
-            if result == "false":
-                called.append(False)  # a later next() must not revive it
+        if client.platform.arity(fn) < 3:
+            if client.emit("onBeforeShow", [form["id"], form]) == "false":
                 self._cancel(form)
-            elif result == "error":
-                proceed()  # a broken callback must not hold the queue forever
+            else:
+                self._open(hooks)
             return
-        if client.emit("onBeforeShow", [form["id"], form]) == "false":
+        decided = []
+
+        def proceed(*_: object) -> None:
+            if not decided:
+                decided.append(True)
+                self._approved(hooks)
+
+        self.held.append(hooks)
+        result = client.emit("onBeforeShow", [form["id"], form], proceed)
+        if decided:
+            return  # next() came at once
+        if result == "false":
+            decided.append(False)  # a later next() must not revive it
+            self._release(hooks)
             self._cancel(form)
-            return
-        self._open(hooks)
+        elif result == "error":
+            proceed()  # a broken callback must not hold its survey forever
+        else:
+            hooks.hold_timer = client.platform.set_timeout(
+                lambda: self._still_held(hooks), HOLD_WARN_MS
+            )
+
+    def _approved(self, hooks: Hooks) -> None:
+        """`next()` came: the survey shows now, or first once the screen is free."""
+        if hooks not in self.held:
+            return  # closed meanwhile
+        self._release(hooks)
+        if self.current is None:
+            self._open(hooks)
+        else:
+            self.waiting.insert(0, (hooks.form_id, True, False, hooks))
+
+    def _release(self, hooks: Hooks) -> None:
+        self.held.remove(hooks)
+        if hooks.hold_timer is not None:
+            self.client.platform.clear_timeout(hooks.hold_timer)
+            hooks.hold_timer = None
+
+    def _still_held(self, hooks: Hooks) -> None:
+        hooks.hold_timer = None
+        if hooks in self.held:
+            self.client._warn(
+                "onBeforeShow",
+                "survey %s is held: the callback declares `next` and has not called it "
+                "after %d s; call next() to show the survey, or return false to cancel it"
+                % (hooks.form_id, HOLD_WARN_MS // 1000),
+            )
 
     def _cancel(self, form: dict) -> None:
-        self.client._warn(
-            "showForm", "survey %s not shown: onBeforeShow returned false" % form["id"]
-        )
-        self.current = None
-        self._advance()
+        self._refuse(form["id"], "onBeforeShow returned false")
 
     def _open(self, hooks: Hooks) -> None:
         make_view = self.make_view
@@ -215,6 +280,7 @@ class Surveys:
             from refiner_web.widget import SurveyView
 
             make_view = SurveyView
+        self.current = hooks
         self.view = make_view(hooks.form, self.client.locale, hooks)
         self.view.open()
 

@@ -152,7 +152,7 @@ def test_anonymous_cookie_survives_reset_and_reload(host: HostPage, db_path: Pat
     )
     host.page.reload()
     host.wait_ready()
-    host.page.wait_for_timeout(500)
+    wait_in_page(host, lambda: pings)  # the ping may leave after the client is live
     assert anonymous_id(host) == first
     assert pings and pings[-1]["user"] is None and pings[-1]["anonymous_id"] == first
 
@@ -275,11 +275,12 @@ def test_event_kept_while_server_down_arrives_once_after_restart(
     host.open()
     host.wait_ready()
     host.page.evaluate(f"_refiner('identifyUser', {{id: '{user}'}})")
-    host.page.wait_for_timeout(500)
     server.stop()
     try:
         host.page.evaluate("_refiner('trackEvent', 'while-down')")
-        host.page.wait_for_timeout(1500)  # at least one failed try
+        wait_in_page(  # at least one failed try
+            host, lambda: [e["attempts"] > 0 for e in outbox_entries(host)] == [True], 30
+        )
         outbox = outbox_entries(host)
         assert [entry["body"]["name"] for entry in outbox] == ["while-down"]
         assert outbox[0]["attempts"] >= 1
@@ -290,27 +291,37 @@ def test_event_kept_while_server_down_arrives_once_after_restart(
     host.page.goto(url)  # a later visit to the site
     host.wait_ready()
     assert events_of_user(db_path, user) == [("while-down",)]
-    host.page.wait_for_timeout(1000)
-    assert events_of_user(db_path, user) == [("while-down",)]  # exactly once
+    wait_in_page(host, lambda: outbox_entries(host) == [], 30)  # nothing left to resend
     assert outbox_entries(host) == []
+    assert events_of_user(db_path, user, count=2, timeout_s=0) == [("while-down",)]  # once
 
 
-def test_stop_pinging_stops_pings_but_not_track_event(host: HostPage, db_path: Path) -> None:
+def test_stop_pinging_stops_background_pings_but_not_the_pages_commands(
+    host: HostPage, db_path: Path
+) -> None:
+    """After stopPinging, an identity the page hands over still reaches the server (in one
+    ping), as trackEvent does; a page coming back into view starts no ping."""
     user = "stop-" + uuid.uuid4().hex
     pings: list[Request] = []
     host.page.on("request", lambda r: pings.append(r) if r.url.endswith("/ping") else None)
     host.open()
     host.wait_ready()
-    host.page.wait_for_timeout(500)
-    assert len(pings) == 1  # the boot ping
-    host.page.evaluate(f"_refiner('identifyUser', {{id: '{user}-a'}})")
-    host.page.wait_for_timeout(500)
-    assert len(pings) == 2  # identifying pings while pinging is on
+    wait_in_page(host, lambda: len(pings) == 1)  # the boot ping
 
     host.page.evaluate("_refiner('stopPinging')")
-    host.page.evaluate(f"_refiner('identifyUser', {{id: '{user}'}})")
+    host.page.evaluate(f"_refiner('identifyUser', {{id: '{user}', plan: 'stopped'}})")
     host.page.evaluate("_refiner('trackEvent', 'after-stop')")
-    host.page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
-    host.page.wait_for_timeout(1000)
-    assert len(pings) == 2
     assert events_of_user(db_path, user) == [("after-stop",)]
+    plan = wait_for_rows(
+        db_path,
+        "SELECT t.value_text FROM traits t JOIN contacts c ON c.pk = t.contact_pk "
+        "WHERE c.user_id = ? AND t.key = 'plan'",
+        user,
+    )
+    assert plan == [("stopped",)]  # the identity's traits came with its ping
+    assert [r.post_data_json["user"] for r in pings][1]["id"] == user
+    host.page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    host.page.evaluate("_refiner('trackEvent', 'after-visible')")
+    assert events_of_user(db_path, user, count=2) == [("after-stop",), ("after-visible",)]
+    assert [u for u in _client_urls(host) if u.endswith("/ping")] == [pings[0].url] * 2
+    assert len(pings) == 2

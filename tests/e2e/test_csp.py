@@ -87,7 +87,7 @@ def answer_styled_survey(host: HostPage, db_path: Path, user: str, sheets: str) 
     assert survey.evaluate("e => getComputedStyle(e).position") == "fixed"  # styled
     styles = survey.evaluate("e => [...e.shadowRoot.querySelectorAll('style')].map(s => s.nonce)")
     assert styles == ([] if sheets == "constructed" else [NONCE])
-    assert stored_responses(db_path, user) == [('{"score": 8}', 1)]
+    assert stored_responses(db_path, user) == [({"score": 8}, 1)]
     assert recorded(host, "__csp") == []
     assert host.errors() == [] and recorded(host, "__rejections") == []
 

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from refiner_server.cli import main as server_cli
 from refiner_server.projects import demo_survey
 from tests.e2e.conftest import PROJECT, HostPage, Server
+from tests.e2e.hardening import wait_in_page
 from tests.e2e.test_client import refiner_warnings, wait_for_rows
 
 API = f"/api/v1/client/{PROJECT}"
@@ -145,7 +146,7 @@ def test_dashboard_shows_what_the_client_sent(
     host.open()
     host.wait_ready()
     host.page.evaluate("id => _refiner('showForm', id, true)", form_id)
-    host.page.wait_for_timeout(1500)
+    wait_in_page(host, lambda: any(form_id in w for w in refiner_warnings(host)), timeout_s=30)
     assert host.page.locator("refiner-survey").count() == 0
     assert any(form_id in w for w in refiner_warnings(host)), refiner_warnings(host)
     assert host.errors() == []

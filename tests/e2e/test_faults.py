@@ -3,12 +3,13 @@ started, Playwright's routing for 500s, garbage and dropped connections, Chromiu
 emulation for a slow server, init scripts for blocked storage and disabled cookies, and a
 second real server whose rate limit answers 429 with Retry-After."""
 
+import json
 import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Route
+from playwright.sync_api import Request, Route
 
 from tests.e2e.conftest import HostPage, Server
 from tests.e2e.hardening import (
@@ -44,9 +45,19 @@ def start(host: HostPage, user: str, *, wait: bool = True) -> None:
     host.page.add_init_script(RECORDER)
     host.open(PAGE, project=PROJECT)
     host.wait_ready()
-    host.page.evaluate("user => _refiner('identifyUser', {id: user})", user)
-    if wait:
-        host.page.wait_for_timeout(300)  # the identifying ping has answered
+    if not wait:
+        host.page.evaluate("user => _refiner('identifyUser', {id: user})", user)
+        return
+    with host.page.expect_response(lambda r: _pinged_as(r.request, user)):
+        host.page.evaluate("user => _refiner('identifyUser', {id: user})", user)
+
+
+def _pinged_as(request: Request, user: str) -> bool:
+    """The ping that carries `user` (the boot ping may still be out when the page is ready)."""
+    if not request.url.endswith("/ping"):
+        return False
+    identity = (request.post_data_json or {}).get("user") or {}
+    return identity.get("id") == user
 
 
 def survey(host: HostPage):
@@ -65,18 +76,39 @@ def answer_shown_survey(host: HostPage, why: str) -> None:
     survey(host).get_by_role("heading", name="Thanks!").wait_for()
 
 
-def stored_responses(db_path: Path, user: str, count: int = 1) -> list:
-    return wait_for_rows(
+def stored_responses(db_path: Path, user: str, count: int = 1, timeout_s: float = 15) -> list:
+    """(answers, completed) of the user's completed responses. Answers are compared as the
+    JSON they are: MicroPython's dicts keep no order, so neither does the stored text."""
+    rows = wait_for_rows(
         db_path,
         "SELECT r.answers, r.completed FROM responses r JOIN contacts c ON c.pk = r.contact_pk "
         "WHERE c.user_id = ? AND r.completed = 1",
         user,
         count=count,
+        timeout_s=timeout_s,
     )
+    return [(json.loads(answers), completed) for answers, completed in rows]
 
 
 def our_warnings(host: HostPage) -> list:
     return [w for w in recorded(host, "__warnings") if w.startswith("[refiner]")]
+
+
+def kept_responses(host: HostPage) -> list:
+    """The responses waiting in the outbox, as what they carry: a live client retries
+    them meanwhile, so `attempts` and `next_ms` move between two looks."""
+    return [
+        (e["key"], e["method"], e["path"], e["body"])
+        for e in outbox_entries(host)
+        if e["key"].startswith("response:")
+    ]
+
+
+def outbox_emptied(host: HostPage) -> None:
+    """Waits until every write left the outbox (the server has them all: nothing is left
+    to send twice)."""
+    wait_in_page(host, lambda: outbox_entries(host) == [], timeout_s=30)
+    assert outbox_entries(host) == []
 
 
 def test_answer_given_while_server_is_down_survives_reload_and_close(
@@ -87,11 +119,18 @@ def test_answer_given_while_server_is_down_survives_reload_and_close(
     server.stop()
     try:
         answer_survey(host, "kept")
-        host.page.wait_for_timeout(1500)  # tried and failed
-        kept = [e for e in outbox_entries(host) if e["key"].startswith("response:")]
-        assert len(kept) == 1 and kept[0]["body"]["completed"] and kept[0]["attempts"] >= 1
+        wait_in_page(  # tried and failed
+            host,
+            lambda: (
+                [e["attempts"] > 0 for e in outbox_entries(host) if e["body"].get("completed")]
+                == [True]
+            ),
+            timeout_s=30,
+        )
+        kept = kept_responses(host)
+        assert len(kept) == 1 and kept[0][3]["completed"]
         host.page.reload()  # the client cannot even load now; the answer waits in storage
-        assert [e for e in outbox_entries(host) if e["key"].startswith("response:")] == kept
+        assert kept_responses(host) == kept
         context = host.page.context
         host.page.close()  # the tab goes away while the server is down
     finally:
@@ -99,10 +138,9 @@ def test_answer_given_while_server_is_down_survives_reload_and_close(
     later = HostPage(context.new_page(), host.base_url, host.runtime)
     later.open(project=PROJECT)  # a later visit to the site
     later.wait_ready()
-    assert stored_responses(db_path, user) == [('{"score": 9, "why": "kept"}', 1)]
-    later.page.wait_for_timeout(1500)
-    assert len(stored_responses(db_path, user, count=2)) == 1  # exactly once
-    assert outbox_entries(later) == []
+    assert stored_responses(db_path, user) == [({"score": 9, "why": "kept"}, 1)]
+    outbox_emptied(later)
+    assert len(stored_responses(db_path, user, count=2, timeout_s=0)) == 1  # exactly once
     assert later.errors() == []
 
 
@@ -130,7 +168,7 @@ def test_slow_server_holds_neither_the_survey_nor_the_page(
     survey(host).get_by_role("button", name="Submit").click()
     survey(host).get_by_role("heading", name="Thanks!").wait_for()
     assert answered == []  # all that happened before the server answered anything
-    assert stored_responses(db_path, user) == [('{"score": 9, "why": "slow"}', 1)]
+    assert stored_responses(db_path, user) == [({"score": 9, "why": "slow"}, 1)]
     assert host.errors() == [] and recorded(host, "__rejections") == []
 
 
@@ -208,7 +246,7 @@ def test_without_storage_the_client_works_in_memory(
     host.page.evaluate("_refiner('trackEvent', 'in-memory')")
     answer_survey(host, "memory")
     assert events_of_user(db_path, user) == [("in-memory",)]
-    assert stored_responses(db_path, user) == [('{"score": 9, "why": "memory"}', 1)]
+    assert stored_responses(db_path, user) == [({"score": 9, "why": "memory"}, 1)]
     warnings = our_warnings(host)
     assert len(warnings) == 1 and warnings[0].startswith("[refiner] storage: unavailable")
     assert host.errors() == [] and recorded(host, "__rejections") == []

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Request, Response, Route
 
+from tests.e2e.hardening import wait_in_page
+
 if TYPE_CHECKING:  # conftest is not importable by name: tests/*/ are not packages
     from conftest import HostPage
 
@@ -138,7 +140,8 @@ def test_first_ping_left_to_python_when_identity_queued(host: HostPage) -> None:
     )
     host.open(head=f"<script>{snippet}</script>", snippet=False)
     host.wait_ready()
-    host.page.wait_for_timeout(500)
+    wait_in_page(host, lambda: pings)  # Python sends this one, after the client is live
+    host.page.wait_for_timeout(500)  # time for a second, were there one
     assert len(pings) == 1
     assert json.loads(pings[0].post_data or "")["user"]["id"] == "first-ping-user"
     assert host.errors() == []

@@ -138,7 +138,7 @@ def test_pyscript_app_without_storage_or_cookies_works_in_memory(
     answer_shown_survey(host, "memory")
     assert host.page.evaluate("document.body.dataset.app") == "went on"
     assert events_of_user(db_path, user) == [("in-memory",)]
-    assert stored_responses(db_path, user) == [('{"score": 9, "why": "memory"}', 1)]
+    assert stored_responses(db_path, user) == [({"score": 9, "why": "memory"}, 1)]
     warnings = our_warnings(host)
     assert len(warnings) == warned, warnings
     assert all(w.startswith("[refiner] storage: unavailable") for w in warnings)

@@ -11,6 +11,7 @@ import pytest
 
 from refiner_server.cli import main as server_cli
 from tests.e2e.conftest import HostPage, Server, host_html
+from tests.e2e.hardening import wait_in_page
 from tests.e2e.test_client import events_of_user, query, refiner_warnings, wait_for_rows
 
 SETTINGS = {"include": [{"match": "starts_with", "value": "/test/spa/settings"}]}
@@ -103,6 +104,14 @@ def survey(host: HostPage):
     return host.page.locator("refiner-survey")
 
 
+def wait_served(host: HostPage, form_id: str) -> None:
+    """Until a ping's answer served `form_id` (its audience entry is stored): only then does
+    the client watch the scroll or exit signals its trigger needs."""
+    host.page.wait_for_function(
+        "id => (localStorage.getItem('refiner:audience') || '').includes(id)", arg=form_id
+    )
+
+
 def open_spa(host: HostPage) -> None:
     host.page.goto(host.serve("spa/home", host_html(host.runtime, SPA)))
     host.wait_ready()
@@ -114,7 +123,7 @@ def test_page_trigger_follows_push_state_routes(host: HostPage, targeted: None) 
     assert survey(host).count() == 0  # /test/spa/home is not a settings page
     host.page.get_by_role("link", name="Settings").click()
     assert host.page.evaluate("location.pathname") == "/test/spa/settings/profile"
-    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    survey(host).get_by_role("radio", name="7 of 10").wait_for()
     assert survey(host).get_attribute("data-form") == "e2e-on-settings"
 
 
@@ -126,7 +135,7 @@ def test_leaving_the_route_cancels_the_pending_delay(host: HostPage, targeted: N
     host.page.wait_for_timeout(2500)
     assert survey(host).count() == 0
     host.page.go_back()  # popstate back onto a settings route starts a new occasion
-    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    survey(host).get_by_role("radio", name="7 of 10").wait_for()
 
 
 def test_event_trigger_shows_after_track_event(host: HostPage, targeted: None) -> None:
@@ -135,7 +144,7 @@ def test_event_trigger_shows_after_track_event(host: HostPage, targeted: None) -
     host.page.wait_for_timeout(800)
     assert survey(host).count() == 0
     host.page.evaluate("_refiner('trackEvent', 'E2E-Upgraded')")
-    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    survey(host).get_by_role("radio", name="7 of 10").wait_for()
     assert survey(host).get_attribute("data-form") == "e2e-on-event"
 
 
@@ -143,19 +152,19 @@ def test_scroll_trigger(host: HostPage, targeted: None) -> None:
     page = host_html(host.runtime, '<div style="height: 4000px">long</div>')
     host.page.goto(host.serve("spa/long", page))
     host.wait_ready()
-    host.page.wait_for_timeout(800)
+    wait_served(host, "e2e-on-scroll")
     host.page.mouse.wheel(0, 1000)  # about 40 % of the page seen
     host.page.wait_for_timeout(800)
     assert survey(host).count() == 0
     host.page.mouse.wheel(0, 2000)
-    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    survey(host).get_by_role("radio", name="7 of 10").wait_for()
     assert survey(host).get_attribute("data-form") == "e2e-on-scroll"
 
 
 def test_exit_intent_trigger(host: HostPage, targeted: None) -> None:
     host.page.goto(host.serve("spa/leaving", host_html(host.runtime, "<p>leaving</p>")))
     host.wait_ready()
-    host.page.wait_for_timeout(800)
+    wait_served(host, "e2e-on-exit")
     host.page.mouse.move(400, 300)
     host.page.mouse.move(400, 5)  # near the top, still inside: no exit
     host.page.wait_for_timeout(500)
@@ -164,7 +173,7 @@ def test_exit_intent_trigger(host: HostPage, targeted: None) -> None:
         "document.documentElement.dispatchEvent(new MouseEvent('mouseout',"
         " {bubbles: true, clientX: 400, clientY: -2, relatedTarget: null}))"
     )
-    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    survey(host).get_by_role("radio", name="7 of 10").wait_for()
     assert survey(host).get_attribute("data-form") == "e2e-on-exit"
 
 
@@ -178,21 +187,33 @@ def test_identity_verification(host: HostPage, targeted: None, db_path: Path, si
     signature = _signature(user) if signed else _signature(user)[::-1]
     host.open(project="verified")
     host.wait_ready()
-    host.page.evaluate(
-        "([user, signature]) => _refiner('identifyUser', {id: user, plan: 'pro'}, {signature})",
-        [user, signature],
+    identified = (
+        "([user, signature]) => _refiner('identifyUser', {id: user, plan: 'pro'}, {signature})"
     )
-    host.page.wait_for_timeout(800)
-    host.page.evaluate("_refiner('showForm', 'e2e-verified')")
+    with host.page.expect_response(  # the identifying ping's answer, taken or refused
+        lambda r: r.url.endswith("/ping") and user in (r.request.post_data or "")
+    ):
+        host.page.evaluate(identified, [user, signature])
     contacts = query(db_path, "SELECT 1 FROM contacts WHERE user_id = ?", user)
     if signed:
-        survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+        wait_served(host, "e2e-verified")
+        host.page.evaluate("_refiner('showForm', 'e2e-verified')")
+        survey(host).get_by_role("radio", name="7 of 10").wait_for()
         assert contacts == [(1,)]
     else:
-        host.page.wait_for_timeout(800)
+
+        def refused() -> bool:
+            return any("server refused (403)" in w for w in refiner_warnings(host))
+
+        wait_in_page(host, refused)  # the client took the refusal: nothing is served now
+        host.page.evaluate("_refiner('showForm', 'e2e-verified')")
+        wait_in_page(host, lambda: "showForm" in refiner_warnings(host)[-1])
+        assert refiner_warnings(host)[-1] == (
+            "[refiner] showForm: survey e2e-verified is not live or not served to this user"
+        )
         assert survey(host).count() == 0
         assert contacts == []
-        assert any("server refused (403)" in w for w in refiner_warnings(host))
+        assert refused()
 
 
 def test_verified_user_in_a_signed_account(host: HostPage, targeted: None, db_path: Path) -> None:
@@ -213,7 +234,7 @@ def test_verified_user_in_a_signed_account(host: HostPage, targeted: None, db_pa
     )
     assert wait_for_rows(db_path, joined, user) == [("Acme",)]
     host.page.evaluate("_refiner('showForm', 'e2e-verified')")
-    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    survey(host).get_by_role("radio", name="7 of 10").wait_for()
     # only the anonymous ping before identifyUser was refused
     assert [w for w in refiner_warnings(host) if "anonymous requests" not in w] == []
 
@@ -231,7 +252,7 @@ def test_forced_survey_on_a_verified_project(host: HostPage, targeted: None) -> 
         " _refiner('showForm', 'e2e-for-nobody', true); }",
         [user, _signature(user)],
     )
-    survey(host).get_by_role("radio", name="7 of 10").wait_for(timeout=10_000)
+    survey(host).get_by_role("radio", name="7 of 10").wait_for()
     assert survey(host).get_attribute("data-form") == "e2e-for-nobody"
     keys = host.page.evaluate("Object.keys(window.shownConfig).sort()")
     assert keys == ["id", "questions", "trigger"]

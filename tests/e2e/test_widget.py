@@ -179,6 +179,17 @@ def show(host: HostPage, form_id: str) -> Any:
     return host.page.locator("refiner-survey")
 
 
+def animations_done(host: HostPage) -> None:
+    """Until the enter animation (any animation of the page and of the surveys' shadow
+    trees, which `document.getAnimations()` leaves out) has finished: a busy machine may
+    take longer than its 200 ms."""
+    host.page.evaluate(
+        "Promise.all([document, ...[...document.querySelectorAll('refiner-survey')]"
+        ".map(e => e.shadowRoot)].flatMap(r => r.getAnimations())"
+        ".map(a => a.finished.catch(() => null))).then(() => true)"
+    )
+
+
 def title(host: HostPage) -> str:
     return host.page.locator("refiner-survey .title").text_content()
 
@@ -399,7 +410,7 @@ def test_every_position_fits_320_px(host: HostPage, forms: None) -> None:
     page.focus("#opener")
     for position in POSITIONS:
         survey = show(host, "w-pos-" + position)
-        page.wait_for_timeout(250)  # the enter animation
+        animations_done(host)
         box = survey.locator(".panel").bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 320, (position, box)
         assert box["y"] >= 0 and box["y"] + box["height"] <= 640, (position, box)
@@ -450,7 +461,7 @@ HOSTILE_CSS = """<style>
 def test_hostile_host_css_does_not_reach_in(host: HostPage, forms: None) -> None:
     start(host, head=HOSTILE_CSS)
     survey = show(host, "w-all")
-    host.page.wait_for_timeout(250)
+    animations_done(host)
     panel = survey.locator(".panel")
     box = panel.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 100
@@ -525,7 +536,7 @@ def test_axe_finds_nothing_with_each_question_open(
     start(host)
     host.page.add_script_tag(url=built_static["base"] + built_static["axe"])
     survey = show(host, form_id)
-    host.page.wait_for_timeout(250)
+    animations_done(host)
     seen = []
     while True:
         text = title(host)

@@ -54,7 +54,8 @@ def test_identified_user_survives_reload_until_reset(platform, make_client):
     assert make_client().user is None
 
 
-def test_stop_pinging_stops_pings_but_not_events(platform, make_client):
+def test_stop_pinging_stops_background_pings_but_not_the_pages_commands(platform, make_client):
+    """An identity the page hands over after stopPinging is sent, once: no pings resume."""
     client = make_client(("setProject", "P"))
     platform.run()
     assert len(platform.posted("/ping")) == 1
@@ -62,8 +63,31 @@ def test_stop_pinging_stops_pings_but_not_events(platform, make_client):
     client.dispatch(["identifyUser", {"id": "u"}])
     client.dispatch(["trackEvent", "after-stop"])
     platform.run(until_ms=platform.clock + 3_600_000)
-    assert len(platform.posted("/ping")) == 1
+    assert [p["user"] and p["user"]["id"] for p in platform.posted("/ping")] == [None, "u"]
     assert [e["name"] for e in platform.posted("/events")] == ["after-stop"]
+    client.dispatch(["resetUser"])  # tells the server nothing: the seed pairs it with stop
+    platform.run(until_ms=platform.clock + 3_600_000)
+    assert len(platform.posted("/ping")) == 2
+
+
+def test_an_identity_handed_over_around_stop_pinging_is_sent_once(platform, make_client):
+    """Queued before the client ran, or given just before stopPinging: the ping for it
+    goes out, and no background ping follows."""
+    for calls in (
+        [("setProject", "P"), ("stopPinging",), ("identifyUser", {"id": "u"})],
+        [("setProject", "P"), ("identifyUser", {"id": "u"}), ("stopPinging",)],
+    ):
+        platform.requests.clear()
+        make_client(*calls)
+        platform.run(until_ms=platform.clock + 3_600_000)
+        assert [p["user"]["id"] for p in platform.posted("/ping")] == ["u"], calls
+    client = make_client(("setProject", "P"))
+    platform.run()
+    platform.requests.clear()
+    client.dispatch(["identifyUser", {"id": "v"}])
+    client.dispatch(["stopPinging"])  # in the same task: the identity's ping stays
+    platform.run(until_ms=platform.clock + 3_600_000)
+    assert [p["user"]["id"] for p in platform.posted("/ping")] == ["v"]
 
 
 def test_periodic_ping_follows_server_interval(platform, make_client):

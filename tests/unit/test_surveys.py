@@ -295,3 +295,96 @@ def test_on_before_show_that_raises_still_shows(boot, platform):
     client.dispatch(["onBeforeShow", before])
     client.dispatch(["showForm", "nps"])
     assert shown_ids() == ["nps"]
+
+
+def test_a_forced_survey_is_fetched_again_after_each_ping(boot, platform):
+    """Each ping replaces the served list: a forced survey not in hand is asked for again,
+    every time, rather than refused as "not live"."""
+    extra = {"id": "extra", "questions": [{"id": "q", "type": "text"}]}
+    client = boot(answer=lambda m, url, b: (200, json.dumps(extra), 0))
+    for _ in range(3):
+        client.dispatch(["showForm", "extra", True])
+        platform.run()
+        client.dispatch(["closeForm", "extra"])
+        client._take_ping_answer(json.dumps({"forms": [NPS]}))  # e.g. after identifyUser
+    assert shown_ids() == ["extra", "extra", "extra"]
+    assert len([url for m, url, b in platform.requests if url.endswith("/forms/extra")]) == 3
+    assert platform.warnings == []
+
+
+def test_a_failed_fetch_says_so_not_that_the_survey_is_not_live(boot, platform):
+    def answer(method, url, body):
+        return (503, "{}", 0) if "/forms/" in url else (202, "{}", 0)
+
+    client = boot(answer=answer)
+    client.dispatch(["showForm", "extra", True])
+    platform.run()
+    assert platform.warnings == [
+        "[refiner] showForm: survey extra not shown: could not be loaded from the server (503)"
+    ]
+
+
+def test_a_survey_no_longer_served_is_refused_for_what_the_user_did(boot, platform):
+    """The server stops serving a survey once it is completed or dismissed; the refusal
+    names that, not "not live", after any later ping."""
+    client = boot(("showForm", "nps"))
+    client.dispatch(["dismissForm", "nps"])
+    client._take_ping_answer(json.dumps({"forms": [CSAT]}))
+    client.dispatch(["showForm", "nps"])
+    client.dispatch(["showForm", "csat"])
+    View.opened[-1].hooks.answered({"c": 4}, True)
+    client.dispatch(["closeForm", "csat"])
+    client._take_ping_answer(json.dumps({"forms": []}))
+    client.dispatch(["showForm", "csat"])
+    assert platform.warnings == [
+        "[refiner] showForm: survey nps not shown: already dismissed",
+        "[refiner] showForm: survey csat not shown: already completed",
+    ]
+
+
+def test_a_held_survey_warns_once_and_never_blocks_the_others(boot, platform):
+    """onBeforeShow declares `next` and holds one survey: the others show in turn, one
+    warning tells the page what to do, and the held one shows when next() comes."""
+    from refiner_web.surveys import HOLD_WARN_MS
+
+    client = boot()
+    later = []
+
+    def before(form_id, config, next):
+        if form_id == "nps":
+            later.append(next)
+        else:
+            next()
+
+    client.dispatch(["onBeforeShow", before])
+    client.dispatch(["showForm", "nps"])
+    client.dispatch(["showForm", "csat"])
+    assert shown_ids() == ["csat"]
+    client.dispatch(["showForm", "nps"])  # still held: not asked twice
+    assert platform.warnings == ["[refiner] showForm: survey nps is already showing or waiting"]
+    platform.run(until_ms=platform.clock + HOLD_WARN_MS - 1)
+    assert len(platform.warnings) == 1
+    platform.run(until_ms=platform.clock + 1)
+    platform.run(until_ms=platform.clock + 10 * HOLD_WARN_MS)
+    assert platform.warnings[1:] == [
+        "[refiner] onBeforeShow: survey nps is held: the callback declares `next` and has not "
+        "called it after 5 s; call next() to show the survey, or return false to cancel it"
+    ]
+    later[0]()  # csat is on screen: nps goes next
+    assert shown_ids() == ["csat"]
+    client.dispatch(["closeForm", "csat"])
+    assert shown_ids() == ["csat", "nps"]
+    assert len(later) == 1  # onBeforeShow was not asked again
+
+
+def test_a_held_survey_closed_by_the_page_ignores_its_late_next(boot, platform):
+    from refiner_web.surveys import HOLD_WARN_MS
+
+    client = boot()
+    later = []
+    client.dispatch(["onBeforeShow", lambda form_id, config, next: later.append(next)])
+    client.dispatch(["showForm", "nps"])
+    client.dispatch(["closeForm", "nps"])
+    platform.run(until_ms=platform.clock + 2 * HOLD_WARN_MS)
+    later[0]()
+    assert shown_ids() == [] and platform.warnings == []
