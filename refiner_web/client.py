@@ -10,7 +10,7 @@ from refiner_web import commands, wire
 from refiner_web.commands import CALLBACKS, CommandError
 from refiner_web.dates import iso_from_ms
 from refiner_web.moments import Moments
-from refiner_web.outbox import Outbox, is_retryable, origin_refused
+from refiner_web.outbox import Outbox, backoff_ms, is_retryable, origin_refused
 from refiner_web.storage import SafeStore
 
 COOKIE = "refiner_anonymous_id"
@@ -58,6 +58,7 @@ class Client:
         self.ping_timer = None
         self.ping_soon = False
         self.last_ping_ms = None
+        self.ping_failures = 0  # pings in a row the server did not take (no answer, 5xx)
         self.flush_timer = None
         self.flushing = False
         self.origin_warned = False
@@ -283,19 +284,30 @@ class Client:
             "locale": self.locale,
             "page": self.platform.page(),
         }
-        self.identity_unsent = False
+        carried, self.identity_unsent = self.identity_unsent, False
         self.last_ping_ms = self.platform.now_ms()
         status, text, _ = await self.platform.request(
             "POST", self._url("ping"), wire.dumps(body), False
         )
         code = _error_code(status, text)
+        taken = 200 <= status < 300 or (400 <= status < 500 and not is_retryable(status))
         if 200 <= status < 300:
             self._take_ping_answer(text)
-        elif 400 <= status < 500 and not is_retryable(status):  # a refused origin too
+        elif taken:  # refused, a refused origin too
             self._refused("ping", status, code, text, "")
             self._take_ping_answer('{"forms": []}')  # refused: nothing may be shown
-        if self.pinging and self.platform.visible():
-            self._schedule_ping(self.ping_interval_ms)
+        if taken:
+            self.ping_failures = 0
+            delay = self.ping_interval_ms
+        else:
+            # Not taken (no answer, 5xx, 429): asked again soon with the outbox's backoff,
+            # not a whole interval later, and an identity it carried is still to be sent.
+            self.identity_unsent = self.identity_unsent or carried
+            retry_ms = backoff_ms(self.ping_failures, self.platform.random())
+            delay = min(self.ping_interval_ms, retry_ms)
+            self.ping_failures += 1
+        if self.platform.visible() and not self.ping_soon:  # a ping already due stays due
+            self._schedule_ping(delay)
 
     def _take_ping_answer(self, text: str) -> None:
         try:

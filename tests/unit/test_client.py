@@ -191,6 +191,32 @@ def test_a_refused_ping_shows_nothing_and_tries_again_at_its_interval(platform, 
     assert len(platform.posted("/ping")) == 3 and len(platform.warnings) == 1
 
 
+def test_a_ping_that_got_no_answer_is_tried_again_soon_not_at_the_interval(
+    platform, make_client
+):
+    """No answer (the loader's early ping given up on a loaded machine, a server down), a
+    5xx or a 429: asked again with the outbox's backoff (0.5-1 s, 1-2 s, ...), so the
+    page's surveys arrive seconds after the server answers, not 300 s later."""
+    answers = [(0, "", 0), (503, "{}", 0), (429, "{}", 0)]
+    served = (200, json.dumps({"forms": [], "ping_interval_s": 300}), 0)
+    platform.answer = lambda m, url, b: answers.pop(0) if answers else served
+    client = make_client(("setProject", "P"))
+    platform.run(until_ms=platform.clock + 8_000)  # 1 + 2 + 4 s at most
+    assert len(platform.posted("/ping")) == 4 and client.forms_known
+    platform.run(until_ms=client.last_ping_ms + 299_000)  # answered: back to the interval
+    assert len(platform.posted("/ping")) == 4
+
+
+def test_an_identity_whose_ping_got_no_answer_is_sent_again_after_stop_pinging(
+    platform, make_client
+):
+    answers = [(0, "", 0)]
+    platform.answer = lambda m, url, b: answers.pop(0) if answers else (200, "{}", 0)
+    make_client(("setProject", "P"), ("stopPinging",), ("identifyUser", {"id": "u"}))
+    platform.run(until_ms=platform.clock + 3_600_000)
+    assert [p["user"]["id"] for p in platform.posted("/ping")] == ["u", "u"]
+
+
 def test_add_to_response_merges_and_null_clears(make_client):
     client = make_client(("addToResponse", {"a": 1, "b": "x"}), ("addToResponse", {"b": "y"}))
     assert client.hidden_fields() == {"a": 1, "b": "y"}
