@@ -6,7 +6,7 @@ and when it applies. The validator (`survey_checks`) walks these tables and the 
 stays code in `survey_checks`.
 
 Bounds are the `low=`/`high=` of a field in `SHAPES` (for example `max_length`'s 1-100000,
-`scale`'s 3-10); a list's `high` bounds its length.
+`scale`'s 3-10, `choices`' at least 1).
 
 The vocabulary is the client's own (`refiner_web.survey`, `refiner_web.triggers`) and the
 audience's (`audience`), so a new word in any of them reaches both by itself.

@@ -7,6 +7,7 @@ schema can (`VALIDATOR_ONLY`)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
+from refiner_server import survey_fields
 from refiner_server.audience import EVENT_OPS, TRAIT_OPS
 from refiner_server.survey_checks import DefinitionError, check_definition
 from refiner_server.survey_fields import REPEATS, SURVEY_STATUSES
@@ -156,6 +158,26 @@ def test_schema_and_validator_agree_on_every_broken_field(definition: Any) -> No
         elif valid and not taken and not any(rule in fault for rule in VALIDATOR_ONLY):
             disagreements.append(("schema misses", path, fault))
     assert disagreements == [], f"{len(disagreements)} of {count}: {disagreements[:10]}"
+
+
+def test_a_bound_in_the_table_reaches_the_validator_and_the_schema(monkeypatch) -> None:
+    """The one table is the source of both: tighten `max_length` there, and both refuse."""
+    question = survey_fields.SHAPES["question"]
+    tighter = tuple(
+        dataclasses.replace(f, high=10) if f.name == "max_length" else f for f in question.fields
+    )
+    monkeypatch.setitem(
+        survey_fields.SHAPES, "question", dataclasses.replace(question, fields=tighter)
+    )
+    definition = {"id": "s", "questions": [{"id": "q", "type": "text", "max_length": 11}]}
+    assert validator_takes(definition) == (
+        False,
+        "questions[0].max_length: must be an integer from 1 to 10",
+    )
+    assert not jsonschema_rs.Draft202012Validator(survey_schema()).is_valid(definition)
+    definition["questions"][0]["max_length"] = 10
+    assert validator_takes(definition) == (True, "")
+    assert jsonschema_rs.Draft202012Validator(survey_schema()).is_valid(definition)
 
 
 def test_the_server_serves_the_schema(client) -> None:
