@@ -118,14 +118,21 @@ def _field(path: str, field: Field, obj: dict[str, Any]) -> None:
             if field.of:
                 walk(f"{path}.{key}", item, field.of)
     elif field.kind == "list":
-        if not isinstance(value, list) or len(value) < (field.low or 0):
-            raise _fail(path, "must be a non-empty list" if field.low else "must be a list")
+        low, high = field.low or 0, field.high
+        if not isinstance(value, list) or len(value) < low or len(value) > (high or len(value)):
+            raise _fail(path, _list_fault(low, high))
         for i, item in enumerate(value):
             walk(f"{path}[{i}]", _object(f"{path}[{i}]", item), field.of)
     else:
         problem = fault(field, value, obj)
         if problem is not None:
             raise _fail(path, problem)
+
+
+def _list_fault(low: int, high: int | None) -> str:
+    if high is not None:
+        return f"must be a list of {low} to {high}" if low else f"must be a list of at most {high}"
+    return "must be a non-empty list" if low else "must be a list"
 
 
 def _questions(questions: list[dict[str, Any]]) -> list[str]:

@@ -55,6 +55,8 @@ def _value(field: Field) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "array", "items": ref}
         if field.low:
             schema["minItems"] = field.low
+        if field.high is not None:
+            schema["maxItems"] = field.high
         return schema
     return KINDS[field.kind][1](field)
 

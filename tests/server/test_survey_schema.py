@@ -160,22 +160,34 @@ def test_schema_and_validator_agree_on_every_broken_field(definition: Any) -> No
     assert disagreements == [], f"{len(disagreements)} of {count}: {disagreements[:10]}"
 
 
-def test_a_bound_in_the_table_reaches_the_validator_and_the_schema(monkeypatch) -> None:
-    """The one table is the source of both: tighten `max_length` there, and both refuse."""
-    question = survey_fields.SHAPES["question"]
-    tighter = tuple(
-        dataclasses.replace(f, high=10) if f.name == "max_length" else f for f in question.fields
-    )
+@pytest.mark.parametrize(
+    ("name", "question", "fault"),
+    [
+        (
+            "max_length",
+            {"type": "text", "max_length": 11},
+            "questions[0].max_length: must be an integer from 1 to 10",
+        ),
+        (
+            "choices",
+            {"type": "single_choice", "choices": [{"id": str(i)} for i in range(11)]},
+            "questions[0].choices: must be a list of 1 to 10",
+        ),
+    ],
+)
+def test_a_bound_in_the_table_reaches_the_validator_and_the_schema(
+    monkeypatch, name: str, question: dict, fault: str
+) -> None:
+    """The one table is the source of both: tighten a bound there, and both refuse."""
+    shape = survey_fields.SHAPES["question"]
+    tighter = tuple(dataclasses.replace(f, high=10) if f.name == name else f for f in shape.fields)
     monkeypatch.setitem(
-        survey_fields.SHAPES, "question", dataclasses.replace(question, fields=tighter)
+        survey_fields.SHAPES, "question", dataclasses.replace(shape, fields=tighter)
     )
-    definition = {"id": "s", "questions": [{"id": "q", "type": "text", "max_length": 11}]}
-    assert validator_takes(definition) == (
-        False,
-        "questions[0].max_length: must be an integer from 1 to 10",
-    )
+    definition = {"id": "s", "questions": [{"id": "q", **question}]}
+    assert validator_takes(definition) == (False, fault)
     assert not jsonschema_rs.Draft202012Validator(survey_schema()).is_valid(definition)
-    definition["questions"][0]["max_length"] = 10
+    monkeypatch.undo()
     assert validator_takes(definition) == (True, "")
     assert jsonschema_rs.Draft202012Validator(survey_schema()).is_valid(definition)
 
