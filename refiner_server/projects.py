@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from .db import projects, utcnow
 from .survey_checks import DefinitionError, check_definition
+from .survey_schema import schema_faults
 from .survey_store import Conflict, NotFound, upsert_surveys
 
 DEMO_PROJECT = "demo"
@@ -60,13 +61,19 @@ def list_projects(engine: Engine) -> list[dict[str, Any]]:
 
 
 def check_survey(definition: Any) -> dict[str, Any]:
-    """The full check of a definition (`survey_checks.check_definition`), its fault
-    prefixed with the survey's id for the operator."""
+    """Against the JSON Schema (every place it refuses, one a line), then the full check
+    (`survey_checks.check_definition`), whose fault leads: the one the API would give.
+    Faults are prefixed with the survey's id for the operator."""
+    faults = schema_faults(definition)
     try:
-        return check_definition(definition)
+        checked = check_definition(definition)
     except DefinitionError as exc:
+        faults = [str(exc), *[fault for fault in faults if fault != str(exc)]]
+    if faults:
         sid = definition.get("id") if isinstance(definition, dict) else None
-        raise ProjectError(f"survey {sid!r}: {exc}" if sid else f"survey: {exc}") from None
+        prefix = f"survey {sid!r}: " if sid else "survey: "
+        raise ProjectError(prefix + "\n  ".join(faults))
+    return checked
 
 
 def import_surveys(

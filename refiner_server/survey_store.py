@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from .db import dismissals, iso, projects, responses, survey_versions, surveys, utcnow, views
-from .survey_checks import SURVEY_STATUSES, DefinitionError, check_definition
+from .survey_checks import DefinitionError, check_definition
+from .survey_fields import SURVEY_STATUSES
 
 
 class NotFound(LookupError):

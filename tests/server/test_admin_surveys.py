@@ -63,7 +63,8 @@ def test_status_actions_reach_the_ping(client, h):
         assert r.status_code == 200 and r.json()["status"] == status
         assert r.json()["definition"]["status"] == status and r.json()["version"] == 1
         assert ("nps" in live_ids(client)) is live, action
-    assert client.post(f"{SURVEYS}/nps/explode", headers=h).status_code == 422
+    unknown = client.post(f"{SURVEYS}/nps/explode", headers=h)  # each action is a route
+    assert unknown.status_code == 404 and set(unknown.json()["error"]) == {"code", "message"}
 
 
 def test_an_edit_makes_a_version_and_a_status_change_does_not(client, h, db):

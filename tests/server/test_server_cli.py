@@ -278,6 +278,31 @@ def test_survey_import_errors_name_file_item_and_path(
     assert table_rows(url, surveys) == []  # nothing stored when any item is refused
 
 
+def test_survey_import_lists_every_fault_the_schema_finds(url, tmp_path, capsys):
+    """One run names every broken place (the validator alone stops at the first), each
+    with its path and in the validator's words, the validator's own fault first."""
+    cli.main(["project", "create", "acme", "--db", url])
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "id: a\n"
+        "questions:\n"
+        "  - {id: q, type: slider}\n"
+        "  - {id: r, type: rating, scale: 11}\n"
+        "trigger: {type: scroll, percent: 150}\n"
+        "appearance: {position: middle}\n"
+    )
+    assert cli.main(["survey", "import", str(path), "--project", "acme", "--db", url]) == 1
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert lines[0].startswith(f"refiner-server: {path}: survey 'a': questions[0].type: must be")
+    assert sorted(line.strip() for line in lines[1:]) == [
+        "appearance.position: 'middle' is not understood by the client",
+        "questions[1].scale: must be an integer from 3 to 10",
+        "trigger.percent: must be between 0 and 100",
+    ], err
+    assert table_rows(url, surveys) == []
+
+
 def test_survey_export_round_trips(url, tmp_path, capsys):
     cli.main(["project", "create", "acme", "--db", url])
     path = tmp_path / "in.yaml"

@@ -7,6 +7,7 @@ schema can (`VALIDATOR_ONLY`)."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -16,13 +17,10 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
+from refiner_server import survey_fields
 from refiner_server.audience import EVENT_OPS, TRAIT_OPS
-from refiner_server.survey_checks import (
-    REPEATS,
-    SURVEY_STATUSES,
-    DefinitionError,
-    check_definition,
-)
+from refiner_server.survey_checks import DefinitionError, check_definition
+from refiner_server.survey_fields import REPEATS, SURVEY_STATUSES
 from refiner_server.survey_schema import SCHEMA_PATH, VALIDATOR_ONLY, survey_schema
 from refiner_web import survey as client_survey
 from refiner_web.triggers import DELAY_FROM, PAGE_MATCHES, PAGE_PARTS, TRIGGER_TYPES
@@ -68,7 +66,7 @@ def doc_tables() -> dict[str, list[list[str]]]:
     tables: dict[str, list[list[str]]] = {}
     name = None
     for line in DOC.read_text("utf-8").splitlines():
-        marker = re.fullmatch(r"<!-- schema: ([\w.]+) -->", line)
+        marker = re.fullmatch(r"<!-- schema: (\w+) -->", line)
         if marker:
             name = marker.group(1)
             tables[name] = []
@@ -87,10 +85,8 @@ def doc_examples() -> list[Any]:
 
 
 def schema_object(name: str) -> dict[str, Any]:
-    """`survey`, a `$defs` name, or `def.field` for an object inside one."""
-    base, _, inner = name.partition(".")
-    node = SCHEMA if base == "survey" else SCHEMA["$defs"][base]
-    return node["properties"][inner] if inner else node
+    """`survey` or a `$defs` name."""
+    return SCHEMA if name == "survey" else SCHEMA["$defs"][name]
 
 
 def validator_takes(definition: Any) -> tuple[bool, str]:
@@ -116,8 +112,8 @@ def test_the_doc_lists_every_field_with_the_schemas_defaults(name: str) -> None:
 
 
 def test_the_doc_covers_every_object_of_the_schema() -> None:
-    documented = {name.partition(".")[0] for name in doc_tables()}
-    assert documented == {"survey"} | set(SCHEMA["$defs"]) - {"pages"}  # pages: under trigger
+    inline = {"pages", "labels", "choice", "link"}  # in the type column of trigger, question
+    assert set(doc_tables()) == {"survey"} | set(SCHEMA["$defs"]) - inline
 
 
 def examples() -> list[Any]:
@@ -162,6 +158,38 @@ def test_schema_and_validator_agree_on_every_broken_field(definition: Any) -> No
         elif valid and not taken and not any(rule in fault for rule in VALIDATOR_ONLY):
             disagreements.append(("schema misses", path, fault))
     assert disagreements == [], f"{len(disagreements)} of {count}: {disagreements[:10]}"
+
+
+@pytest.mark.parametrize(
+    ("name", "question", "fault"),
+    [
+        (
+            "max_length",
+            {"type": "text", "max_length": 11},
+            "questions[0].max_length: must be an integer from 1 to 10",
+        ),
+        (
+            "choices",
+            {"type": "single_choice", "choices": [{"id": str(i)} for i in range(11)]},
+            "questions[0].choices: must be a list of 1 to 10",
+        ),
+    ],
+)
+def test_a_bound_in_the_table_reaches_the_validator_and_the_schema(
+    monkeypatch, name: str, question: dict, fault: str
+) -> None:
+    """The one table is the source of both: tighten a bound there, and both refuse."""
+    shape = survey_fields.SHAPES["question"]
+    tighter = tuple(dataclasses.replace(f, high=10) if f.name == name else f for f in shape.fields)
+    monkeypatch.setitem(
+        survey_fields.SHAPES, "question", dataclasses.replace(shape, fields=tighter)
+    )
+    definition = {"id": "s", "questions": [{"id": "q", **question}]}
+    assert validator_takes(definition) == (False, fault)
+    assert not jsonschema_rs.Draft202012Validator(survey_schema()).is_valid(definition)
+    monkeypatch.undo()
+    assert validator_takes(definition) == (True, "")
+    assert jsonschema_rs.Draft202012Validator(survey_schema()).is_valid(definition)
 
 
 def test_the_server_serves_the_schema(client) -> None:

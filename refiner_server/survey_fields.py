@@ -1,0 +1,691 @@
+"""The survey definition as data (docs/surveys.md): one table of fields per object, each
+field with its kind, default, bounds, allowed values, description, whether it is required
+and when it applies. The validator (`survey_checks`) walks these tables and the JSON Schema
+(`survey_schema`) is generated from them, so the two cannot drift. What a table cannot say
+(unique ids, references between questions, the order of dates, bounds that count options)
+stays code in `survey_checks`.
+
+Bounds are the `low=`/`high=` of a field in `SHAPES` (for example `max_length`'s 1-100000,
+`scale`'s 3-10, `choices`' at least 1).
+
+The vocabulary is the client's own (`refiner_web.survey`, `refiner_web.triggers`) and the
+audience's (`audience`), so a new word in any of them reaches both by itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from refiner_web import survey as client_survey
+from refiner_web.answers import MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX
+from refiner_web.triggers import (
+    DELAY_FROM,
+    PAGE_MATCHES,
+    PAGE_PARTS,
+    TRIGGER_TYPES,
+    regex_fault,
+)
+
+from .audience import DAYS_OPS, EVENT_OPS, TRAIT_OPS, VALUELESS_OPS
+from .models import parse_date
+
+SURVEY_STATUSES = ("draft", "live", "paused", "archived")
+ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+REPEATS = ("once", "each_trigger", "interval")
+RULE_KINDS = ("trait", "account_trait", "event")
+VALUELESS_LOGIC = ("answered", "skipped")
+CHOICE_TYPES = ("single_choice", "multiple_choice")
+#: what MicroPython's `re` cannot compile: counted repetition, named groups, lookarounds
+_MICROPYTHON_REGEX = re.compile(r"\{|\(\?[^:]")
+
+
+class Is:
+    """Holds when the object's `field` is one of `values`."""
+
+    def __init__(self, field: str, *values: str) -> None:
+        self.field, self.values = field, values
+
+    def holds(self, obj: dict[str, Any]) -> bool:
+        return obj.get(self.field) in self.values
+
+    def schema(self) -> dict[str, Any]:
+        return {"properties": {self.field: {"enum": list(self.values)}}, "required": [self.field]}
+
+
+class Has:
+    """Holds when the object has the key (even with null)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def holds(self, obj: dict[str, Any]) -> bool:
+        return self.key in obj
+
+    def schema(self) -> dict[str, Any]:
+        return {"required": [self.key]}
+
+
+class Not:
+    def __init__(self, condition: Is | Has) -> None:
+        self.condition = condition
+
+    def holds(self, obj: dict[str, Any]) -> bool:
+        return not self.condition.holds(obj)
+
+    def schema(self) -> dict[str, Any]:
+        return {"not": self.condition.schema()}
+
+
+Condition = Is | Has | Not
+Bound = float | Callable[[dict[str, Any]], int] | None
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an object. A name may have several entries with different `when`s
+    (a rating's `style` and a csat's); the first carries the description and default."""
+
+    name: str
+    kind: str  # a key of KINDS, or "object", "list", "map" of the shape `of`
+    doc: str = ""
+    default: Any = None
+    required: bool | Condition = False
+    when: Condition | None = None  # the field is checked (and known) only when this holds
+    low: Bound = None  # numbers: the value; strings and lists: the length
+    high: Bound = None  # a callable bound reads the object (the schema cannot say it)
+    values: tuple[str, ...] = ()  # kind "enum"
+    of: str | None = None  # the shape of an object, of a list's items, of a map's values
+    chars: frozenset[str] | None = None  # kind "string": the characters allowed
+    message: str | None = None  # the fault, instead of the kind's ({value!r} is the value)
+    missing: str | None = None  # the fault when required and absent (keys: the object's)
+    null_ok: bool = True  # null means the default; False: a present null is a fault
+    falsy_ok: bool = False  # any false value (0, "", [], {}) means the default
+    filled: bool = False  # the validator stores the default when the field is missing
+
+    def is_required(self, obj: dict[str, Any]) -> bool:
+        return self.required if isinstance(self.required, bool) else self.required.holds(obj)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """An object: its fields in the documented order, and the rules that tie its keys."""
+
+    fields: tuple[Field, ...]
+    closed: bool = False  # keys other than the fields' are faults
+    one_of: tuple[str, ...] = ()  # exactly one of these keys is present
+    not_together: tuple[str, ...] = ()  # these flags are not all true
+
+    def names(self) -> list[str]:
+        return list(dict.fromkeys(f.name for f in self.fields))
+
+    def always_required(self) -> list[str]:
+        """Names required whatever the rest holds: an entry without `when`, or two that
+        cover a condition and its negation (an audience rule's `op`)."""
+        out = []
+        for name in self.names():
+            entries = [f for f in self.fields if f.name == name]
+            if not all(f.required is True and not f.filled for f in entries):
+                continue
+            whens = [f.when for f in entries]
+            if None in whens or any(isinstance(w, Not) and w.condition in whens for w in whens):
+                out.append(name)
+        return out
+
+
+# -- kinds: what a value of each is, as a check (the fault, or None) and as a schema ------
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float))
+
+
+def _bound(bound: Bound, obj: dict[str, Any]) -> Any:
+    return bound(obj) if callable(bound) else bound
+
+
+def _string(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    """A plain string, or with `low` (an id) one of that many characters (from `chars`)."""
+    if f.low is None:
+        return None if isinstance(value, str) else "must be a string"
+    if isinstance(value, str) and f.low <= len(value) <= f.high:
+        if f.chars is None or set(value) <= f.chars:
+            return None
+    return f"a string of {f.low}-{f.high} characters is required"
+
+
+def _text(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    return None if isinstance(value, str) and value else "must be a non-empty string"
+
+
+def _flag(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _number(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    if not _is_number(value):
+        return "must be a number"
+    if value < f.low or (f.high is not None and value > f.high):
+        return f"must be between {f.low} and {f.high}" if f.high else f"must be >= {f.low}"
+    return None
+
+
+def _integer(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    low, high = _bound(f.low, obj), _bound(f.high, obj)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value >= low and (high is None or value <= high):
+            return None
+    return (
+        f"must be an integer from {low} to {high}"
+        if high is not None
+        else f"must be an integer >= {low}"
+    )
+
+
+def _enum(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    return None if value in f.values else f"must be one of {', '.join(f.values)}"
+
+
+def _scalar(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    bad = isinstance(value, (dict, list)) or value is None
+    return "must be a string, a number or a boolean" if bad else None
+
+
+def _any(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    return None
+
+
+def _url(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    return None if client_survey.safe_url(value) is not None else "must be an http(s) URL"
+
+
+def _colour(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    """What the client's own cleaning keeps (otherwise it would fall back to its default)."""
+    default = client_survey.DEFAULT_ACCENT
+    if isinstance(value, str) and (
+        client_survey.accent_colour(value) != default or value.lower() == default
+    ):
+        return None
+    return "must be a colour #rgb or #rrggbb"
+
+
+def _date(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    try:
+        parse_date(value)
+    except (TypeError, ValueError, AttributeError):
+        return "must be an ISO 8601 date or date-time"
+    return None
+
+
+def _regex(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    """A regex both clients can run: the dialect of `refiner_web.triggers`."""
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"invalid regex ({exc})"
+    fault = regex_fault(value)
+    if fault is not None:
+        return fault
+    if _MICROPYTHON_REGEX.search(re.sub(r"\\.", "", value)):
+        return "the MicroPython client cannot run {m,n}, named groups or lookarounds"
+    return None
+
+
+def _string_schema(f: Field) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if f.chars is not None:
+        chars = "".join(sorted(f.chars - {"-"})) + ("-" if "-" in f.chars else "")
+        return {**schema, "pattern": f"^[{chars}]{{{f.low or 0},{f.high}}}$"}
+    if f.low:
+        schema["minLength"] = f.low
+    if f.high is not None:
+        schema["maxLength"] = f.high
+    return schema
+
+
+def _range_schema(kind: str, f: Field) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": kind, "minimum": f.low}
+    if f.high is not None and not callable(f.high):
+        schema["maximum"] = f.high
+    return schema
+
+
+#: kind -> (check, schema): the one place a kind's meaning lives
+KINDS: dict[str, tuple[Callable[[Field, Any, dict], str | None], Callable[[Field], dict]]] = {
+    "string": (_string, _string_schema),
+    "text": (_text, lambda f: {"type": "string", "minLength": 1}),
+    "flag": (_flag, lambda f: {"type": "boolean"}),
+    "number": (_number, lambda f: _range_schema("number", f)),
+    "integer": (_integer, lambda f: _range_schema("integer", f)),
+    "enum": (_enum, lambda f: {"enum": list(f.values)}),
+    "scalar": (_scalar, lambda f: {"type": ["string", "number", "boolean"]}),
+    "any": (_any, lambda f: {}),
+    # the schema says what it can; the check is the validator's
+    "url": (_url, lambda f: {"type": "string"}),
+    "colour": (
+        _colour,
+        lambda f: {"type": "string", "pattern": "^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"},
+    ),
+    "date": (_date, lambda f: {"type": "string"}),
+    "regex": (_regex, lambda f: {"type": "string", "minLength": 1}),
+}
+
+
+def _options(question: dict[str, Any]) -> int:
+    """A multiple choice's options, `other` included: the most `min` and `max` can be."""
+    return len(question["choices"]) + (1 if question.get("other") else 0)
+
+
+def _question_fields() -> tuple[Field, ...]:
+    def text(name: str, doc: str) -> Field:
+        return Field(name, "string", doc)
+
+    rating, csat = Is("type", "rating"), Is("type", "csat")
+    return (
+        Field(
+            "id",
+            "string",
+            "unique in the survey; the answer's key",
+            required=True,
+            low=1,
+            high=64,
+        ),
+        Field("type", "enum", "what is asked", required=True, values=tuple(client_survey.TYPES)),
+        text("title", "the question's title"),
+        text("description", "the question's description"),
+        text("button", "the question's button"),
+        text("placeholder", "the question's placeholder"),
+        text("other_label", "the question's other label"),
+        Field("required", "flag", "an answer is needed to go on", False),
+        Field("labels", "object", "words under the ends of a scale", of="labels"),
+        Field("scale", "integer", "rating: the number of steps", 5, when=rating, low=3, high=10),
+        Field(
+            "style",
+            "enum",
+            "rating: stars or numbers; csat: faces or labels",
+            when=rating,
+            values=("stars", "numbers"),
+        ),
+        Field("style", "enum", when=csat, values=("faces", "labels")),
+        Field(
+            "choices",
+            "list",
+            "single_choice, multiple_choice: the options, in order",
+            required=True,
+            when=Is("type", *CHOICE_TYPES),
+            low=1,
+            high=MAX_CHOICES,
+            of="choice",
+        ),
+        Field(
+            "other",
+            "flag",
+            "single_choice, multiple_choice: an 'other' option with a text box",
+            False,
+            when=Is("type", *CHOICE_TYPES),
+        ),
+        Field(
+            "min",
+            "integer",
+            "multiple_choice: the fewest options to pick",
+            when=Is("type", "multiple_choice"),
+            low=0,
+            high=_options,
+        ),
+        Field(
+            "max",
+            "integer",
+            "multiple_choice: the most options to pick",
+            when=Is("type", "multiple_choice"),
+            low=1,
+            high=_options,
+        ),
+        Field(
+            "multiline",
+            "flag",
+            "text: a text area instead of a line",
+            False,
+            when=Is("type", "text"),
+        ),
+        Field(
+            "max_length",
+            "integer",
+            "text, email: the most characters",
+            when=Is("type", "text", "email"),
+            low=1,
+            high=TEXT_MAX,
+        ),
+        Field(
+            "link",
+            "object",
+            "statement: a link under the text",
+            when=Is("type", "statement"),
+            of="link",
+        ),
+    )
+
+
+def _audience_rule_fields() -> tuple[Field, ...]:
+    event = Has("event")
+    other_ops = tuple(op for op in TRAIT_OPS if op not in VALUELESS_OPS + DAYS_OPS + ("contains",))
+    kinds = tuple(
+        Field(kind, "text", f"the {kind.replace('_', ' ')}'s name", null_ok=False)
+        for kind in RULE_KINDS
+    )
+    return (
+        *kinds,
+        Field(
+            "op",
+            "enum",
+            "trait: " + ", ".join(TRAIT_OPS) + "; event: " + ", ".join(EVENT_OPS),
+            required=True,
+            when=Not(event),
+            values=TRAIT_OPS,
+        ),
+        Field("op", "enum", required=True, when=event, values=EVENT_OPS),
+        Field(
+            "value",
+            "number",
+            "what the trait is compared with (days for *_days_ago)",
+            required=True,
+            when=Is("op", *DAYS_OPS),
+            low=0,
+        ),
+        Field("value", "text", required=True, when=Is("op", "contains")),
+        Field("value", "scalar", required=True, when=Is("op", *other_ops)),
+        Field(
+            "count", "integer", "event: how many times at least", required=True, when=event, low=0
+        ),
+    )
+
+
+def _trigger_fields() -> tuple[Field, ...]:
+    delay = Is("type", "delay")
+    return (
+        Field(
+            "type",
+            "enum",
+            "when the survey shows, once the server lets it",
+            required=True,
+            values=TRIGGER_TYPES,
+        ),
+        Field(
+            "delay_s",
+            "number",
+            "seconds to wait (page: on the page; delay: from `from`)",
+            required=delay,
+            low=0,
+        ),
+        Field("from", "enum", "delay: counted from", DELAY_FROM[0], when=delay, values=DELAY_FROM),
+        Field(
+            "event",
+            "text",
+            "event: the trackEvent name",
+            required=True,
+            when=Is("type", "event"),
+        ),
+        Field(
+            "percent",
+            "number",
+            "scroll: how far down the page",
+            when=Is("type", "scroll"),
+            low=0,
+            high=100,
+        ),
+        Field("pages", "object", "page rules: include and exclude", of="pages"),
+    )
+
+
+def _thank_you_fields() -> tuple[Field, ...]:
+    return (
+        Field("title", "string", "the heading"),
+        Field("description", "string", "the text under it"),
+        Field("button", "string", "a close button's label"),
+        Field(
+            "auto_close_s",
+            "number",
+            "seconds until it closes by itself",
+            client_survey.DEFAULT_AUTO_CLOSE_S,
+            low=0,
+        ),
+    )
+
+
+def _survey_fields() -> tuple[Field, ...]:
+    return (
+        Field(
+            "id",
+            "string",
+            "unique in the project; [A-Za-z0-9_.-]",
+            required=True,
+            low=1,
+            high=64,
+            chars=ID_CHARS,
+            message="a string of 1-64 characters from [A-Za-z0-9_.-] is required",
+        ),
+        Field("name", "string", "for the dashboard"),
+        Field(
+            "status",
+            "enum",
+            "only live surveys are served",
+            "draft",
+            required=True,
+            values=SURVEY_STATUSES,
+            null_ok=False,
+            filled=True,
+        ),
+        Field(
+            "questions",
+            "list",
+            "in the order asked",
+            required=True,
+            high=MAX_QUESTIONS,
+            of="question",
+        ),
+        Field("logic", "list", "jumps, the first that holds wins", of="logic_rule"),
+        Field("thank_you", "object", "the screen after the last answer", of="thank_you"),
+        Field("trigger", "object", "when it shows", {"type": "manual"}, of="trigger"),
+        Field("audience", "object", "who may see it", of="audience"),
+        Field("frequency", "object", "how often", {"repeat": "once"}, of="frequency"),
+        Field("schedule", "object", "between which dates", of="schedule"),
+        Field("appearance", "object", "where and how it looks", of="appearance"),
+        Field(
+            "translations",
+            "map",
+            "by language code: strings that replace the definition's",
+            of="translation",
+        ),
+    )
+
+
+SHAPES: dict[str, Shape] = {
+    "survey": Shape(_survey_fields()),
+    "question": Shape(_question_fields()),
+    "labels": Shape(
+        (Field("low", "string", null_ok=False), Field("high", "string", null_ok=False)),
+        closed=True,
+    ),
+    "choice": Shape(
+        (Field("id", "text", required=True), Field("label", "string")),
+    ),
+    "link": Shape(
+        (Field("label", "text", required=True), Field("url", "url", required=True)),
+    ),
+    "logic_rule": Shape(
+        (
+            Field("if", "object", "the condition on one answer", required=True, of="condition"),
+            Field(
+                "goto",
+                "string",
+                "a later question's id, or end",
+                required=True,
+                message="no question with id {value!r} (or 'end')",
+            ),
+        )
+    ),
+    "condition": Shape(
+        (
+            Field(
+                "question",
+                "string",
+                "the id of an earlier question",
+                required=True,
+                message="no question with id {value!r}",
+            ),
+            Field(
+                "op",
+                "enum",
+                "how its answer is compared",
+                required=True,
+                values=tuple(client_survey.OPS),
+            ),
+            Field(
+                "value",
+                "any",
+                "what it is compared with (not for answered, skipped)",
+                required=Not(Is("op", *VALUELESS_LOGIC)),
+                missing="required with op {op}",
+            ),
+        )
+    ),
+    "thank_you": Shape(_thank_you_fields()),
+    "appearance": Shape(
+        (
+            Field(
+                "position",
+                "enum",
+                "where the survey sits",
+                client_survey.POSITIONS[0],
+                values=tuple(client_survey.POSITIONS),
+                message="{value!r} is not understood by the client",
+            ),
+            Field(
+                "theme",
+                "enum",
+                "light, dark, or as the visitor's system",
+                client_survey.THEMES[0],
+                values=tuple(client_survey.THEMES),
+                message="{value!r} is not understood by the client",
+            ),
+            Field(
+                "accent",
+                "colour",
+                "the colour of buttons and selections, #rgb or #rrggbb",
+                client_survey.DEFAULT_ACCENT,
+            ),
+        )
+    ),
+    "translation": Shape(
+        (
+            Field(
+                "questions",
+                "map",
+                "by question id: the strings to replace (title, description, labels, ...)",
+            ),
+            Field("thank_you", "object", "the thank-you strings to replace", of="thank_you"),
+        )
+    ),
+    "audience": Shape(
+        (
+            Field("identified_only", "flag", "only people the page identified", False),
+            Field("anonymous_only", "flag", "only people it did not", False),
+            Field("match", "enum", "all rules must hold, or any", "all", values=("all", "any")),
+            Field("rules", "list", "conditions on traits and events", of="audience_rule"),
+            Field(
+                "sample_percent",
+                "number",
+                "the share of the audience asked",
+                100,
+                low=0,
+                high=100,
+            ),
+        ),
+        not_together=("identified_only", "anonymous_only"),
+    ),
+    "audience_rule": Shape(_audience_rule_fields(), one_of=RULE_KINDS),
+    "frequency": Shape(
+        (
+            Field(
+                "repeat",
+                "enum",
+                "once, each time the trigger fires, or every interval_days",
+                "once",
+                values=REPEATS,
+                falsy_ok=True,
+            ),
+            Field(
+                "interval_days",
+                "number",
+                "repeat interval: days between two showings",
+                required=Is("repeat", "interval"),
+                low=0,
+                missing="required when repeat is interval",
+            ),
+            Field(
+                "max_days", "number", "repeat interval: stop this many days after the first", low=0
+            ),
+            Field(
+                "dismissed_retry_days",
+                "number",
+                "ask again this many days after a dismissal",
+                low=0,
+            ),
+        )
+    ),
+    "schedule": Shape(
+        (
+            Field(
+                "start_at",
+                "date",
+                "not shown before: an ISO 8601 date or date-time (UTC unless it says otherwise)",
+            ),
+            Field(
+                "end_at",
+                "date",
+                "not shown from: an ISO 8601 date or date-time (UTC unless it says otherwise)",
+            ),
+        )
+    ),
+    "trigger": Shape(_trigger_fields()),
+    "pages": Shape(
+        (
+            Field(
+                "include",
+                "list",
+                "show only on pages that match one of these",
+                of="page_rule",
+                falsy_ok=True,
+            ),
+            Field(
+                "exclude",
+                "list",
+                "never on pages that match one of these",
+                of="page_rule",
+                falsy_ok=True,
+            ),
+        )
+    ),
+    "page_rule": Shape(
+        (
+            Field("match", "enum", "how the value is compared", required=True, values=PAGE_MATCHES),
+            Field(
+                "value",
+                "text",
+                "the text, pattern (`*` matches anything) or regex",
+                required=True,
+            ),
+            Field("value", "regex", required=True, when=Is("match", "regex")),
+            Field("on", "enum", "the path or the whole URL", PAGE_PARTS[0], values=PAGE_PARTS),
+        )
+    ),
+}
+
+
+def fault(field: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    """What is wrong with `value` as `field` of `obj` (a leaf kind), in the validator's words."""
+    found = KINDS[field.kind][0](field, value, obj)
+    if found is None:
+        return None
+    return field.message.format(value=value) if field.message else found
