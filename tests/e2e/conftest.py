@@ -9,12 +9,14 @@ static files, exactly like a site that serves the loader itself. Nothing leaves 
 from __future__ import annotations
 
 import html
+import http.server
 import itertools
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -334,3 +336,40 @@ class HostPage:
 def host(page: Page, server: Server, runtime: str) -> HostPage:
     page.set_default_timeout(READY_TIMEOUT_S * 1000)
     return HostPage(page, server.base_url, runtime)
+
+
+# -- another origin ----------------------------------------------------------------------------
+
+
+class Site:
+    """Another origin on the loopback (its own port), serving one page at a time, as the
+    site that embeds the snippet: its requests to the API are cross-origin for real."""
+
+    def __init__(self) -> None:
+        self.page = b""
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                found = self.path == "/shop.html"
+                self.send_response(200 if found else 404)
+                self.send_header("content-type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(site.page if found else b"")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.origin = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    served = Site()
+    try:
+        yield served
+    finally:
+        served.server.shutdown()
+        served.server.server_close()

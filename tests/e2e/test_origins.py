@@ -1,12 +1,10 @@
 """A project whose allowed origins leave the site out, on both runtimes: the page comes from
-another origin than the API (a second port on 127.0.0.1, served by this module), so its
+another origin than the API (a second port on 127.0.0.1: conftest's `Site`), so its
 requests are cross-origin as on a real site. The
 server's 403 ``origin_not_allowed`` is readable there: one warning, the write kept in the
 outbox, and stored exactly once after the owner allows the site through the admin API."""
 
-import http.server
 import json
-import threading
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -16,7 +14,7 @@ import pytest
 
 from refiner_server.db import make_engine
 from refiner_server.tokens import create_token
-from tests.e2e.conftest import HostPage, Server, free_port, host_html
+from tests.e2e.conftest import HostPage, Server, Site, host_html
 from tests.e2e.hardening import RECORDER, recorded, rows_while_routing, wait_in_page
 from tests.e2e.test_client import outbox_entries, query
 
@@ -43,40 +41,6 @@ def admin(server: Server, token: str, method: str, path: str, body: dict) -> dic
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.loads(answer.read())
-
-
-class Site:
-    """Another origin on the loopback (its own port), serving one page at a time, as the
-    site that embeds the snippet: its requests to the API are cross-origin for real."""
-
-    def __init__(self) -> None:
-        self.page = b""
-        site = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-                found = self.path == "/shop.html"
-                self.send_response(200 if found else 404)
-                self.send_header("content-type", "text/html; charset=utf-8")
-                self.end_headers()
-                self.wfile.write(site.page if found else b"")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.origin = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    served = Site()
-    try:
-        yield served
-    finally:
-        served.server.shutdown()
-        served.server.server_close()
 
 
 def open_elsewhere(host: HostPage, site: Site, project: str) -> None:

@@ -3,14 +3,13 @@ and the faults of README "Nothing is lost" that differ from the script tag's way
 no loader's try/catch `store` here: see `refiner_web.browser._guarded`)."""
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import READY_TIMEOUT_S, HostPage, Server
+from tests.e2e.conftest import READY_TIMEOUT_S, HostPage, Server, Site
 from tests.e2e.hardening import RECORDER, make_project, recorded
 from tests.e2e.test_client import events_of_user, refiner_warnings, wait_for_rows
 from tests.e2e.test_csp import FORM as CSP_FORM
@@ -31,7 +30,6 @@ from tests.e2e.test_faults import (
     our_warnings,
     stored_responses,
 )
-from tests.e2e.test_origins import Site
 
 APP = """
 import sys
@@ -204,16 +202,6 @@ refiner("setProject", "demo")
 refiner("identifyUser", {"id": "%(user)s"})
 refiner("trackEvent", "from-another-origin")
 """
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    served = Site()
-    try:
-        yield served
-    finally:
-        served.server.shutdown()
-        served.server.server_close()
 
 
 @pytest.mark.parametrize("api", ["from-config", "data-api"])
