@@ -13,12 +13,14 @@ the operations are independent, and its cost grows with the links between them.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
+from refiner_server.models import ID_PATTERN
 from tests.server.admin_support import ADMIN, auth
 
 EXAMPLES = int(os.environ.get("REFINER_SCHEMATHESIS_EXAMPLES", "5"))
@@ -55,12 +57,14 @@ def run_engine(app: Any, headers: dict[str, str]) -> tuple[list[str], int]:
 
     @schema.hook
     def map_path_parameters(_context: Any, path_parameters: dict[str, Any]) -> dict[str, Any]:
-        """Most made-up project ids do not exist: send half the requests to real ones, so
-        that the handlers behind the 404 are exercised too."""
+        """Most made-up project ids do not exist: send half of the valid ones to real
+        projects, so that the handlers behind the 404 are exercised too (an invalid one
+        stays as it is: it may be what a negative case is about)."""
         key = next((k for k in ("project", "project_id") if k in (path_parameters or {})), None)
         project = path_parameters[key] if key else None
-        if isinstance(project, str) and len(project) % 2 == 0:
-            path_parameters[key] = PROJECTS[len(project) % 4 // 2]
+        if isinstance(project, str) and re.fullmatch(ID_PATTERN, project) and len(project) <= 64:
+            if len(project) % 2 == 0:
+                path_parameters[key] = PROJECTS[len(project) % 4 // 2]
         return path_parameters
 
     failures: dict[tuple[str, str, str], str] = {}
