@@ -12,12 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 
 from .models import (
+    ID_PATTERN,
     Accepted,
     DismissalIn,
     ErrorOut,
     EventIn,
+    FormPath,
     PingIn,
     PingOut,
+    ProjectPath,
     ResponseIn,
     ResponseOut,
     ViewIn,
@@ -29,9 +32,7 @@ log = logging.getLogger("refiner_server")
 PREFIX = "/api/v1/client"
 JSON = "application/json"
 
-ProjectPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-FormPath = Annotated[str, Path(min_length=1, max_length=64)]
-ResponsePath = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+ResponsePath = Annotated[str, Path(min_length=8, max_length=64, pattern=ID_PATTERN)]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorOut, "description": why}

@@ -9,11 +9,13 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     ModelWrapValidatorHandler,
     PlainValidator,
     PrivateAttr,
@@ -22,6 +24,8 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 from typing_extensions import TypeAliasType
 
 from refiner_web import answers as answer_rules
@@ -90,16 +94,20 @@ MAX_ANSWERS = 2 * answer_rules.MAX_QUESTIONS
 MAX_DEPTH, MAX_ITEMS = 8, answer_rules.MAX_CHOICES + 1
 INT_LIMIT = values.MAX_INT  # traits are 32-bit on the client (DESIGN.md §2)
 
+#: project ids, and the ids a client makes (refiner_server.projects checks the same)
+ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 ClientId = Annotated[
-    str, StringConstraints(strict=True, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    str, StringConstraints(strict=True, min_length=8, max_length=64, pattern=ID_PATTERN)
 ]
 """An id made by the client: anonymous ids and the ids that make writes idempotent."""
 
-ProjectId = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-]
+ProjectId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=ID_PATTERN)]
 #: no NUL character in stored text: PostgreSQL's text refuses it, so SQLite must too
 NO_NUL = r"^[^\x00]*$"
+#: ids in paths, client and admin API: whatever a request names, every database answers
+#: the same (a NUL would be a PostgreSQL error, a 404 on SQLite)
+ProjectPath = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]
+FormPath = Annotated[str, Path(min_length=1, max_length=64, pattern=NO_NUL)]
 FormId = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=64, pattern=NO_NUL)]
 UserId = Annotated[
     str, StringConstraints(strict=True, min_length=1, max_length=255, pattern=NO_NUL)
@@ -177,17 +185,7 @@ def _check_text(value: str) -> None:
     values.check_text(value, len(value))
 
 
-TRAIT_SCALARS: list[dict[str, Any]] = [
-    {"type": "integer", "minimum": -INT_LIMIT, "maximum": INT_LIMIT},
-    {"type": "boolean"},
-]
-TraitValue = Annotated[
-    Any,
-    AfterValidator(_check_trait),
-    WithJsonSchema(
-        {"anyOf": [{"type": "string", "maxLength": 255, "pattern": NO_NUL}, *TRAIT_SCALARS]}
-    ),
-]
+TraitValue = Annotated[Any, AfterValidator(_check_trait)]
 
 
 def _check_trait_dates(traits: dict[str, Any]) -> dict[str, Any]:
@@ -203,33 +201,29 @@ def _check_trait_dates(traits: dict[str, Any]) -> dict[str, Any]:
     return traits
 
 
+#: what a dropped entry costs, in the JSON schema of the maps that drop rather than refuse
+NOT_REFUSED = (
+    "No text holds a NUL or a lone surrogate. Any other entry is dropped with a note, not "
+    "the request that carries it: one bad entry costs itself (docs/security.md)."
+)
 Traits = Annotated[
     dict[TraitKey, TraitValue],
     AfterValidator(_check_trait_dates),
     WithJsonSchema(
         {
             "type": "object",
-            "maxProperties": MAX_TRAITS,
-            "propertyNames": {"minLength": 1, "maxLength": 255, "pattern": NO_NUL},
-            "patternProperties": {
-                "_at$": {
-                    "anyOf": [
-                        {"type": "string", "format": "date-time"},
-                        {"type": "string", "format": "date"},
-                        *TRAIT_SCALARS,
-                    ]
-                }
-            },
-            "additionalProperties": {
-                "anyOf": [{"type": "string", "maxLength": 255, "pattern": NO_NUL}, *TRAIT_SCALARS]
-            },
+            "description": f"Traits by name. Kept: at most {MAX_TRAITS}, each a name of 1-"
+            f"{values.MAX_NAME} characters and a string of at most {values.MAX_NAME} "
+            f"characters, an integer of [-{INT_LIMIT}, {INT_LIMIT}] or a boolean; a string "
+            "on a name ending `_at` is an ISO 8601 date. " + NOT_REFUSED + " Notes of a "
+            "ping are logged.",
         }
     ),
 ]
 """Traits by name; a string on a key ending `_at` is an ISO 8601 date."""
 
 
-def _stored_trait(key: str, value: Any) -> Any:
+def stored_trait(key: str, value: Any) -> Any:
     """One trait as stored, or ValueError with the rule it breaks (the client's rules)."""
     values.check_text(key, values.MAX_NAME)
     value = _check_trait(value)
@@ -337,9 +331,9 @@ class PingIn(Identified, Noted):
     def _clean(cls, data: Any, dropped: list[str]) -> Any:
         if not isinstance(data, dict) or not isinstance(data.get("user"), dict):
             return data
-        user = _keep_storable(data["user"], "traits", _stored_trait, MAX_TRAITS, "trait", dropped)
+        user = _keep_storable(data["user"], "traits", stored_trait, MAX_TRAITS, "trait", dropped)
         account = _keep_storable(
-            user.get("account"), "traits", _stored_trait, MAX_TRAITS, "account trait", dropped
+            user.get("account"), "traits", stored_trait, MAX_TRAITS, "account trait", dropped
         )
         return {**data, "user": {**user, "account": account} if "account" in user else user}
 
@@ -381,13 +375,34 @@ class DismissalIn(WriteIn):
     dismissed_at: Timestamp | None = None
 
 
+class KeyRules:
+    """The JSON schema of a map whose keys have a pattern (`dict[Text, V]`): pydantic writes
+    the pattern as `patternProperties`, which constrains the values of the keys it matches
+    and admits every other key; the rule is the keys', so it goes to `propertyNames`.
+    `most`: the entries a validator (not pydantic) limits."""
+
+    def __init__(self, most: int | None = None) -> None:
+        self.most = most
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        out = dict(handler(schema))
+        ((pattern, each),) = out.pop("patternProperties").items()
+        out["propertyNames"] = {**out.get("propertyNames", {}), "pattern": pattern}
+        out["additionalProperties"] = each
+        if self.most is not None:
+            out["maxProperties"] = self.most
+        return out
+
+
 Text = Annotated[str, StringConstraints(strict=True, pattern=NO_NUL)]
 #: Python's parser takes `NaN` and `Infinity`, which no JSON column can hold
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 StoredJson = TypeAliasType(  # type: ignore[misc]
     "StoredJson",
     "Annotated[list[StoredJson], Field(max_length=MAX_ITEMS)]"
-    " | Annotated[dict[Text, StoredJson], Field(max_length=MAX_ITEMS)]"
+    " | Annotated[dict[Text, StoredJson], Field(max_length=MAX_ITEMS), KeyRules()]"
     " | Text | bool | int | Finite | None",
 )
 """A JSON value every database stores as it came: text without NUL or lone surrogates,
@@ -442,6 +457,7 @@ def _at_most(n: int) -> AfterValidator:
 Fields = Annotated[
     dict[TraitKey, Annotated[Any, PlainValidator(_check_json, json_schema_input_type=StoredJson)]],
     _at_most(MAX_ANSWERS),
+    KeyRules(MAX_ANSWERS),
 ]
 """Answers by question id."""
 
@@ -451,16 +467,11 @@ HiddenFields = Annotated[
     WithJsonSchema(
         {
             "type": "object",
-            "maxProperties": values.MAX_FIELDS,
-            "propertyNames": {"minLength": 1, "maxLength": values.MAX_NAME, "pattern": NO_NUL},
-            "additionalProperties": {
-                "anyOf": [
-                    {"type": "string", "maxLength": values.MAX_TEXT, "pattern": NO_NUL},
-                    {"type": "number"},
-                    {"type": "boolean"},
-                    {"type": "null"},
-                ]
-            },
+            "description": f"Hidden fields by name. Kept: at most {values.MAX_FIELDS}, each a "
+            f"name of 1-{values.MAX_NAME} characters and null, a boolean, a finite number or "
+            f"a string of at most {values.MAX_TEXT} characters; {values.MAX_FIELDS_TEXT} "
+            "characters of names and strings in all. " + NOT_REFUSED + " The answer lists "
+            "the notes in `dropped`.",
         }
     ),
 ]

@@ -24,11 +24,21 @@ from ..db import (
     traits,
     views,
 )
-from ..errors import ApiError
 from ..exports import public_response
+from ..models import ProjectPath, stored_trait
 from ..survey_store import NotFound
 from .auth import refusals
-from .schemas import Account, AccountDetail, ContactDetail, ContactPage, Erased
+from .schemas import (
+    Account,
+    AccountDetail,
+    AccountPath,
+    ContactAfter,
+    ContactDetail,
+    ContactPage,
+    ContactPath,
+    Erased,
+    text_query,
+)
 
 #: per contact and kind, the newest this many events, views, dismissals and responses
 HISTORY = 1000
@@ -37,7 +47,8 @@ TraitFilter = Annotated[
     str | None,
     Query(
         description="`key:value` as the client sent it: `plan:pro`, `seats:5` (an integer), "
-        "`beta:true` (a boolean); on a key ending `_at`, an ISO 8601 date",
+        "`beta:true` (a boolean); on a key ending `_at`, an ISO 8601 date. A value no trait "
+        "can hold (a date that is not one, an integer beyond 32 bits) matches nothing",
         pattern=r"^[^:\x00]+:[^\x00]*$",
         max_length=600,
     ),
@@ -49,12 +60,12 @@ def routes(router: APIRouter, engine: Engine) -> None:
 
     @router.get(base + "/contacts", response_model=ContactPage, summary="List or search contacts")
     def contacts_list(
-        project_id: str,
-        q: Annotated[str | None, Query(description="part of a user id or email")] = None,
-        user_id: str | None = None,
-        email: str | None = None,
+        project_id: ProjectPath,
+        q: Annotated[str | None, text_query("part of a user id or email")] = None,
+        user_id: Annotated[str | None, text_query()] = None,
+        email: Annotated[str | None, text_query()] = None,
         trait: TraitFilter = None,
-        after: int | None = None,
+        after: ContactAfter = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
         where = [contacts.c.project_id == project_id]
@@ -81,7 +92,7 @@ def routes(router: APIRouter, engine: Engine) -> None:
         response_model=ContactDetail,
         summary="One contact: traits, anonymous ids, events, views, dismissals, responses",
     )
-    def contact_read(project_id: str, contact_id: int) -> dict[str, Any]:
+    def contact_read(project_id: ProjectPath, contact_id: ContactPath) -> dict[str, Any]:
         with refusals(), engine.connect() as conn:
             row = _contact(conn, project_id, contact_id)
             (out,) = _contacts(conn, [row])
@@ -112,16 +123,16 @@ def routes(router: APIRouter, engine: Engine) -> None:
         response_model=Erased,
         summary="Erase a contact and everything about it (GDPR)",
     )
-    def contact_erase(project_id: str, contact_id: int) -> dict[str, Any]:
+    def contact_erase(project_id: ProjectPath, contact_id: ContactPath) -> dict[str, Any]:
         with refusals(), engine.begin() as conn:
             _contact(conn, project_id, contact_id)
             return {"deleted": erase_contact(conn, contact_id)}
 
     @router.get(base + "/accounts", response_model=list[Account], summary="List accounts")
     def accounts_list(
-        project_id: str,
-        q: Annotated[str | None, Query(description="part of an account id or name")] = None,
-        after: str | None = None,
+        project_id: ProjectPath,
+        q: Annotated[str | None, text_query("part of an account id or name")] = None,
+        after: Annotated[str | None, text_query()] = None,
         limit: Limit = 50,
     ) -> list[dict[str, Any]]:
         where = [accounts.c.project_id == project_id]
@@ -141,7 +152,7 @@ def routes(router: APIRouter, engine: Engine) -> None:
         response_model=AccountDetail,
         summary="One account with its traits and members",
     )
-    def account_read(project_id: str, account_id: str) -> dict[str, Any]:
+    def account_read(project_id: ProjectPath, account_id: AccountPath) -> dict[str, Any]:
         with refusals(), engine.connect() as conn:
             row = conn.execute(
                 sa.select(accounts).where(
@@ -179,20 +190,19 @@ def _containing(text: str, *columns: sa.Column[Any]) -> sa.ColumnElement[bool]:
 
 def _with_trait(project_id: str, spec: str) -> sa.Select[Any]:
     """Contacts having trait `key:value`; the value is read as the client would have sent
-    it (true/false, an integer, else text)."""
-    key, sep, text = spec.partition(":")
-    if not sep or not key:
-        raise ApiError(422, "validation_error", "trait: expected key:value")
+    it (true/false, an integer, else text). A trait no ping can store matches no one."""
+    key, _, text = spec.partition(":")
     value: Any = {"true": True, "false": False}.get(text, text)
     if isinstance(value, str) and text.lstrip("-").isdigit():
         value = int(text)
+    found = sa.select(traits.c.contact_pk)
     try:
-        columns = typed(key, value)
-    except (TypeError, ValueError):
-        raise ApiError(422, "validation_error", f"trait: {text!r} is not a date") from None
+        columns = typed(key, stored_trait(key, value))
+    except ValueError:
+        return found.where(sa.false())
     kind = columns.pop("type")
     match = [traits.c[name] == v for name, v in columns.items() if v is not None]
-    return sa.select(traits.c.contact_pk).where(
+    return found.where(
         traits.c.project_id == project_id, traits.c.key == key, traits.c.type == kind, *match
     )
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 
 from ..db import iso
+from ..models import ProjectPath
 from ..projects import create_project, get_project, list_projects, update_project
 from .auth import refusals
 from .schemas import ProjectIn, ProjectOut, ProjectPatch
@@ -29,7 +30,7 @@ def routes(router: APIRouter, engine: Engine) -> None:
             )
 
     @router.get("/projects/{project_id}", response_model=ProjectOut, summary="Read a project")
-    def project_read(project_id: str) -> dict[str, Any]:
+    def project_read(project_id: ProjectPath) -> dict[str, Any]:
         with refusals():
             return _out(get_project(engine, project_id))
 
@@ -39,7 +40,7 @@ def routes(router: APIRouter, engine: Engine) -> None:
         summary="Change settings: allowed origins, identity verification and secret, ping "
         "interval, name",
     )
-    def project_update(project_id: str, body: ProjectPatch) -> dict[str, Any]:
+    def project_update(project_id: ProjectPath, body: ProjectPatch) -> dict[str, Any]:
         changes = body.model_dump(exclude_unset=True, exclude={"rotate_secret"})
         changes = {k: v for k, v in changes.items() if v is not None}
         if body.rotate_secret:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -10,7 +10,6 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
 
 from ..db import as_utc
-from ..errors import ApiError
 from ..exports import (
     attachment,
     public_response,
@@ -18,16 +17,19 @@ from ..exports import (
     responses_json,
     responses_rows,
 )
-from ..models import Timestamp
+from ..models import ProjectPath, Timestamp
 from ..projects import get_project
 from .auth import refusals
-from .schemas import ResponsePage
+from .schemas import ResponsePage, text_query
 
+#: `<microseconds since EPOCH>|<response id>` (ids as the client API takes them)
+CURSOR = r"^[0-9]{1,17}\|[A-Za-z0-9_-]{1,64}$"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
 def response_filters(
-    survey: Annotated[str | None, Query(description="one survey's responses")] = None,
+    survey: Annotated[str | None, text_query("one survey's responses")] = None,
     since: Annotated[Timestamp | None, Query(description="created at or after")] = None,
     until: Annotated[Timestamp | None, Query(description="created before")] = None,
     completed: Annotated[bool | None, Query(description="only (in)complete ones")] = None,
@@ -49,14 +51,15 @@ def routes(router: APIRouter, engine: Engine) -> None:
 
     @router.get(base, response_model=ResponsePage, summary="List responses, oldest first")
     def responses_list(
-        project_id: str,
+        project_id: ProjectPath,
         filters: Filters,
         after: Annotated[
             str | None,
             Query(
-                description="`next` of the previous page, as it came: `<created_at>|<response_id>`",
-                pattern=r"^[^|]+\|[A-Za-z0-9_-]+$",
-                max_length=200,
+                description="`next` of the previous page, as it came: `<created_at>|<response_id>`"
+                " with the time in microseconds since 1970 UTC; any value of the pattern is a "
+                "place in the order",
+                pattern=CURSOR,
             ),
         ] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -71,7 +74,7 @@ def routes(router: APIRouter, engine: Engine) -> None:
         more = len(rows) == limit
         return {
             "items": [public_response(r) for r in rows],
-            "next": f"{as_utc(rows[-1]['_at']).isoformat()}|{rows[-1]['_id']}" if more else None,
+            "next": _next(rows[-1]["_at"], rows[-1]["_id"]) if more else None,
         }
 
     @router.get(
@@ -81,7 +84,7 @@ def routes(router: APIRouter, engine: Engine) -> None:
         responses={200: {"content": {MEDIA["csv"]: {}, MEDIA["json"]: {}}}},
     )
     def responses_export(
-        project_id: str, filters: Filters, format: Literal["csv", "json"] = "csv"
+        project_id: ProjectPath, filters: Filters, format: Literal["csv", "json"] = "csv"
     ) -> StreamingResponse:
         with refusals():
             get_project(engine, project_id)
@@ -93,14 +96,14 @@ def routes(router: APIRouter, engine: Engine) -> None:
         )
 
 
+def _next(at: datetime, response_id: str) -> str:
+    """The cursor of the place after a row: its time in microseconds since EPOCH and its id."""
+    return f"{(as_utc(at) - EPOCH) // timedelta(microseconds=1)}|{response_id}"
+
+
 def _cursor(after: str | None) -> tuple[datetime, str] | None:
+    """The place `after` names; every string of CURSOR is one (17 digits stay in year 5138)."""
     if after is None:
         return None
-    at, sep, rid = after.partition("|")
-    try:
-        when = datetime.fromisoformat(at)
-    except ValueError:
-        when = None
-    if not sep or not rid or when is None:
-        raise ApiError(422, "validation_error", "after: not a cursor from `next`")
-    return as_utc(when), rid
+    micros, _, response_id = after.partition("|")
+    return EPOCH + timedelta(microseconds=int(micros)), response_id

@@ -6,18 +6,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from fastapi import Path, Query
+from pydantic import BaseModel, Field, StrictBool
+
+from ..models import ID_PATTERN, INT_LIMIT, NO_NUL
 
 ORIGIN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
 Origin = Annotated[str, Field(pattern=ORIGIN, max_length=300, examples=["https://app.example"])]
 Interval = Annotated[int, Field(ge=10, le=86400, description="seconds between pings")]
+#: what a path or a query names is text every database can hold, or an integer of their
+#: keys' range (contacts: 32-bit on PostgreSQL), so that every database answers the same
+AccountPath = Annotated[str, Path(min_length=1, max_length=255, pattern=NO_NUL)]
+ContactPath = Annotated[int, Path(ge=1, le=INT_LIMIT)]
+ContactAfter = Annotated[int | None, Query(ge=0, le=INT_LIMIT)]
+
+
+def text_query(description: str | None = None) -> Any:
+    """A text filter of a query string (`Annotated[str | None, text_query(...)]`)."""
+    return Query(pattern=NO_NUL, description=description)
 
 
 class ProjectIn(BaseModel):
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    name: str | None = Field(default=None, max_length=255)
-    identity_verification: bool = False
-    secret: str | None = Field(default=None, min_length=16, max_length=255)
+    id: str = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
+    name: str | None = Field(default=None, max_length=255, pattern=NO_NUL)
+    identity_verification: StrictBool = False
+    secret: str | None = Field(default=None, min_length=16, max_length=255, pattern=NO_NUL)
     ping_interval_s: Interval = 300
     allowed_origins: list[Origin] = Field(default_factory=list, max_length=100)
 
@@ -26,10 +39,10 @@ class ProjectPatch(BaseModel):
     """Only the fields given change; switching verification on without a secret (or
     `rotate_secret`) generates one."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=255)
-    identity_verification: bool | None = None
-    secret: str | None = Field(default=None, min_length=16, max_length=255)
-    rotate_secret: bool = False
+    name: str | None = Field(default=None, min_length=1, max_length=255, pattern=NO_NUL)
+    identity_verification: StrictBool | None = None
+    secret: str | None = Field(default=None, min_length=16, max_length=255, pattern=NO_NUL)
+    rotate_secret: StrictBool = False
     ping_interval_s: Interval | None = None
     allowed_origins: list[Origin] | None = Field(default=None, max_length=100)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query, Response
 from sqlalchemy.engine import Engine
 
 from .. import survey_store
-from ..models import Timestamp
+from ..models import FormPath, ProjectPath, Timestamp
 from ..reports import survey_summary
 from .auth import refusals
 from .schemas import SurveyListItem, SurveyOut, SurveyVersion
@@ -26,17 +26,17 @@ def routes(router: APIRouter, engine: Engine) -> None:
     base = "/projects/{project_id}/surveys"
 
     @router.get(base, response_model=list[SurveyListItem], summary="List surveys with counts")
-    def surveys_list(project_id: str) -> list[dict[str, Any]]:
+    def surveys_list(project_id: ProjectPath) -> list[dict[str, Any]]:
         with refusals():
             return survey_store.list_surveys(engine, project_id)
 
     @router.post(base, response_model=SurveyOut, status_code=201, summary="Create a survey")
-    def survey_create(project_id: str, definition: Definition) -> dict[str, Any]:
+    def survey_create(project_id: ProjectPath, definition: Definition) -> dict[str, Any]:
         with refusals():
             return survey_store.create_survey(engine, project_id, definition)
 
     @router.get(base + "/{survey_id}", response_model=SurveyOut, summary="Read a survey")
-    def survey_read(project_id: str, survey_id: str) -> dict[str, Any]:
+    def survey_read(project_id: ProjectPath, survey_id: FormPath) -> dict[str, Any]:
         with refusals():
             return survey_store.get_survey(engine, project_id, survey_id)
 
@@ -45,7 +45,9 @@ def routes(router: APIRouter, engine: Engine) -> None:
         response_model=SurveyOut,
         summary="Replace a survey's definition (a new version when it changed)",
     )
-    def survey_update(project_id: str, survey_id: str, definition: Definition) -> dict[str, Any]:
+    def survey_update(
+        project_id: ProjectPath, survey_id: FormPath, definition: Definition
+    ) -> dict[str, Any]:
         with refusals():
             return survey_store.update_survey(engine, project_id, survey_id, definition)
 
@@ -57,7 +59,7 @@ def routes(router: APIRouter, engine: Engine) -> None:
         status_code=204,
         summary="Delete a survey with its versions, views, dismissals and responses",
     )
-    def survey_delete(project_id: str, survey_id: str) -> Response:
+    def survey_delete(project_id: ProjectPath, survey_id: FormPath) -> Response:
         with refusals():
             survey_store.delete_survey(engine, project_id, survey_id)
         return Response(status_code=204)
@@ -67,7 +69,7 @@ def routes(router: APIRouter, engine: Engine) -> None:
         response_model=list[SurveyVersion],
         summary="Every version of a survey, oldest first",
     )
-    def survey_versions(project_id: str, survey_id: str) -> list[dict[str, Any]]:
+    def survey_versions(project_id: ProjectPath, survey_id: FormPath) -> list[dict[str, Any]]:
         with refusals():
             return survey_store.list_versions(engine, project_id, survey_id)
 
@@ -78,8 +80,8 @@ def routes(router: APIRouter, engine: Engine) -> None:
         "rate, over time",
     )
     def survey_summary_read(
-        project_id: str,
-        survey_id: str,
+        project_id: ProjectPath,
+        survey_id: FormPath,
         since: Annotated[Timestamp | None, Query(description="created at or after")] = None,
         until: Annotated[Timestamp | None, Query(description="created before")] = None,
         bucket: Literal["day", "week"] = "day",
@@ -105,6 +107,6 @@ def _status_route(router: APIRouter, engine: Engine, path: str, action: str, sta
         summary=f"{action.capitalize()} a survey (status {status})",
         operation_id=f"survey_{action}",
     )
-    def survey_status(project_id: str, survey_id: str) -> dict[str, Any]:
+    def survey_status(project_id: ProjectPath, survey_id: FormPath) -> dict[str, Any]:
         with refusals():
             return survey_store.set_status(engine, project_id, survey_id, status)

@@ -5,12 +5,13 @@ RFC 3339 date-times, every resource answers OPTIONS and a wrong method with the 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
 
 from refiner_server.db import dismissals, events, traits, views
-from tests.server.admin_support import ADMIN, auth
+from tests.server.admin_support import ADMIN, auth, insert_rows
 
 API = "/api/v1/client/p1"
 ANON = "anon-0000000001"
@@ -146,3 +147,111 @@ def test_the_formats_of_trait_and_after_are_in_the_document(app):
     assert "pattern" in str(trait["schema"])
     after = param("/projects/{project_id}/responses", "after")
     assert "next" in after["description"] and "pattern" in str(after["schema"])
+
+
+# -- what the document admits is what the server takes ---------------------------------------
+
+
+def test_a_rule_on_keys_is_a_rule_on_keys(app, client):
+    """pydantic wrote the key rule of `answers` (no NUL) as `patternProperties`, which limits
+    only the values of the keys it matches: the document admitted a NUL key the server
+    refuses. Key rules are `propertyNames`, at every depth."""
+    document = json.dumps(app.openapi())
+    assert "patternProperties" not in document
+    answers = app.openapi()["components"]["schemas"]["ResponseIn"]["properties"]["answers"]
+    assert answers["propertyNames"]["pattern"] == "^[^\\x00]*$"
+    body = {"anonymous_id": ANON, "form_id": "live-one", "answers": {"a\0b": 1}}
+    r = client.put(f"{API}/responses/resp-0000001", json=body)
+    assert r.status_code == 422 and r.json()["error"]["message"].startswith("answers.a"), r.text
+
+
+def test_traits_and_hidden_fields_admit_what_is_dropped(app, client, db):
+    """A bad trait or hidden field is dropped with a note, never refused: the document
+    admitted no NUL key and at most 100 entries, so it said such a body was refused."""
+    schemas = app.openapi()["components"]["schemas"]
+    for model, field in [("User", "traits"), ("Account-Input", "traits"), ("ResponseIn", "data")]:
+        schema = schemas[model]["properties"][field]
+        assert set(schema) <= {"type", "description", "title"}, (model, schema)
+        assert "dropped with a note" in schema["description"]
+    many = {f"t{i}": i for i in range(101)} | {"a\0b": 1, "list": [1]}
+    r = client.post(f"{API}/ping", json={"anonymous_id": ANON, "user": {"id": "u", "traits": many}})
+    assert r.status_code == 200, r.text
+    assert db.count(traits) == 100
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"rotate_secret": 0},
+        {"rotate_secret": "true"},
+        {"identity_verification": 1},
+        {"identity_verification": "yes"},
+        {"name": "a\0b"},
+    ],
+)
+def test_project_settings_take_only_what_the_document_says(client, engine, body):
+    """`rotate_secret: 0` was taken as false (and `1` rotated the secret): booleans are
+    JSON's; a NUL in a name was a PostgreSQL error, a stored name on SQLite."""
+    r = client.patch(f"{ADMIN}/projects/p1", json=body, headers=auth(engine))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error", r.text
+
+
+def test_a_trait_filter_no_trait_can_hold_matches_nothing(client, engine):
+    """Its pattern admits `signup_at:soon`; that was a 422 (and a 21-digit integer a
+    database error); no ping stores such a trait, so no contact has it."""
+    user = {"id": "u1", "traits": {"signup_at": "2026-03-01", "seats": 5}}
+    assert client.post(f"{API}/ping", json={"anonymous_id": ANON, "user": user}).status_code == 200
+    h = auth(engine)
+
+    def users(trait: str) -> list[str]:
+        r = client.get(f"{ADMIN}/projects/p1/contacts", params={"trait": trait}, headers=h)
+        assert r.status_code == 200, (trait, r.text)
+        return [c["user_id"] for c in r.json()["items"]]
+
+    assert users("signup_at:2026-03-01") == ["u1"] and users("seats:5") == ["u1"]
+    for trait in ["signup_at:soon", "signup_at:2026-02-30", "seats:" + "9" * 21, "k" * 300 + ":x"]:
+        assert users(trait) == [], trait
+
+
+def test_every_cursor_of_the_pattern_is_a_place(client, engine):
+    """The cursor was `<ISO time>|<id>`: its pattern admitted `2026-02-30...|x`, refused
+    with a 422. Now a time in microseconds, which every string of the pattern is."""
+    h = auth(engine)
+    insert_rows(engine, 3, form="live-one")
+    url = f"{ADMIN}/projects/p1/responses"
+
+    def ids(**params: object) -> list[str]:
+        r = client.get(url, params=params, headers=h)
+        assert r.status_code == 200, (params, r.text)
+        return [row["response_id"] for row in r.json()["items"]]
+
+    every = ids()
+    assert len(every) == 3 and ids(after="0|a") == every
+    assert ids(after="9" * 17 + "|a") == []
+    first = client.get(url, params={"limit": 1}, headers=h).json()["next"]
+    assert ids(after=first) == every[1:]
+    for bad in ["2026-02-30T00:00:00|x", "-1|x", "1|", "9" * 18 + "|x"]:
+        r = client.get(url, params={"after": bad}, headers=h)
+        assert r.status_code == 422 and r.json()["error"]["message"].startswith("after:"), bad
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/projects/a%00b", "project_id"),
+        ("/projects/p1/surveys/a%00b", "survey_id"),
+        ("/projects/p1/accounts/a%00b", "account_id"),
+        ("/projects/p1/contacts/2147483648", "contact_id"),
+        ("/projects/p1/contacts?after=2147483648", "after"),
+        ("/projects/p1/contacts?q=a%00b", "q"),
+        ("/projects/p1/accounts?after=a%00b", "after"),
+        ("/projects/p1/responses?survey=a%00b", "survey"),
+    ],
+)
+def test_ids_and_filters_have_the_same_answer_on_every_database(client, engine, path, name):
+    """A NUL or an integer past PostgreSQL's column was its error (422 `invalid_value`,
+    undeclared) and a 404 or 200 on SQLite: the document states the formats, both refuse."""
+    r = client.get(ADMIN + path, headers=auth(engine))
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "validation_error" and error["message"].startswith(name + ":"), error
