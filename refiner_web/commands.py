@@ -11,6 +11,7 @@ from refiner_web.values import (
     MAX_FIELDS,
     MAX_NAME,
     check_field,
+    is_text,
     printable,
     text_fault,
 )
@@ -64,7 +65,7 @@ def _optional_text(fields: dict, key: str, warn) -> object:
     value = fields.get(key)
     if value is None or value is UNDEFINED or value == "":
         return None
-    if not isinstance(value, str):
+    if not is_text(value):
         warn("%s ignored: must be a string, not %s" % (key, describe(value)))
         return None
     fault = text_fault(value, MAX_NAME)
@@ -128,7 +129,7 @@ def parse_identify(args: list, warn) -> dict:
     options = _arg(args, 1)
     if isinstance(options, dict):
         signature = options.get("signature")
-        if signature is not None and not isinstance(signature, str):
+        if signature is not None and not is_text(signature):
             warn("signature ignored: must be a string, not %s" % describe(signature))
             signature = None
         elif signature is not None and text_fault(signature, MAX_SIGNATURE) is not None:

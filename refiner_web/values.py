@@ -18,6 +18,26 @@ MAX_NODES = 1000
 MAX_CALL_CHARS = 512 * 1024
 
 
+class Uncopied:
+    """A string over MAX_TEXT characters, which the loader does not copy into Python
+    (static/refiner.js): it stands in for that string in the value rules, where it breaks
+    the length rule, and that is what a warning about it must name."""
+
+    kind = "a string over %d characters" % MAX_TEXT
+
+    def __repr__(self) -> str:
+        return self.kind
+
+
+#: the one stand-in (jsvalues decodes the loader's `long` marker to it)
+UNCOPIED = Uncopied()
+
+
+def is_text(value: object) -> bool:
+    """Whether `value` is a string, copied or too long to be."""
+    return isinstance(value, str) or value is UNCOPIED
+
+
 def has_lone_surrogate(text: str) -> bool:
     """Whether `text` holds half of a surrogate pair (CPython cannot encode one; MicroPython
     encodes it as ED A0-BF xx, which no valid UTF-8 holds)."""
@@ -33,9 +53,10 @@ def has_lone_surrogate(text: str) -> bool:
     return False
 
 
-def text_fault(text: str, most: int) -> object:
-    """The rule `text` breaks as stored text of at most `most` characters, or None."""
-    if len(text) > most:
+def text_fault(text: object, most: int) -> object:
+    """The rule `text` (a string or UNCOPIED) breaks as stored text of at most `most`
+    characters, or None."""
+    if text is UNCOPIED or len(text) > most:
         return "strings are at most %d characters" % most
     if "\x00" in text:
         return "text cannot hold a NUL character"
@@ -44,7 +65,7 @@ def text_fault(text: str, most: int) -> object:
     return None
 
 
-def check_text(text: str, most: int) -> str:
+def check_text(text: object, most: int) -> object:
     """`text`, or ValueError with the rule it breaks."""
     fault = text_fault(text, most)
     if fault is not None:
@@ -73,7 +94,7 @@ def check_field_value(value: object) -> object:
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError("numbers must be finite")
         return value
-    if isinstance(value, str):
+    if is_text(value):
         return check_text(value, MAX_TEXT)
     raise ValueError("a value must be a string, a number, a boolean or null")
 

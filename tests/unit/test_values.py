@@ -1,7 +1,8 @@
 """The shared value rules (refiner_web.values) and the client applying them at the call."""
 
 from refiner_web.client import Client
-from refiner_web.values import MAX_FIELDS, has_lone_surrogate, text_fault
+from refiner_web.jsvalues import LONG
+from refiner_web.values import MAX_FIELDS, MAX_TEXT, has_lone_surrogate, text_fault
 from tests.unit.twin import FakePlatform
 
 
@@ -50,6 +51,24 @@ def test_unstorable_values_are_refused_at_the_call() -> None:
         "[refiner] identifyUser: id: text cannot hold a lone surrogate (half of an emoji cut"
         " in two)",
         "[refiner] trackEvent: the event name: text cannot hold a NUL character",
+    ]
+
+
+def test_a_string_too_long_to_copy_breaks_the_length_rule() -> None:
+    """The loader sends a marker for a string over MAX_TEXT characters (jsvalues.LONG): as a
+    trait, a hidden field, an email or a signature it is refused by its length, not with
+    "must be a string"."""
+    web, platform = client()
+    web.dispatch(["addToResponse", {"note": LONG, "ok": "x"}])
+    web.dispatch(["identifyUser", {"id": "u", "email": LONG, "plan": LONG}, {"signature": LONG}])
+    web.dispatch(["identifyUser", {"id": "u", "account": {"id": "a", "seats": LONG}}])
+    assert web.hidden_fields() == {"ok": "x"} and web.user["traits"] == []
+    assert platform.warnings == [
+        "[refiner] addToResponse: field note dropped: strings are at most %d characters" % MAX_TEXT,
+        "[refiner] identifyUser: email ignored: strings are at most 255 characters",
+        "[refiner] identifyUser: signature ignored: strings are at most 128 characters",
+        "[refiner] identifyUser: trait plan dropped: strings are at most 255 characters",
+        "[refiner] identifyUser: account trait seats dropped: strings are at most 255 characters",
     ]
 
 
