@@ -11,8 +11,8 @@ import js
 from refiner_web.dates import ms_from_iso
 from refiner_web.ffi import once, proxy
 from refiner_web.outbox import REQUEST_TIMEOUT_MS
+from refiner_web.values import MAX_URL, storable
 
-MAX_URL = 2048
 ROUTE_POLL_MS = 250
 
 
@@ -137,12 +137,18 @@ class BrowserPlatform:
 
     # the page
     def page(self) -> dict:
-        """Where the user is; cut to the server's 2048-character limit, since one long
-        URL must not make every request from that page fail."""
+        """Where the user is, as text the server stores (values.storable): one long URL
+        or a title with a NUL must not make every request from that page fail. The loader
+        cuts them before they are copied (`refiner_bridge.page`); a PyScript app has none."""
+        if self.bridge is not None:
+            fields = self.bridge.page()
+            url, title, referrer = fields.url, fields.title, fields.referrer
+        else:
+            url, title, referrer = js.location.href, js.document.title, js.document.referrer
         return {
-            "url": js.location.href[:MAX_URL],
-            "title": js.document.title[:MAX_URL],
-            "referrer": js.document.referrer[:MAX_URL],
+            "url": storable(url, MAX_URL),
+            "title": storable(title, MAX_URL),
+            "referrer": storable(referrer, MAX_URL),
         }
 
     def visible(self) -> bool:
@@ -163,10 +169,10 @@ class BrowserPlatform:
         hash changes here; pushState/replaceState through the loader's `history` patch
         (its `refiner:locationchange` event), or, inside a PyScript app where there is no
         loader, by watching `location.href`."""
-        seen = [js.location.href]
+        seen = [self.page()["url"]]
 
         def changed(*_: object) -> None:
-            href = js.location.href
+            href = self.page()["url"]
             if href != seen[0]:
                 seen[0] = href
                 fn()

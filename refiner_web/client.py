@@ -5,6 +5,7 @@ Pure Python. Everything that touches the browser goes through `platform` (see
 """
 
 import json
+import re
 
 from refiner_web import commands
 from refiner_web.commands import CALLBACKS, CommandError
@@ -22,6 +23,12 @@ DEFAULT_PING_MS = 300000
 LOCK = "refiner:outbox"  # the Web Lock held by the one tab that sends
 LOCK_WAIT_MS = 2000
 MIN_PING_MS = 10000
+#: console lines one call may cost (then one line with the count of the rest): with the
+#: developer tools open each is a trip to them, ~1 ms, and a call of 1,000 bad traits froze
+#: the page for a second (bench/security.py)
+MAX_WARNINGS = 10
+#: the characters `_printable` escapes, but NUL (MicroPython's `re` takes no NUL in a pattern)
+_CONTROL = re.compile("[\x01-\x1f\x7f]")
 
 
 def _is_hex_id(value: object) -> bool:
@@ -82,8 +89,10 @@ class Client:
             notes = [str(error)]  # the call did not run: the rule it broke is all there is
         except Exception as error:  # noqa: BLE001 - the page must never see our exception
             notes.append("internal error: %r" % (error,))
-        for text in notes:
+        for text in notes[:MAX_WARNINGS]:
             self._warn(name, text)
+        if len(notes) > MAX_WARNINGS:
+            self._warn(name, "%d more warnings not shown" % (len(notes) - MAX_WARNINGS))
 
     def finish_boot(self) -> None:
         """Called once the queued calls ran: the first ping carries their identity."""
@@ -422,6 +431,8 @@ class Client:
 
 def _printable(text: str) -> str:
     """Control characters as escapes: a stranger's NUL would end the line on MicroPython."""
+    if "\x00" not in text and _CONTROL.search(text) is None:
+        return text  # the usual case, without a loop over characters
     out = []
     for char in text:
         out.append(char if " " <= char != "\x7f" else "\\x%02x" % ord(char))

@@ -12,6 +12,7 @@ from refiner_web.values import (
     MAX_NAME,
     check_field,
     is_text,
+    over_limit,
     printable,
     text_fault,
 )
@@ -160,10 +161,12 @@ def parse_response_data(args: list, warn, held: list = ()) -> object:
         raise CommandError("takes an object or null, not %s" % describe(data))
     fields = list(held)
     names = [key for key, _ in fields]
+    over = []
     for key, value in data.items():
+        if key not in names and len(names) >= MAX_FIELDS:
+            over.append(key)
+            continue
         try:
-            if key not in names and len(names) >= MAX_FIELDS:
-                raise ValueError("at most %d fields" % MAX_FIELDS)
             value = check_field(key, value)
         except ValueError as error:
             warn("field %s dropped: %s" % (printable(key), error))
@@ -173,6 +176,8 @@ def parse_response_data(args: list, warn, held: list = ()) -> object:
         else:
             fields.append((key, value))
             names.append(key)
+    if over:
+        warn(over_limit("field", over, MAX_FIELDS))
     return fields
 
 

@@ -12,10 +12,11 @@ MAX_TEXT = 4096  # a hidden field's string; the longest string the loader copies
 MAX_TRAITS = 100  # of a user, and of an account
 MAX_FIELDS = 100  # hidden fields of one response, over every addToResponse call
 MAX_INT = 2147483647  # traits are 32-bit integers
+MAX_URL = 2048  # a page's URL, title or referrer
 #: what the loader reads of one `_refiner` call (static/refiner.js, kept equal by a test):
 #: values visited, and characters copied; beyond either the call is refused whole
 MAX_NODES = 1000
-MAX_CALL_CHARS = 512 * 1024
+MAX_CALL_CHARS = 128 * 1024  # ~25 ms of MicroPython's copy and JSON decoding
 
 
 class Uncopied:
@@ -99,21 +100,47 @@ def check_field_value(value: object) -> object:
     raise ValueError("a value must be a string, a number, a boolean or null")
 
 
+def storable(text: str, most: int) -> str:
+    """`text` as stored text the client can always queue: at most `most` UTF-16 units (a
+    pair, one character here, is never cut in two), NUL and lone surrogates as U+FFFD. For
+    what the page holds rather than what a caller passed (its URL, title, referrer); the
+    loader cuts these the same way before Python copies them (static/refiner.js)."""
+    out = []
+    units = 0
+    for char in text[:most]:
+        code = ord(char)
+        units += 2 if code > 0xFFFF else 1
+        if units > most:
+            break
+        out.append("\ufffd" if code == 0 or 0xD800 <= code <= 0xDFFF else char)
+    return "".join(out)
+
+
 def keep_valid(items: list, check, most: int, noun: str, warn) -> list:  # noqa: ANN001
     """(key, checked value) pairs in order, at most `most`; each one `check` refuses (with
     ValueError) is dropped with one warning naming it and the rule. Lists, not dicts:
     MicroPython's dicts do not keep insertion order."""
     kept = []
+    over = []
     for key, value in items:
-        shown = printable(key)
         if len(kept) >= most:
-            warn("%s %s dropped: at most %d %ss" % (noun, shown, most, noun))
+            over.append(key)
             continue
         try:
             kept.append((key, check(key, value)))
         except ValueError as error:
-            warn("%s %s dropped: %s" % (noun, shown, error))
+            warn("%s %s dropped: %s" % (noun, printable(key), error))
+    if over:
+        warn(over_limit(noun, over, most))
     return kept
+
+
+def over_limit(noun: str, keys: list, most: int) -> str:
+    """One warning for every name past a count limit: a call of 1,000 names must not cost
+    the page 900 console lines (each one a trip out of Python)."""
+    more = "" if len(keys) == 1 else " and %d more" % (len(keys) - 1)
+    # the least name, not the first: MicroPython's dicts have no order
+    return "%s %s%s dropped: at most %d %ss" % (noun, printable(min(keys)), more, most, noun)
 
 
 def printable(key: object) -> str:
@@ -121,6 +148,8 @@ def printable(key: object) -> str:
     surrogates replaced, so the warning itself is always storable and printable."""
     if not isinstance(key, str):
         return "?"
+    if "\x00" not in key and not has_lone_surrogate(key):
+        return key[:64]  # the usual case, without a loop over characters
     out = []
     for char in key[:64]:
         if char == "\x00" or 0xD800 <= ord(char) <= 0xDFFF:
