@@ -11,7 +11,6 @@ import js
 from refiner_web.dates import ms_from_iso
 from refiner_web.ffi import once, proxy
 from refiner_web.outbox import REQUEST_TIMEOUT_MS
-from refiner_web.values import MAX_URL, storable
 
 ROUTE_POLL_MS = 250
 
@@ -137,18 +136,16 @@ class BrowserPlatform:
 
     # the page
     def page(self) -> dict:
-        """Where the user is, as text the server stores (values.storable): one long URL
-        or a title with a NUL must not make every request from that page fail. The loader
-        cuts them before they are copied (`refiner_bridge.page`); a PyScript app has none."""
+        """Where the user is (the client makes it storable text: `Client.page`). The
+        loader cuts and cleans the fields before they are copied (`refiner_bridge.page`):
+        MicroPython's copy of a 2 MB URL took 300 ms. A PyScript app has no loader."""
         if self.bridge is not None:
             fields = self.bridge.page()
-            url, title, referrer = fields.url, fields.title, fields.referrer
-        else:
-            url, title, referrer = js.location.href, js.document.title, js.document.referrer
+            return {"url": fields.url, "title": fields.title, "referrer": fields.referrer}
         return {
-            "url": storable(url, MAX_URL),
-            "title": storable(title, MAX_URL),
-            "referrer": storable(referrer, MAX_URL),
+            "url": js.location.href,
+            "title": js.document.title,
+            "referrer": js.document.referrer,
         }
 
     def visible(self) -> bool:

@@ -13,6 +13,7 @@ from refiner_web.dates import iso_from_ms
 from refiner_web.moments import Moments
 from refiner_web.outbox import Outbox, is_retryable, origin_refused
 from refiner_web.storage import SafeStore
+from refiner_web.values import MAX_URL, storable
 
 COOKIE = "refiner_anonymous_id"
 COOKIE_MAX_AGE_S = 2 * 365 * 24 * 3600
@@ -282,7 +283,7 @@ class Client:
             "user": self.user_payload(),
             "signature": self.user["signature"] if self.user else None,
             "locale": self.locale,
-            "page": self.platform.page(),
+            "page": self.page(),
         }
         self.last_ping_ms = self.platform.now_ms()
         status, text, _ = await self.platform.request(
@@ -296,6 +297,12 @@ class Client:
             self._take_ping_answer('{"forms": []}')  # refused: nothing may be shown
         if self.pinging and self.platform.visible():
             self._schedule_ping(self.ping_interval_ms)
+
+    def page(self) -> dict:
+        """The page's URL, title and referrer as text the server always stores
+        (values.storable): a title with a NUL once made every ping from its page fail."""
+        fields = self.platform.page()
+        return {key: storable(fields[key], MAX_URL) for key in ("url", "title", "referrer")}
 
     def _take_ping_answer(self, text: str) -> None:
         try:

@@ -105,6 +105,10 @@ def storable(text: str, most: int) -> str:
     pair, one character here, is never cut in two), NUL and lone surrogates as U+FFFD. For
     what the page holds rather than what a caller passed (its URL, title, referrer); the
     loader cuts these the same way before Python copies them (static/refiner.js)."""
+    if not has_lone_surrogate(text):
+        data = text.encode("utf-8")
+        if len(data) <= most and b"\x00" not in data:
+            return text  # no more UTF-8 bytes than `most`, so no more UTF-16 units either
     out = []
     units = 0
     for char in text[:most]:

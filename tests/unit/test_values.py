@@ -1,8 +1,11 @@
 """The shared value rules (refiner_web.values) and the client applying them at the call."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from refiner_web.client import Client
 from refiner_web.jsvalues import LONG
-from refiner_web.values import MAX_FIELDS, MAX_TEXT, has_lone_surrogate, text_fault
+from refiner_web.values import MAX_FIELDS, MAX_TEXT, has_lone_surrogate, storable, text_fault
 from tests.unit.twin import FakePlatform
 
 
@@ -108,3 +111,21 @@ def test_the_loader_reads_by_the_same_limits_and_project_rule() -> None:
             python = False
         assert bool(re.match(rule.replace("$", r"\Z"), project)) == python, project
     assert 'encodeURIComponent(project) + "/ping"' in loader
+
+
+def test_page_fields_are_made_storable() -> None:
+    """A page's title (or URL) is what the page holds, not what a caller passed: it is cut
+    and cleaned, never refused (a NUL in a title made every ping from that page fail)."""
+    emoji = "\U0001f600"
+    assert storable("a" + emoji * 2000, 2048) == "a" + emoji * 1023  # the pair is not cut
+    assert storable(emoji * 1024, 2048) == emoji * 1024
+    assert storable("t\x00\ud83dx\ude00", 2048) == "t\ufffd\ufffdx\ufffd"
+    assert storable("plain", 2048) == "plain"
+
+
+@given(st.text(max_size=40), st.integers(1, 12))
+def test_storable_text_is_always_storable(text: str, most: int) -> None:
+    kept = storable(text, most)
+    assert text_fault(kept, most) is None
+    assert sum(2 if ord(c) > 0xFFFF else 1 for c in kept) <= most
+    assert kept == storable(kept, most)  # the loader's cut, cut again, stays as it is
