@@ -15,7 +15,7 @@ MAX_INT = 2147483647  # traits are 32-bit integers
 MAX_URL = 2048  # a page's URL, title or referrer
 #: what the loader reads of one `_refiner` call (static/refiner.js, kept equal by a test):
 #: values visited, and characters copied; beyond either the call is refused whole
-MAX_NODES = 1000
+MAX_NODES = 256  # 100 traits and 100 account traits fit; each costs MicroPython ~0.15 ms
 MAX_CALL_CHARS = 128 * 1024  # ~25 ms of MicroPython's copy and JSON decoding
 
 
@@ -140,8 +140,8 @@ def keep_valid(items: list, check, most: int, noun: str, warn) -> list:  # noqa:
 
 
 def over_limit(noun: str, keys: list, most: int) -> str:
-    """One warning for every name past a count limit: a call of 1,000 names must not cost
-    the page 900 console lines (each one a trip out of Python)."""
+    """One warning for every name past a count limit: a call of hundreds of names must not
+    cost the page a console line each (each one a trip out of Python)."""
     more = "" if len(keys) == 1 else " and %d more" % (len(keys) - 1)
     # the least name, not the first: MicroPython's dicts have no order
     return "%s %s%s dropped: at most %d %ss" % (noun, printable(min(keys)), more, most, noun)

@@ -61,4 +61,4 @@ def test_security_benchmark_runs(runtime: str, built_static: dict, tmp_path: Pat
         " not a string over 4096 characters"
     ]
     shared = cases["addToResponse, {l: a, r: a} shared 20 deep"]["warnings"]
-    assert shared == ["[refiner] addToResponse: arguments could not be read: more than 1000 values"]
+    assert shared == ["[refiner] addToResponse: arguments could not be read: more than 256 values"]
