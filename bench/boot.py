@@ -153,12 +153,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(workdir: Path) -> tuple:
+def start_server(workdir: Path, surveys: list = SURVEYS) -> tuple:
+    """`refiner-server serve` on a free loopback port, project `bench` holding `surveys`."""
     db = f"sqlite:///{workdir / 'bench.db'}"
     cli = [sys.executable, "-m", "refiner_server.cli"]
     run = {"cwd": ROOT, "check": True, "capture_output": True}
     subprocess.run([*cli, "project", "create", "bench", "--db", db], **run)
-    (workdir / "surveys.json").write_text(json.dumps(SURVEYS))
+    (workdir / "surveys.json").write_text(json.dumps(surveys))
     subprocess.run(
         [*cli, "survey", "import", str(workdir / "surveys.json"), "--project", "bench", "--db", db],
         **run,

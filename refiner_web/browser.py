@@ -12,7 +12,6 @@ from refiner_web.dates import ms_from_iso
 from refiner_web.ffi import once, proxy
 from refiner_web.outbox import REQUEST_TIMEOUT_MS
 
-MAX_URL = 2048
 ROUTE_POLL_MS = 250
 
 
@@ -137,12 +136,16 @@ class BrowserPlatform:
 
     # the page
     def page(self) -> dict:
-        """Where the user is; cut to the server's 2048-character limit, since one long
-        URL must not make every request from that page fail."""
+        """Where the user is (the client makes it storable text: `Client.page`). The
+        loader cuts and cleans the fields before they are copied (`refiner_bridge.page`):
+        MicroPython's copy of a 2 MB URL took 300 ms. A PyScript app has no loader."""
+        if self.bridge is not None:
+            fields = self.bridge.page()
+            return {"url": fields.url, "title": fields.title, "referrer": fields.referrer}
         return {
-            "url": js.location.href[:MAX_URL],
-            "title": js.document.title[:MAX_URL],
-            "referrer": js.document.referrer[:MAX_URL],
+            "url": js.location.href,
+            "title": js.document.title,
+            "referrer": js.document.referrer,
         }
 
     def visible(self) -> bool:
@@ -163,10 +166,10 @@ class BrowserPlatform:
         hash changes here; pushState/replaceState through the loader's `history` patch
         (its `refiner:locationchange` event), or, inside a PyScript app where there is no
         loader, by watching `location.href`."""
-        seen = [js.location.href]
+        seen = [self.page()["url"]]
 
         def changed(*_: object) -> None:
-            href = js.location.href
+            href = self.page()["url"]
             if href != seen[0]:
                 seen[0] = href
                 fn()

@@ -5,6 +5,7 @@ Pure Python. Everything that touches the browser goes through `platform` (see
 """
 
 import json
+import re
 
 from refiner_web import commands, wire
 from refiner_web.commands import CALLBACKS, CommandError
@@ -12,6 +13,7 @@ from refiner_web.dates import iso_from_ms
 from refiner_web.moments import Moments
 from refiner_web.outbox import Outbox, backoff_ms, is_retryable, origin_refused
 from refiner_web.storage import SafeStore
+from refiner_web.values import MAX_URL, storable
 
 COOKIE = "refiner_anonymous_id"
 COOKIE_MAX_AGE_S = 2 * 365 * 24 * 3600
@@ -22,6 +24,12 @@ DEFAULT_PING_MS = 300000
 LOCK = "refiner:outbox"  # the Web Lock held by the one tab that sends
 LOCK_WAIT_MS = 2000
 MIN_PING_MS = 10000
+#: console lines one call may cost (then one line with the count of the rest): with the
+#: developer tools open each is a trip to them, ~1 ms, and a call of 1,000 bad traits froze
+#: the page for a second (bench/security.py)
+MAX_WARNINGS = 10
+#: the characters `_printable` escapes, but NUL (MicroPython's `re` takes no NUL in a pattern)
+_CONTROL = re.compile("[\x01-\x1f\x7f]")
 
 
 def _is_hex_id(value: object) -> bool:
@@ -84,8 +92,10 @@ class Client:
             notes = [str(error)]  # the call did not run: the rule it broke is all there is
         except Exception as error:  # noqa: BLE001 - the page must never see our exception
             notes.append("internal error: %r" % (error,))
-        for text in notes:
+        for text in notes[:MAX_WARNINGS]:
             self._warn(name, text)
+        if len(notes) > MAX_WARNINGS:
+            self._warn(name, "%d more warnings not shown" % (len(notes) - MAX_WARNINGS))
 
     def finish_boot(self) -> None:
         """Called once the queued calls ran: the first ping carries their identity."""
@@ -282,7 +292,7 @@ class Client:
             "user": self.user_payload(),
             "signature": self.user["signature"] if self.user else None,
             "locale": self.locale,
-            "page": self.platform.page(),
+            "page": self.page(),
         }
         carried, self.identity_unsent = self.identity_unsent, False
         self.last_ping_ms = self.platform.now_ms()
@@ -308,6 +318,12 @@ class Client:
             self.ping_failures += 1
         if self.platform.visible() and not self.ping_soon:  # a ping already due stays due
             self._schedule_ping(delay)
+
+    def page(self) -> dict:
+        """The page's URL, title and referrer as text the server always stores
+        (values.storable): a title with a NUL once made every ping from its page fail."""
+        fields = self.platform.page()
+        return {key: storable(fields[key], MAX_URL) for key in ("url", "title", "referrer")}
 
     def _take_ping_answer(self, text: str) -> None:
         try:
@@ -443,6 +459,8 @@ class Client:
 
 def _printable(text: str) -> str:
     """Control characters as escapes: a stranger's NUL would end the line on MicroPython."""
+    if "\x00" not in text and _CONTROL.search(text) is None:
+        return text  # the usual case, without a loop over characters
     out = []
     for char in text:
         out.append(char if " " <= char != "\x7f" else "\\x%02x" % ord(char))

@@ -7,7 +7,7 @@ argument) go to `warn` and the command still runs, as the documents promise.
 
 from refiner_web.jsvalues import UNDEFINED, JsFunction, describe
 from refiner_web.traits import clean_traits
-from refiner_web.values import MAX_NAME, add_fields, text_fault
+from refiner_web.values import MAX_NAME, add_fields, is_text, text_fault
 
 CALLBACKS = ("onBeforeShow", "onNavigation", "onShow", "onClose", "onDismiss", "onComplete")
 USER_FIELDS = ("id", "email", "name", "account", "locale")
@@ -58,7 +58,7 @@ def _optional_text(fields: dict, key: str, warn) -> object:
     value = fields.get(key)
     if value is None or value is UNDEFINED or value == "":
         return None
-    if not isinstance(value, str):
+    if not is_text(value):
         warn("%s ignored: must be a string, not %s" % (key, describe(value)))
         return None
     fault = text_fault(value, MAX_NAME)
@@ -122,7 +122,7 @@ def parse_identify(args: list, warn) -> dict:
     options = _arg(args, 1)
     if isinstance(options, dict):
         signature = options.get("signature")
-        if signature is not None and not isinstance(signature, str):
+        if signature is not None and not is_text(signature):
             warn("signature ignored: must be a string, not %s" % describe(signature))
             signature = None
         elif signature is not None and text_fault(signature, MAX_SIGNATURE) is not None:

@@ -7,7 +7,7 @@ plain Python, keeps the JavaScript types exact and identical on MicroPython and 
 
 import json
 
-from refiner_web.values import MAX_TEXT
+from refiner_web.values import UNCOPIED, Uncopied
 
 MARK = "\x00"
 
@@ -26,7 +26,7 @@ UNDEFINED = Opaque("undefined")
 #: what the loader sends in place of a value nested deeper than it reads (32 levels)
 DEEP = Opaque("a value nested too deeply")
 #: what it sends in place of a string longer than values.MAX_TEXT, which it never copies
-LONG = Opaque("a string over %d characters" % MAX_TEXT)
+LONG = UNCOPIED
 
 
 class JsFunction:
@@ -94,6 +94,6 @@ def describe(value: object) -> str:
         return "an array"
     if isinstance(value, dict):
         return "an object"
-    if isinstance(value, Opaque):
+    if isinstance(value, (Opaque, Uncopied)):
         return value.kind
     return "a function"

@@ -109,7 +109,7 @@ class Moments:
             client.forms,
             {
                 "now_ms": now,
-                "url": client.platform.page()["url"],
+                "url": client.page()["url"],
                 "session_start_ms": self.session.get("start"),
                 "first_seen_ms": self.first_seen_ms,
                 "audience_entered_ms": self.audience,

@@ -317,7 +317,7 @@ class Surveys:
                 "answers": answers,
                 "data": data,
                 "locale": client.locale,
-                "page_url": client.platform.page()["url"],
+                "page_url": client.page()["url"],
                 "completed": completed,
             },
         )

@@ -6,7 +6,7 @@ one warning naming its key and the rule; the other traits go through.
 """
 
 from refiner_web.dates import parse_date
-from refiner_web.values import MAX_INT, MAX_NAME, MAX_TRAITS, check_text, keep_valid
+from refiner_web.values import MAX_INT, MAX_NAME, MAX_TRAITS, check_text, is_text, keep_valid
 
 
 def is_date_key(key: str) -> bool:
@@ -35,7 +35,7 @@ def check_trait(key: str, value: object) -> object:
         if value == value and -MAX_INT <= value <= MAX_INT and value == int(value):
             return int(value)
         raise ValueError("numbers must be whole and between -2147483647 and 2147483647")
-    if isinstance(value, str):
+    if is_text(value):
         return check_text(value, MAX_NAME)
     raise ValueError(
         "a trait is a string, an integer, a boolean or (for keys ending in _at) a date"

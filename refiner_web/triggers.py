@@ -85,7 +85,8 @@ def wildcard_match(pattern: str, text: str) -> bool:
 
 
 MAX_REGEX = 200  # characters of a page-rule regex
-MAX_REGEX_TEXT = 512  # characters of the URL (or path) a regex is matched against
+MAX_REGEX_TEXT = 256  # characters of the URL (or path) a regex is matched against: at 512,
+#: one `^[a/]*a*b` took MicroPython 33 ms (bench/security.py)
 MAX_REGEX_COST = 2  # unbounded quantifiers, plus one when not anchored with ^
 
 

@@ -15,10 +15,31 @@ MAX_FIELDS = 100  # hidden fields of one response, over every addToResponse call
 #: answers.MAX_ANSWER_CHARS, what bounds a response body (refiner_server.models)
 MAX_FIELDS_TEXT = 10000
 MAX_INT = 2147483647  # traits are 32-bit integers
+MAX_URL = 2048  # a page's URL, title or referrer
 #: what the loader reads of one `_refiner` call (static/refiner.js, kept equal by a test):
 #: values visited, and characters copied; beyond either the call is refused whole
-MAX_NODES = 1000
-MAX_CALL_CHARS = 512 * 1024
+MAX_NODES = 256  # 100 traits and 100 account traits fit; each costs MicroPython ~0.15 ms
+MAX_CALL_CHARS = 128 * 1024  # ~25 ms of MicroPython's copy and JSON decoding
+
+
+class Uncopied:
+    """A string over MAX_TEXT characters, which the loader does not copy into Python
+    (static/refiner.js): it stands in for that string in the value rules, where it breaks
+    the length rule, and that is what a warning about it must name."""
+
+    kind = "a string over %d characters" % MAX_TEXT
+
+    def __repr__(self) -> str:
+        return self.kind
+
+
+#: the one stand-in (jsvalues decodes the loader's `long` marker to it)
+UNCOPIED = Uncopied()
+
+
+def is_text(value: object) -> bool:
+    """Whether `value` is a string, copied or too long to be."""
+    return isinstance(value, str) or value is UNCOPIED
 
 
 def has_lone_surrogate(text: str) -> bool:
@@ -36,9 +57,10 @@ def has_lone_surrogate(text: str) -> bool:
     return False
 
 
-def text_fault(text: str, most: int) -> object:
-    """The rule `text` breaks as stored text of at most `most` characters, or None."""
-    if len(text) > most:
+def text_fault(text: object, most: int) -> object:
+    """The rule `text` (a string or UNCOPIED) breaks as stored text of at most `most`
+    characters, or None."""
+    if text is UNCOPIED or len(text) > most:
         return "strings are at most %d characters" % most
     if "\x00" in text:
         return "text cannot hold a NUL character"
@@ -47,7 +69,7 @@ def text_fault(text: str, most: int) -> object:
     return None
 
 
-def check_text(text: str, most: int) -> str:
+def check_text(text: object, most: int) -> object:
     """`text`, or ValueError with the rule it breaks."""
     fault = text_fault(text, most)
     if fault is not None:
@@ -76,7 +98,7 @@ def check_field_value(value: object) -> object:
         if value != value or value in (float("inf"), float("-inf")):
             raise ValueError("numbers must be finite")
         return value
-    if isinstance(value, str):
+    if is_text(value):
         return check_text(value, MAX_TEXT)
     raise ValueError("a value must be a string, a number, a boolean or null")
 
@@ -90,18 +112,20 @@ def add_fields(held: list, items: list, warn) -> list:  # noqa: ANN001
     """The hidden fields `held`, (key, value) pairs, with `items` checked and added in order
     (a later value replaces an earlier one): at most MAX_FIELDS names and MAX_FIELDS_TEXT
     characters in all. A field refused costs itself and one warning `field <name> dropped:
-    <rule>`; what fits is kept. The client applies it at `addToResponse`, the server to a
-    response's `data`."""
+    <rule>` (the names past MAX_FIELDS share one); what fits is kept. The client applies it
+    at `addToResponse`, the server to a response's `data`."""
     fields = list(held)
     names = [key for key, _ in fields]
     total = 0
     for key, value in fields:
         total += field_chars(key, value)
+    over = []  # names past MAX_FIELDS: one warning for all of them
     for key, value in items:
         at = names.index(key) if key in names else -1
+        if at < 0 and len(names) >= MAX_FIELDS:
+            over.append(key)
+            continue
         try:
-            if at < 0 and len(names) >= MAX_FIELDS:
-                raise ValueError("at most %d fields" % MAX_FIELDS)
             value = check_field(key, value)
             grown = field_chars(key, value) - (field_chars(*fields[at]) if at >= 0 else 0)
             if total + grown > MAX_FIELDS_TEXT:
@@ -115,7 +139,29 @@ def add_fields(held: list, items: list, warn) -> list:  # noqa: ANN001
         else:
             fields.append((key, value))
             names.append(key)
+    if over:
+        warn(over_limit("field", over, MAX_FIELDS))
     return fields
+
+
+def storable(text: str, most: int) -> str:
+    """`text` as stored text the client can always queue: at most `most` UTF-16 units (a
+    pair, one character here, is never cut in two), NUL and lone surrogates as U+FFFD. For
+    what the page holds rather than what a caller passed (its URL, title, referrer); the
+    loader cuts these the same way before Python copies them (static/refiner.js)."""
+    if not has_lone_surrogate(text):
+        data = text.encode("utf-8")
+        if len(data) <= most and b"\x00" not in data:
+            return text  # no more UTF-8 bytes than `most`, so no more UTF-16 units either
+    out = []
+    units = 0
+    for char in text[:most]:
+        code = ord(char)
+        units += 2 if code > 0xFFFF else 1
+        if units > most:
+            break
+        out.append("\ufffd" if code == 0 or 0xD800 <= code <= 0xDFFF else char)
+    return "".join(out)
 
 
 def keep_valid(items: list, check, most: int, noun: str, warn) -> list:  # noqa: ANN001
@@ -123,15 +169,26 @@ def keep_valid(items: list, check, most: int, noun: str, warn) -> list:  # noqa:
     ValueError) is dropped with one warning naming it and the rule. Lists, not dicts:
     MicroPython's dicts do not keep insertion order."""
     kept = []
+    over = []
     for key, value in items:
         if len(kept) >= most:
-            warn("%s %s dropped: at most %d %ss" % (noun, printable(key), most, noun))
+            over.append(key)
             continue
         try:
             kept.append((key, check(key, value)))
         except ValueError as error:
             warn("%s %s dropped: %s" % (noun, printable(key), error))
+    if over:
+        warn(over_limit(noun, over, most))
     return kept
+
+
+def over_limit(noun: str, keys: list, most: int) -> str:
+    """One warning for every name past a count limit: a call of hundreds of names must not
+    cost the page a console line each (each one a trip out of Python)."""
+    more = "" if len(keys) == 1 else " and %d more" % (len(keys) - 1)
+    # the least name, not the first: MicroPython's dicts have no order
+    return "%s %s%s dropped: at most %d %ss" % (noun, printable(min(keys)), more, most, noun)
 
 
 def printable(key: object) -> str:
@@ -139,6 +196,8 @@ def printable(key: object) -> str:
     surrogates replaced, so the warning itself is always storable and printable."""
     if not isinstance(key, str):
         return "?"
+    if "\x00" not in key and not has_lone_surrogate(key):
+        return key[:64]  # the usual case, without a loop over characters
     out = []
     for char in key[:64]:
         if char == "\x00" or 0xD800 <= ord(char) <= 0xDFFF:

@@ -18,8 +18,9 @@
   // growing with the square of a string's length); more values visited (shared references
   // are walked each time they appear) or more characters in all refuse the call whole.
   var MAX_TEXT = 4096;
-  var MAX_NODES = 1000;
-  var MAX_CALL_CHARS = 524288;
+  var MAX_NODES = 256;
+  var MAX_CALL_CHARS = 131072;
+  var MAX_URL = 2048; // of a page field (refiner_web/values.py)
   var BOOTED = typeof Symbol === "function" ? Symbol.for("refiner.loader") : "__refinerLoader";
 
   var queue = w._refinerQueue;
@@ -90,7 +91,13 @@
           if (stack.length >= MAX_DEPTH) return marker("deep");
           stack.push(v);
           try {
-            if (Array.isArray(v)) return v.map(function (x) { return walk(x); });
+            if (Array.isArray(v)) {
+              // item by item, not v.map(): that allocates the whole length at once, and the
+              // walk stops at MAX_NODES
+              var items = [];
+              for (var j = 0; j < v.length; j++) items.push(walk(v[j]));
+              return items;
+            }
             if (typeof v.toJSON === "function") return walk(v.toJSON());
             var out = {};
             Object.keys(v).forEach(function (k) {
@@ -158,6 +165,34 @@
     });
   }
 
+  // Page fields as the server stores them (refiner_web/values.py `storable`, the same rule):
+  // at most MAX_URL UTF-16 units, a pair never cut in two, NUL and lone surrogates as U+FFFD.
+  // Cut here, before Python copies them: MicroPython copies a string in time growing with
+  // its length (a 2 MB URL costs it 300 ms), and a title cut by .slice() in an emoji
+  // would hold half of it.
+  function storable(s) {
+    var out = "";
+    for (var i = 0; i < s.length && i < MAX_URL; i++) {
+      var c = s.charCodeAt(i);
+      if ((c & 0xfc00) === 0xd800 && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        if (i + 2 > MAX_URL) break;
+        out += s.slice(i, i + 2);
+        i++;
+      } else {
+        out += c === 0 || (c & 0xf800) === 0xd800 ? "\ufffd" : s.charAt(i);
+      }
+    }
+    return out;
+  }
+
+  function pageFields() {
+    return {
+      url: storable(location.href),
+      title: storable(d.title),
+      referrer: storable(d.referrer),
+    };
+  }
+
   var bridge = {
     api: api,
     nonce: script.nonce || "", // for the widget's <style> under a nonce-based style-src
@@ -207,6 +242,7 @@
         return d.cookie;
       } catch (_) { return false; }
     },
+    page: pageFields,
     firstPing: function () {
       var sent = early;
       early = false;
@@ -229,7 +265,6 @@
   var HEX_ID = /^[0-9a-f]{32}$/;
   // refiner_web/commands.py parse_project, kept equal by a test: the id goes into a URL
   var PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
-  var MAX_URL = 2048;
   var REQUEST_TIMEOUT_MS = 20000;
   var ID_COOKIE = "refiner_anonymous_id";
   var ID_KEY = "refiner:anonymous_id";
@@ -267,11 +302,7 @@
     var href = api + "/api/v1/client/" + encodeURIComponent(project) + "/ping";
     var body = JSON.stringify({
       anonymous_id: id, user: null, signature: null, locale: null,
-      page: {
-        url: location.href.slice(0, MAX_URL),
-        title: d.title.slice(0, MAX_URL),
-        referrer: d.referrer.slice(0, MAX_URL),
-      },
+      page: pageFields(),
     });
     var response = fetch(href, {
       method: "POST", body: body, headers: { "Content-Type": "application/json" },

@@ -37,3 +37,28 @@ def test_boot_benchmark_runs(runtime: str, built_static: dict, tmp_path: Path) -
     assert floor["wasm_mb"] >= 1 and floor["longest_task_after_up_ms"] is not None
     paint = results[f"{runtime}/paint/cold"][0]  # its title was seen painted
     assert paint["visible_ms"] > 0 and paint["live_ms"] is None
+
+
+def test_security_benchmark_runs(runtime: str, built_static: dict, tmp_path: Path) -> None:
+    """bench/security.py --quick: the middleware table and, on this runtime, every case of
+    the issue measured on the host page (no timing asserted: figures are the table's)."""
+    out = tmp_path / "security.json"
+    args = ["--quick", "--runtimes", runtime, "--out", str(out)]
+    run = subprocess.run(
+        [sys.executable, "bench/security.py", *args], cwd=ROOT, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert f"| {runtime}: case | longest task ms |" in run.stdout
+    assert "| **worst of" in run.stdout
+    results = json.loads(out.read_text())
+    assert results["middleware"]["best"]["with"] > 0
+    cases = results["main_thread"][runtime]
+    assert sorted(cases) == sorted(results["main_thread"]["bare"])
+    assert len(cases) >= 16 and all(c["error"] is None for c in cases.values())
+    # each call reached the client: its own warning, or the loader's, was heard
+    assert cases["trackEvent, a 8 MB name"]["warnings"] == [
+        "[refiner] trackEvent: the event name must be a non-empty string,"
+        " not a string over 4096 characters"
+    ]
+    shared = cases["addToResponse, {l: a, r: a} shared 20 deep"]["warnings"]
+    assert shared == ["[refiner] addToResponse: arguments could not be read: more than 256 values"]

@@ -407,7 +407,7 @@ def test_shared_references_and_huge_strings_are_refused_unread(
     )
     assert wait_for_rows(db_path, "SELECT name FROM events WHERE name = ?", event) == [(event,)]
     assert recorded(host, "__warnings") == [
-        "[refiner] addToResponse: arguments could not be read: more than 1000 values",
+        "[refiner] addToResponse: arguments could not be read: more than 256 values",
         "[refiner] trackEvent: the event name must be a non-empty string,"
         " not a string over 4096 characters",
     ]

@@ -130,6 +130,28 @@ def test_first_ping_answered_after_python_asks_is_awaited(host: HostPage) -> Non
     assert host.errors() == []
 
 
+def test_title_cut_at_the_limit_in_an_emoji_is_stored(host: HostPage) -> None:
+    """Issue 13: the loader cut the title with .slice(), which split the emoji at the 2,048
+    limit into a lone surrogate (and kept one the page had). Both the loader and Python now
+    take the title cut before the emoji, a lone half as U+FFFD: the same body, so one ping,
+    and its title is storable. (Chromium's title turns a NUL into a space.)"""
+    pings = _watch_pings(host)
+    answers: list[Response] = []
+    host.page.on("response", lambda r: answers.append(r) if r.url.endswith(PING_PATH) else None)
+    title = "document.title = 'a\\ud83db' + '\\ud83d\\ude00'.repeat(1100);"
+    host.open(head=f"<script>{title}</script>")
+    host.wait_ready()
+    host.page.wait_for_function(
+        "performance.getEntriesByType('resource').some("
+        "e => e.name.endsWith('/ping') && e.responseEnd > 0)"
+    )
+    host.page.wait_for_timeout(500)  # Python's own ping would go out right after live
+    expected = "a\ufffdb" + "\U0001f600" * 1022  # 3 + 2 x 1022 UTF-16 units; 2 more is 2049
+    assert [json.loads(p.post_data or "")["page"]["title"] for p in pings] == [expected]
+    assert [r.status for r in answers] == [200]
+    assert host.errors() == [] and host.messages("warning") == []
+
+
 def test_first_ping_left_to_python_when_identity_queued(host: HostPage) -> None:
     host.open()
     host.wait_ready()

@@ -2,9 +2,9 @@
 
 The CPython client (the doubles of tests/unit/twin.py) takes hostile `identifyUser`,
 `addToResponse` and `trackEvent` calls: NUL, lone surrogates, strings, key counts and the
-hidden fields' total past the limits, numbers of every kind. What it queues goes, as the
-bytes it would send, to the real server on both databases: each write must be stored whole,
-nothing dropped or refused.
+hidden fields' total past the limits, numbers of every kind; on a page whose title and URL
+hold the same. What it queues goes, as the bytes it would send, to the real server on both
+databases: each write must be stored whole, nothing dropped or refused.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from refiner_server.db import contacts, events, responses, traits
 from refiner_web.client import Client
-from refiner_web.values import MAX_FIELDS, MAX_FIELDS_TEXT, MAX_TEXT, field_chars
+from refiner_web.values import MAX_FIELDS, MAX_FIELDS_TEXT, MAX_TEXT, MAX_URL, field_chars
 from tests.unit.twin import FakePlatform
 
 EVIL = ["\x00", "\ud83d", "\ude00", "\ud83d\ude00", "\U0001f600", "_at", "é"]
@@ -79,12 +79,16 @@ _ids = itertools.count()
     first=FIELDS,
     second=st.tuples(FIELDS, MANY).map(lambda t: {**t[1], **t[0]}),
     event=texts(255),
+    title=texts(MAX_URL),
+    path=texts(MAX_URL),
 )
 def test_what_the_client_accepts_the_server_stores(
-    client, db, user_id, user_traits, account_traits, first, second, event
+    client, db, user_id, user_traits, account_traits, first, second, event, title, path
 ) -> None:
     n = next(_ids)
     platform = ServerPlatform(client)
+    platform.title = title
+    platform.url = "https://host.example/" + path
     platform.ids = n * 1000  # ids unique across examples: a repeated one is a retry
     web = Client(platform, "http://127.0.0.1")
     web.dispatch(["setProject", "p1"])
@@ -101,6 +105,7 @@ def test_what_the_client_accepts_the_server_stores(
         "form_id": "live-one",
         "answers": {},
         "data": web.hidden_fields(),
+        "page_url": web.page()["url"],
         "completed": True,
     }
     web.record("response", response_id, "PUT", "responses/" + response_id, fields)
@@ -114,6 +119,7 @@ def test_what_the_client_accepts_the_server_stores(
     assert sum(field_chars(k, v) for k, v in web.hidden_fields().items()) <= MAX_FIELDS_TEXT
     stored = db.rows(responses, responses.c.response_id == response_id)
     assert [row["data"] for row in stored] == [web.hidden_fields()]
+    assert [row["page_url"] for row in stored] == [web.page()["url"]]
     if web.user is not None:
         (contact,) = db.rows(contacts, contacts.c.user_id == web.user["id"])
         with db.engine.connect() as conn:

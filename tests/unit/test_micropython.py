@@ -101,3 +101,20 @@ def test_value_rules_on_micropython():
 
     expected = [text_fault(c, 255) for c in ["a\ud800", "\udfff", "a\x00", "ok \xe9", "x" * 256]]
     assert json.loads(node(code)) == expected
+
+
+def test_page_fields_made_storable_on_micropython():
+    """`values.storable` cuts and cleans a title as the loader's JSON would carry it, with
+    CPython's results: no pair cut in two, NUL and lone surrogates as U+FFFD."""
+    # as JSON.stringify writes them: a pair as itself, a lone half as an escape
+    cases = '["a\U0001f600\U0001f600", "t\\u0000\\ud83dx\\ude00", "plain", "xxxxxxxxx"]'
+    code = (
+        "import sys, json\nsys.path.append('/lib')\n"
+        "from refiner_web.values import storable\n"
+        "print(json.dumps([storable(c, 4) for c in json.loads(%r)]))" % cases
+    )
+    from refiner_web.values import storable
+
+    expected = [storable(c, 4) for c in json.loads(cases)]
+    assert expected[:2] == ["a\U0001f600", "t\ufffd\ufffdx"]
+    assert json.loads(node(code)) == expected

@@ -1,7 +1,18 @@
 """The shared value rules (refiner_web.values) and the client applying them at the call."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from refiner_web.client import Client
-from refiner_web.values import MAX_FIELDS, MAX_FIELDS_TEXT, MAX_TEXT, has_lone_surrogate, text_fault
+from refiner_web.jsvalues import LONG
+from refiner_web.values import (
+    MAX_FIELDS,
+    MAX_FIELDS_TEXT,
+    MAX_TEXT,
+    has_lone_surrogate,
+    storable,
+    text_fault,
+)
 from tests.unit.twin import FakePlatform
 
 
@@ -27,10 +38,14 @@ def test_hidden_fields_are_bounded_over_every_call() -> None:
     for call in range(6):
         web.dispatch(["addToResponse", {"c%d_%d" % (call, i): i for i in range(100)}])
     assert len(web.hidden_fields()) == MAX_FIELDS
-    assert len(platform.warnings) == 500
-    assert platform.warnings[0].endswith(": at most %d fields" % MAX_FIELDS)
+    # one warning a call, not one a field: 1,000 console lines froze MicroPython for 0.5 s
+    assert platform.warnings == [
+        "[refiner] addToResponse: field c%d_0 and 99 more dropped: at most %d fields"
+        % (call, MAX_FIELDS)
+        for call in range(1, 6)
+    ]
     web.dispatch(["addToResponse", {"c0_0": "replaced"}])  # a known name still takes a value
-    assert web.hidden_fields()["c0_0"] == "replaced" and len(platform.warnings) == 500
+    assert web.hidden_fields()["c0_0"] == "replaced" and len(platform.warnings) == 5
 
 
 def test_hidden_fields_hold_a_total_of_text_and_what_fits_is_kept() -> None:
@@ -71,6 +86,34 @@ def test_unstorable_values_are_refused_at_the_call() -> None:
     ]
 
 
+def test_a_string_too_long_to_copy_breaks_the_length_rule() -> None:
+    """The loader sends a marker for a string over MAX_TEXT characters (jsvalues.LONG): as a
+    trait, a hidden field, an email or a signature it is refused by its length, not with
+    "must be a string"."""
+    web, platform = client()
+    web.dispatch(["addToResponse", {"note": LONG, "ok": "x"}])
+    web.dispatch(["identifyUser", {"id": "u", "email": LONG, "plan": LONG}, {"signature": LONG}])
+    web.dispatch(["identifyUser", {"id": "u", "account": {"id": "a", "seats": LONG}}])
+    assert web.hidden_fields() == {"ok": "x"} and web.user["traits"] == []
+    assert platform.warnings == [
+        "[refiner] addToResponse: field note dropped: strings are at most %d characters" % MAX_TEXT,
+        "[refiner] identifyUser: email ignored: strings are at most 255 characters",
+        "[refiner] identifyUser: signature ignored: strings are at most 128 characters",
+        "[refiner] identifyUser: trait plan dropped: strings are at most 255 characters",
+        "[refiner] identifyUser: account trait seats dropped: strings are at most 255 characters",
+    ]
+
+
+def test_one_call_costs_at_most_ten_console_lines() -> None:
+    """997 refused traits were 997 console lines: with the developer tools open, a second of
+    frozen page (bench/security.py). The first ten name their rule; one line counts the rest."""
+    web, platform = client()
+    web.dispatch(["identifyUser", {"id": "u", **{"t%03d" % i: "\x00" for i in range(30)}}])
+    assert len(platform.warnings) == 11
+    assert all("dropped: text cannot hold a NUL" in w for w in platform.warnings[:10])
+    assert platform.warnings[10] == "[refiner] identifyUser: 20 more warnings not shown"
+
+
 def test_the_loader_reads_by_the_same_limits_and_project_rule() -> None:
     """static/refiner.js copies no more of a call than values.py says, and pings early
     only for a project id that commands.parse_project takes (one rule in two languages)."""
@@ -93,3 +136,21 @@ def test_the_loader_reads_by_the_same_limits_and_project_rule() -> None:
             python = False
         assert bool(re.match(rule.replace("$", r"\Z"), project)) == python, project
     assert 'encodeURIComponent(project) + "/ping"' in loader
+
+
+def test_page_fields_are_made_storable() -> None:
+    """A page's title (or URL) is what the page holds, not what a caller passed: it is cut
+    and cleaned, never refused (a NUL in a title made every ping from that page fail)."""
+    emoji = "\U0001f600"
+    assert storable("a" + emoji * 2000, 2048) == "a" + emoji * 1023  # the pair is not cut
+    assert storable(emoji * 1024, 2048) == emoji * 1024
+    assert storable("t\x00\ud83dx\ude00", 2048) == "t\ufffd\ufffdx\ufffd"
+    assert storable("plain", 2048) == "plain"
+
+
+@given(st.text(max_size=40), st.integers(1, 12))
+def test_storable_text_is_always_storable(text: str, most: int) -> None:
+    kept = storable(text, most)
+    assert text_fault(kept, most) is None
+    assert sum(2 if ord(c) > 0xFFFF else 1 for c in kept) <= most
+    assert kept == storable(kept, most)  # the loader's cut, cut again, stays as it is

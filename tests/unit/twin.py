@@ -60,6 +60,7 @@ class FakePlatform:
         self.hidden = self.shown = None
         self.pending = []
         self.url = "https://host.example/app"
+        self.title = "App"
         self.route_changed = self.scrolled = self.exit_intent = None
         self.locks_held_elsewhere = []
 
@@ -83,7 +84,7 @@ class FakePlatform:
         self.cookies[name] = value
 
     def page(self):
-        return {"url": self.url, "title": "App", "referrer": ""}
+        return {"url": self.url, "title": self.title, "referrer": ""}
 
     def visible(self):
         return self.is_visible
