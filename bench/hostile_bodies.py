@@ -23,15 +23,46 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import sqlalchemy as sa  # noqa: E402
+
 from refiner_server.app import create_app  # noqa: E402
+from refiner_server.db import responses  # noqa: E402
 from refiner_server.models import MAX_BODY_VALUES  # noqa: E402
 from refiner_server.ratelimit import Limiter, Rate  # noqa: E402
-from refiner_web.answers import MAX_ANSWER_CHARS, MAX_CHOICES, MAX_QUESTIONS  # noqa: E402
+from refiner_web.answers import (  # noqa: E402
+    MAX_ANSWER_CHARS,
+    MAX_CHOICES,
+    MAX_QUESTIONS,
+    TEXT_MAX,
+)
 from refiner_web.values import MAX_FIELDS, MAX_FIELDS_TEXT, MAX_TRAITS  # noqa: E402
 from refiner_web.wire import dumps  # noqa: E402
 
 WIDE = "\U0001f600"
 ANON = "anon-bench-0001"
+
+
+#: the surveys the response bodies answer, so that their answers are checked and stored
+#: (a response to a survey that does not exist keeps no answer): text questions as long as
+#: the answers' budget allows, and the most questions of the most choices
+WIDE_TEXT = {
+    "id": "wide",
+    "status": "live",
+    "questions": [
+        {"id": "t0", "type": "text", "max_length": TEXT_MAX},
+        {"id": "t1", "type": "text", "max_length": TEXT_MAX},
+        {"id": "t2", "type": "text", "max_length": MAX_ANSWER_CHARS - 2 * TEXT_MAX - 6},
+    ],
+}
+CHOICES = [str(j) for j in range(MAX_CHOICES)]
+EVERY_CHOICE = {
+    "id": "choices",
+    "status": "live",
+    "questions": [
+        {"id": f"q{i}", "type": "multiple_choice", "choices": [{"id": c} for c in CHOICES]}
+        for i in range(MAX_QUESTIONS)
+    ],
+}
 
 
 def bodies() -> list[tuple[str, str, str, Any]]:
@@ -40,8 +71,9 @@ def bodies() -> list[tuple[str, str, str, Any]]:
     many = {f"{i:03d}" + WIDE * 252: WIDE * 255 for i in range(MAX_TRAITS)}
     user = {"id": "u", "traits": many, "account": {"id": "acme", "traits": many}}
     n = MAX_BODY_VALUES - 10
-    picked = [str(j) for j in range(MAX_CHOICES)]
-    response = {"anonymous_id": ANON, "form_id": "f"}
+    text = {q["id"]: WIDE * q["max_length"] for q in WIDE_TEXT["questions"]}
+    fields = {f"{i:02d}": WIDE * (MAX_FIELDS_TEXT // MAX_FIELDS - 2) for i in range(MAX_FIELDS)}
+    every = {q["id"]: CHOICES for q in EVERY_CHOICE["questions"]}
     return [
         ("ping, 2 x 100 wide traits", "POST", "ping", {"anonymous_id": ANON, "user": user}),
         ("ping, empty lists", "POST", "ping", {"anonymous_id": ANON, "pad": [[]] * (n // 2)}),
@@ -50,20 +82,13 @@ def bodies() -> list[tuple[str, str, str, Any]]:
             "response, wide text",
             "PUT",
             "responses/",
-            {
-                **response,
-                "data": {
-                    f"{i:02d}": WIDE * (MAX_FIELDS_TEXT // MAX_FIELDS - 2)
-                    for i in range(MAX_FIELDS)
-                },
-                "answers": {"t0": WIDE * (MAX_ANSWER_CHARS - 2)},
-            },
+            {"anonymous_id": ANON, "form_id": "wide", "data": fields, "answers": text},
         ),
         (
             "response, every choice",
             "PUT",
             "responses/",
-            {**response, "answers": {f"q{i}": picked for i in range(MAX_QUESTIONS)}},
+            {"anonymous_id": ANON, "form_id": "choices", "answers": every},
         ),
     ]
 
@@ -103,13 +128,14 @@ async def request(app: Any, method: str, path: str, body: bytes) -> int:
 
 async def main(args: argparse.Namespace) -> None:
     logging.getLogger("refiner_server").setLevel(logging.ERROR)  # the drop notes
-    from refiner_server.projects import create_project
+    from refiner_server.projects import create_project, import_surveys
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         unlimited = Limiter(Rate(1e9, 1e9), Rate(1e9, 1e9))
         app = create_app(f"sqlite:///{Path(tmp) / 'b.db'}", limiter=unlimited)
         create_project(app.state.engine, "bench")
+        import_surveys(app.state.engine, "bench", [WIDE_TEXT, EVERY_CHOICE])
         n = 0
         for name, method, path, body in bodies():
             raw = dumps(body).encode()
@@ -126,6 +152,10 @@ async def main(args: argparse.Namespace) -> None:
                     raise SystemExit(f"{name}: HTTP {status}")
             times = times[1:]  # the first warms the caches
             rows.append((name, len(raw), min(times), statistics.median(times)))
+        with app.state.engine.connect() as conn:  # the bodies are legitimate: kept whole
+            for (notes,) in conn.execute(sa.select(responses.c.notes)):
+                if notes:
+                    raise SystemExit(f"a response body lost answers or fields: {notes[:2]}")
     print(f"{'body':<28}{'bytes':>11}{'best ms':>9}{'median ms':>11}")
     for name, size, best, med in rows:
         print(f"{name:<28}{size:>11,}{best:>9.1f}{med:>11.1f}")
