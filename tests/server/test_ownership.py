@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from refiner_server.db import accounts, contacts, dismissals, events, responses, traits, views
-from refiner_server.projects import update_project
+from refiner_server.projects import import_surveys, update_project
 
 SECRET = "s3cret-for-tests"  # project `sec` (conftest)
 OPEN, SEC = "/api/v1/client/p1", "/api/v1/client/sec"
@@ -35,6 +35,15 @@ def who(kind: str, name: str) -> dict[str, Any]:
     return {"user_id": name, "signature": sig(name)}
 
 
+@pytest.fixture(autouse=True)
+def asked(engine) -> None:
+    """The survey every response here answers, on both projects: answers are checked
+    against it and stored, so a rewrite would show."""
+    survey = {"id": "f", "status": "live", "questions": [{"id": "q", "type": "nps"}]}
+    for project in ("p1", "sec"):
+        import_surveys(engine, project, [survey])
+
+
 def refused(r: Any) -> bool:
     return r.status_code == 409 and r.json()["error"]["code"] == "id_taken"
 
@@ -50,13 +59,12 @@ STRANGERS = [
 
 @pytest.mark.parametrize(("api", "first", "second"), STRANGERS)
 def test_a_response_is_rewritten_only_by_its_owner(client, db, api, first, second) -> None:
-    form = "live-one" if api == OPEN else "f"
     url = f"{api}/responses/resp-owned-01"
-    mine = {"form_id": form, "answers": {"q": 9}, "data": {"plan": "pro"}, "completed": True}
+    mine = {"form_id": "f", "answers": {"q": 9}, "data": {"plan": "pro"}, "completed": True}
     assert client.put(url, json={**mine, **who(*first)}).status_code == 200
     before = db.rows(responses)
     contacts_before = db.rows(contacts)
-    theirs = {"form_id": form, "answers": {"q": 0}, "data": {"plan": "x"}, "completed": True}
+    theirs = {"form_id": "f", "answers": {"q": 0}, "data": {"plan": "x"}, "completed": True}
     r = client.put(url, json={**theirs, **who(*second)})
     assert refused(r), r.text
     assert "response_id" in r.json()["error"]["message"]
