@@ -93,8 +93,23 @@ def bodies() -> list[tuple[str, str, str, Any]]:
     ]
 
 
-async def request(app: Any, method: str, path: str, body: bytes) -> int:
+async def call(app: Any, scope: dict[str, Any], body: bytes) -> int:
+    """One request through the ASGI app, in-process; its status."""
     status = 0
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+async def request(app: Any, method: str, path: str, body: bytes) -> int:
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -113,17 +128,7 @@ async def request(app: Any, method: str, path: str, body: bytes) -> int:
             (b"content-length", str(len(body)).encode()),
         ],
     }
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
+    return await call(app, scope, body)
 
 
 async def main(args: argparse.Namespace) -> None:

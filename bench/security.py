@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.boot import PAGES, start_server  # noqa: E402
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from bench.hostile_bodies import call  # noqa: E402
 from refiner_server.app import create_app  # noqa: E402
 from refiner_server.middleware import (  # noqa: E402
     CORSMiddleware,
@@ -90,18 +91,7 @@ def build(db: Path, secured: bool) -> Any:
 
 
 async def ping(app: Any) -> int:
-    status = 0
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": BODY, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(dict(SCOPE), receive, send)
-    return status
+    return await call(app, dict(SCOPE), BODY)
 
 
 async def rate(app: Any, n: int) -> float:
