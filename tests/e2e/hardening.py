@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from refiner_server.cli import main as server_cli
-from tests.e2e.conftest import HostPage, Server
+from tests.e2e.conftest import READY_TIMEOUT_S, HostPage, Server
 
 #: Installed before any page script: records our warnings, uncaught rejections and any call
 #: of `__pwned` (every XSS payload calls it) without relying on Playwright's console events.
@@ -82,17 +82,28 @@ class Traffic:
             seen = self.seen
 
 
-def wait_in_page(host: HostPage, ready, timeout_s: float = 10, step_ms: int = 100) -> None:  # noqa: ANN001
+def wait_in_page(
+    host: HostPage,
+    ready,  # noqa: ANN001
+    timeout_s: float = READY_TIMEOUT_S,
+    step_ms: int = 100,
+) -> None:
     """Calls `ready()` until it is true or `timeout_s` ran out, waiting in Playwright (which
     delivers the page's events and runs its route handlers meanwhile; a plain sleep would
-    hold every routed request)."""
+    hold every routed request). The ceiling is the loaded machine's, not the idle one's:
+    a state that comes returns at once."""
     deadline = time.monotonic() + timeout_s
     while not ready() and time.monotonic() < deadline:
         host.page.wait_for_timeout(step_ms)
 
 
 def rows_while_routing(
-    host: HostPage, db_path: Path, sql: str, *params: object, count: int = 1, timeout_s: float = 20
+    host: HostPage,
+    db_path: Path,
+    sql: str,
+    *params: object,
+    count: int = 1,
+    timeout_s: float = READY_TIMEOUT_S,
 ) -> list:
     """Rows once at least `count` exist (or what there is after `timeout_s`)."""
     rows = []

@@ -146,7 +146,7 @@ def test_dashboard_shows_what_the_client_sent(
     host.open()
     host.wait_ready()
     host.page.evaluate("id => _refiner('showForm', id, true)", form_id)
-    wait_in_page(host, lambda: any(form_id in w for w in refiner_warnings(host)), timeout_s=30)
+    wait_in_page(host, lambda: any(form_id in w for w in refiner_warnings(host)))
     assert host.page.locator("refiner-survey").count() == 0
     assert any(form_id in w for w in refiner_warnings(host)), refiner_warnings(host)
     assert host.errors() == []

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Request, Route
 
-from tests.e2e.conftest import HostPage, Server
+from tests.e2e.conftest import READY_TIMEOUT_S, HostPage, Server
 from tests.e2e.hardening import (
     RECORDER,
     make_project,
@@ -76,7 +76,9 @@ def answer_shown_survey(host: HostPage, why: str) -> None:
     survey(host).get_by_role("heading", name="Thanks!").wait_for()
 
 
-def stored_responses(db_path: Path, user: str, count: int = 1, timeout_s: float = 15) -> list:
+def stored_responses(
+    db_path: Path, user: str, count: int = 1, timeout_s: float = READY_TIMEOUT_S
+) -> list:
     """(answers, completed) of the user's completed responses. Answers are compared as the
     JSON they are: MicroPython's dicts keep no order, so neither does the stored text."""
     rows = wait_for_rows(
@@ -107,7 +109,7 @@ def kept_responses(host: HostPage) -> list:
 def outbox_emptied(host: HostPage) -> None:
     """Waits until every write left the outbox (the server has them all: nothing is left
     to send twice)."""
-    wait_in_page(host, lambda: outbox_entries(host) == [], timeout_s=30)
+    wait_in_page(host, lambda: outbox_entries(host) == [])
     assert outbox_entries(host) == []
 
 
@@ -125,7 +127,6 @@ def test_answer_given_while_server_is_down_survives_reload_and_close(
                 [e["attempts"] > 0 for e in outbox_entries(host) if e["body"].get("completed")]
                 == [True]
             ),
-            timeout_s=30,
         )
         kept = kept_responses(host)
         assert len(kept) == 1 and kept[0][3]["completed"]
@@ -195,7 +196,7 @@ def test_500_garbage_and_dropped_connections_are_retried_until_stored(
     assert rows_while_routing(host, db_path, sql, user) == [("flaky",)]
     assert list(tries.values()) == [3]
     host.page.wait_for_timeout(500)
-    assert rows_while_routing(host, db_path, sql, user, count=2) == [("flaky",)]
+    assert rows_while_routing(host, db_path, sql, user, count=2, timeout_s=20) == [("flaky",)]
     assert our_warnings(host) == []  # retrying is silent
     assert host.errors() == []
 
@@ -265,7 +266,7 @@ def test_without_cookies_the_anonymous_id_lives_in_storage(host: HostPage, fault
 
     def wait_for_pings(count: int) -> None:
         # a page's ping may leave after `ready`; a reload before it would cancel it
-        wait_in_page(host, lambda: len(pings) >= count, timeout_s=5)
+        wait_in_page(host, lambda: len(pings) >= count)
 
     host.open(project=PROJECT)
     host.wait_ready()

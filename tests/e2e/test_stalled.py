@@ -44,7 +44,7 @@ def test_a_stalled_request_is_given_up_and_sent_again(
     host.page.clock.install()  # after boot, which waits on performance marks
     event = "after-stall-" + uuid.uuid4().hex
     host.page.evaluate("name => _refiner('trackEvent', name)", event)
-    wait_in_page(host, lambda: held, timeout_s=5, step_ms=50)
+    wait_in_page(host, lambda: held, step_ms=50)
     assert held, "the event was never sent"
     sql = "SELECT name FROM events WHERE name = ?"
     assert rows_while_routing(host, db_path, sql, event, timeout_s=1) == []

@@ -54,5 +54,5 @@ def test_two_tabs_one_outbox_no_double_sends(host: HostPage, server: Server, db_
     second.page.wait_for_timeout(3000)  # time for a late second send, were there one
     assert len(sent) == 6 and set(sent.values()) == {1}, sent
     assert outbox_entries(first) == outbox_entries(second) == []
-    assert len(events_of_user(db_path, user, count=7)) == 6
+    assert len(events_of_user(db_path, user, count=7, timeout_s=15)) == 6
     assert first.errors() == second.errors() == []
