@@ -19,7 +19,10 @@ MAX_URL = 2048  # a page's URL, title or referrer
 #: what the loader reads of one `_refiner` call (static/refiner.js, kept equal by a test):
 #: values visited, and characters copied; beyond either the call is refused whole
 MAX_NODES = 256  # 100 traits and 100 account traits fit; each costs MicroPython ~0.15 ms
-MAX_CALL_CHARS = 128 * 1024  # ~25 ms of MicroPython's copy and JSON decoding
+#: UTF-16 units (what JavaScript's `length` counts): the largest legal call must fit, an
+#: identifyUser of 2 x 100 traits whose 255-character names and values are all emoji
+#: (2 units each): 203,400 units
+MAX_CALL_CHARS = 256 * 1024
 
 
 class Uncopied:

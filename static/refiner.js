@@ -19,7 +19,7 @@
   // are walked each time they appear) or more characters in all refuse the call whole.
   var MAX_TEXT = 4096;
   var MAX_NODES = 256;
-  var MAX_CALL_CHARS = 131072;
+  var MAX_CALL_CHARS = 262144;
   var MAX_URL = 2048; // of a page field (refiner_web/values.py)
   var BOOTED = typeof Symbol === "function" ? Symbol.for("refiner.loader") : "__refinerLoader";
 
