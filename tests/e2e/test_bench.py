@@ -15,18 +15,24 @@ ROOT = Path(__file__).resolve().parents[2]
 BENCH_TIMEOUT_S = 900
 
 
-def test_boot_benchmark_runs(runtime: str, built_static: dict, tmp_path: Path) -> None:
-    out = tmp_path / "boot.json"
-    args = ["--runs", "1", "--runtimes", runtime, "--ways", "script", "--out", str(out)]
+def run_bench(script: str, args: list[str]) -> str:
+    """`bench/<script>` as the script it is; its table (stdout) once it exited 0."""
     run = subprocess.run(
-        [sys.executable, "bench/boot.py", *args],
+        [sys.executable, "bench/" + script, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=BENCH_TIMEOUT_S,
     )
     assert run.returncode == 0, run.stderr
-    assert "| budget (issue 6) |" in run.stdout
+    return run.stdout
+
+
+def test_boot_benchmark_runs(runtime: str, built_static: dict, tmp_path: Path) -> None:
+    out = tmp_path / "boot.json"
+    args = ["--runs", "1", "--runtimes", runtime, "--ways", "script", "--out", str(out)]
+    table = run_bench("boot.py", args)
+    assert "| budget (issue 6) |" in table
     results = json.loads(out.read_text())
     assert sorted(results) == sorted(
         f"{runtime}/{way}/{cache}"
@@ -51,16 +57,9 @@ def test_security_benchmark_runs(runtime: str, built_static: dict, tmp_path: Pat
     the issue measured on the host page (no timing asserted: figures are the table's)."""
     out = tmp_path / "security.json"
     args = ["--quick", "--runtimes", runtime, "--out", str(out)]
-    run = subprocess.run(
-        [sys.executable, "bench/security.py", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=BENCH_TIMEOUT_S,
-    )
-    assert run.returncode == 0, run.stderr
-    assert f"| {runtime}: case | longest task ms |" in run.stdout
-    assert "| **worst of" in run.stdout
+    table = run_bench("security.py", args)
+    assert f"| {runtime}: case | longest task ms |" in table
+    assert "| **worst of" in table
     results = json.loads(out.read_text())
     assert results["middleware"]["best"]["with"] > 0
     cases = results["main_thread"][runtime]
