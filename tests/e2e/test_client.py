@@ -322,6 +322,7 @@ def test_stop_pinging_stops_background_pings_but_not_the_pages_commands(
         user,
     )
     assert plan == [("stopped",)]  # the identity's traits came with its ping
+    wait_in_page(host, lambda: len(pings) >= 2)  # Playwright delivers the request event late
     assert [r.post_data_json["user"] for r in pings][1]["id"] == user
     host.page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
     host.page.evaluate("_refiner('trackEvent', 'after-visible')")
