@@ -95,7 +95,7 @@ MPY_HEADER = b"M\x06"
 MANIFEST_MARKER = "/*@manifest*/null"
 HASH_LEN = 12
 #: how long a previous build's ``v/<hash>/`` stays: a page may run a cached loader for up to
-#: a day (refiner_server/static.py `LOADER_CACHE`), and that loader fetches from these
+#: a day (refiner_server/http/static.py `LOADER_CACHE`), and that loader fetches from these
 KEEP_OLD_S = 7 * 24 * 3600
 MIN_SAVING = 0.05  # keep .gz/.br only when they save at least 5 %
 PROGRESS_MIN = 256 * 1024  # files this large are named as they are compressed
@@ -524,7 +524,7 @@ def build(
 def ship(files: list[Path], dest: Path) -> None:
     """What a wheel carries (setup.py): `dest/static/` with this build's files only (not the
     earlier builds' `v/<hash>/` that `clean` keeps), their `.gz`/`.br` copies, and the demo
-    page as `dest/index.html` (`refiner_server.static.PACKAGED`)."""
+    page as `dest/index.html` (`refiner_server.http.static.PACKAGED`)."""
     if dest.exists():
         shutil.rmtree(dest)
     for path in files:

@@ -1,6 +1,6 @@
 """Wheels carry the built client: `build_py` runs build.py in a checkout and copies its output
 and the demo page into the package (`refiner_server/built/`, which `refiner-server serve`
-serves by default: `refiner_server.static.PACKAGED`). An sdist carries the build it was made
+serves by default: `refiner_server.http.static.PACKAGED`). An sdist carries the build it was made
 with, so a wheel made from it needs no npm. Editable installs serve the checkout's `dist/`."""
 
 import subprocess

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from refiner_server.db import contacts, make_engine, migrate, responses  # noqa: E402
-from refiner_server.exports import responses_csv, responses_json, responses_rows  # noqa: E402
 from refiner_server.projects import ensure_demo  # noqa: E402
+from refiner_server.surveys.exports import responses_csv, responses_json, responses_rows  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "exports.json"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from refiner_server.app import create_app  # noqa: E402
+from refiner_server.client.models import MAX_BODY_VALUES  # noqa: E402
 from refiner_server.db import responses  # noqa: E402
-from refiner_server.models import MAX_BODY_VALUES  # noqa: E402
-from refiner_server.ratelimit import Limiter, Rate  # noqa: E402
+from refiner_server.http.ratelimit import Limiter, Rate  # noqa: E402
 from refiner_web.answers import (  # noqa: E402
     MAX_ANSWER_CHARS,
     MAX_CHOICES,

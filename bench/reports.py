@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from refiner_server.app import create_app  # noqa: E402
 from refiner_server.db import contacts, responses, traits, views  # noqa: E402
 from refiner_server.projects import ensure_demo  # noqa: E402
-from refiner_server.reports import survey_summary  # noqa: E402
+from refiner_server.surveys.reports import survey_summary  # noqa: E402
 from refiner_server.tokens import create_token  # noqa: E402
 
 with warnings.catch_warnings():

@@ -47,13 +47,13 @@ from bench.boot import PAGES, start_server  # noqa: E402
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from bench.hostile_bodies import call  # noqa: E402
 from refiner_server.app import create_app  # noqa: E402
-from refiner_server.middleware import (  # noqa: E402
+from refiner_server.http.middleware import (  # noqa: E402
     CORSMiddleware,
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
 )
+from refiner_server.http.ratelimit import Limiter, Rate  # noqa: E402
 from refiner_server.projects import create_project  # noqa: E402
-from refiner_server.ratelimit import Limiter, Rate  # noqa: E402
 from tests.unit.hostile import FIXED, FUNCTIONS, _deep  # noqa: E402
 
 SECURITY = (SecurityHeadersMiddleware, CORSMiddleware, RateLimitMiddleware)

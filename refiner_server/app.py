@@ -9,18 +9,21 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from . import admin, client_api, dashboard, errors, static, survey_schema
-from .clock import Clock
-from .db import make_engine, migrate
-from .middleware import (
+from refiner_server import admin, dashboard
+from refiner_server.client import routes as client_api
+from refiner_server.client.models import MAX_BODY_VALUES, body_limit, json_values
+from refiner_server.client.store import ClientStore
+from refiner_server.clock import Clock
+from refiner_server.db import make_engine, migrate
+from refiner_server.http import errors, static
+from refiner_server.http.middleware import (
     BodyLimitMiddleware,
     CORSMiddleware,
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
 )
-from .models import MAX_BODY_VALUES, body_limit, json_values
-from .ratelimit import Limiter, Rate
-from .store import ClientStore
+from refiner_server.http.ratelimit import Limiter, Rate
+from refiner_server.surveys import schema as survey_schema
 
 #: settings of `serve --workers N`, read by `from_env` in each worker process
 ENV_DB, ENV_STATIC, ENV_INDEX = "REFINER_DB", "REFINER_STATIC", "REFINER_INDEX"

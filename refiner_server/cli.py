@@ -16,11 +16,12 @@ from typing import Any
 import yaml
 from sqlalchemy.engine import Engine, make_url
 
-from .db import make_engine, migrate
-from .exports import count_responses, responses_csv, responses_json
-from .models import parse_date
-from .progress import ProgressBar
-from .projects import (
+from refiner_server.client.models import parse_date
+from refiner_server.db import make_engine, migrate
+from refiner_server.http.ratelimit import Limiter, Rate
+from refiner_server.http.static import default_site
+from refiner_server.progress import ProgressBar
+from refiner_server.projects import (
     ProjectError,
     create_project,
     ensure_demo,
@@ -28,11 +29,10 @@ from .projects import (
     import_surveys,
     list_projects,
 )
-from .ratelimit import Limiter, Rate
-from .static import default_site
-from .survey_schema import survey_schema
-from .survey_store import get_survey, list_surveys
-from .tokens import create_token, list_tokens, revoke_token
+from refiner_server.surveys.exports import count_responses, responses_csv, responses_json
+from refiner_server.surveys.schema import survey_schema
+from refiner_server.surveys.store import get_survey, list_surveys
+from refiner_server.tokens import create_token, list_tokens, revoke_token
 
 DEFAULT_DB = "sqlite:///refiner.db"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -162,8 +162,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from . import app as app_module
-    from .app import ENV_DB, ENV_INDEX, ENV_RATE_ADDRESS, ENV_RATE_PROJECT, ENV_STATIC, create_app
+    from refiner_server import app as app_module
+    from refiner_server.app import (
+        ENV_DB,
+        ENV_INDEX,
+        ENV_RATE_ADDRESS,
+        ENV_RATE_PROJECT,
+        ENV_STATIC,
+        create_app,
+    )
 
     static_dir, index = default_site()
     static_dir, index = args.static or static_dir, args.index or index

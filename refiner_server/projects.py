@@ -12,10 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .db import projects, utcnow
-from .survey_checks import DefinitionError, check_definition
-from .survey_schema import schema_faults
-from .survey_store import Conflict, NotFound, upsert_surveys
+from refiner_server.db import projects, utcnow
+from refiner_server.surveys.checks import DefinitionError, check_definition
+from refiner_server.surveys.schema import schema_faults
+from refiner_server.surveys.store import Conflict, NotFound, upsert_surveys
 
 DEMO_PROJECT = "demo"
 

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .db import admin_tokens, as_utc, iso, utcnow
+from refiner_server.db import admin_tokens, as_utc, iso, utcnow
 
 PREFIX = "rft_"
 #: `last_used_at` is refreshed at most this often, so a busy script does not write per request

@@ -68,7 +68,7 @@ def app_client(calls: list, script_nonce: object, api: object = None) -> Client:
 
 def _config_api() -> object:
     """`refiner.api` of the app's PyScript config: the server that wrote it names itself
-    (`refiner_server.pyscript_apps`); None in a config of another making."""
+    (`refiner_server.http.pyscript_apps`); None in a config of another making."""
     try:
         from pyscript import config
     except ImportError:

@@ -11,10 +11,10 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 from sqlalchemy.engine import Engine
 
-from ..models import ErrorOut
-from . import people, projects, responses, surveys
-from .auth import token_gate
-from .docs import install_docs
+from refiner_server.admin import people, projects, responses, surveys
+from refiner_server.admin.auth import token_gate
+from refiner_server.admin.docs import install_docs
+from refiner_server.client.models import ErrorOut
 
 PREFIX = "/api/v1/admin"
 ERRORS = {

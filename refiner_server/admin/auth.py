@@ -11,11 +11,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 
-from ..errors import ApiError
-from ..projects import ProjectError
-from ..survey_checks import DefinitionError
-from ..survey_store import Conflict, NotFound
-from ..tokens import verify_token
+from refiner_server.http.errors import ApiError
+from refiner_server.projects import ProjectError
+from refiner_server.surveys.checks import DefinitionError
+from refiner_server.surveys.store import Conflict, NotFound
+from refiner_server.tokens import verify_token
 
 
 def unauthorized(message: str) -> HTTPException:

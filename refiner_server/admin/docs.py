@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
-from ..errors import ApiError
+from refiner_server.http.errors import ApiError
 
 STATIC_PREFIX = "/static/"
 

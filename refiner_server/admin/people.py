@@ -10,8 +10,21 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from sqlalchemy.engine import Connection, Engine
 
-from ..contacts import trait_value, typed
-from ..db import (
+from refiner_server.admin.auth import refusals
+from refiner_server.admin.schemas import (
+    Account,
+    AccountDetail,
+    AccountPath,
+    ContactAfter,
+    ContactDetail,
+    ContactPage,
+    ContactPath,
+    Erased,
+    text_query,
+)
+from refiner_server.client.contacts import trait_value, typed
+from refiner_server.client.models import ProjectPath, stored_trait
+from refiner_server.db import (
     accounts,
     contact_anonymous_ids,
     contacts,
@@ -24,21 +37,8 @@ from ..db import (
     traits,
     views,
 )
-from ..exports import public_response
-from ..models import ProjectPath, stored_trait
-from ..survey_store import NotFound
-from .auth import refusals
-from .schemas import (
-    Account,
-    AccountDetail,
-    AccountPath,
-    ContactAfter,
-    ContactDetail,
-    ContactPage,
-    ContactPath,
-    Erased,
-    text_query,
-)
+from refiner_server.surveys.exports import public_response
+from refiner_server.surveys.store import NotFound
 
 #: per contact and kind, the newest this many events, views, dismissals and responses
 HISTORY = 1000

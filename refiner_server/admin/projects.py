@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy.engine import Engine
 
-from ..db import iso
-from ..models import ProjectPath
-from ..projects import create_project, get_project, list_projects, update_project
-from .auth import refusals
-from .schemas import ProjectIn, ProjectOut, ProjectPatch
+from refiner_server.admin.auth import refusals
+from refiner_server.admin.schemas import ProjectIn, ProjectOut, ProjectPatch
+from refiner_server.client.models import ProjectPath
+from refiner_server.db import iso
+from refiner_server.projects import create_project, get_project, list_projects, update_project
 
 
 def routes(router: APIRouter, engine: Engine) -> None:

@@ -9,18 +9,18 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from sqlalchemy.engine import Engine
 
-from ..db import as_utc
-from ..exports import (
+from refiner_server.admin.auth import refusals
+from refiner_server.admin.schemas import ResponsePage, text_query
+from refiner_server.client.models import ProjectPath, Timestamp
+from refiner_server.db import as_utc
+from refiner_server.projects import get_project
+from refiner_server.surveys.exports import (
     attachment,
     public_response,
     responses_csv,
     responses_json,
     responses_rows,
 )
-from ..models import ProjectPath, Timestamp
-from ..projects import get_project
-from .auth import refusals
-from .schemas import ResponsePage, text_query
 
 #: `<microseconds since EPOCH>|<response id>` (ids as the client API takes them)
 CURSOR = r"^[0-9]{1,17}\|[A-Za-z0-9_-]{1,64}$"

@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Response
 from sqlalchemy.engine import Engine
 
-from .. import survey_store
-from ..models import FormPath, ProjectPath, Timestamp
-from ..reports import survey_summary
-from .auth import refusals
-from .schemas import SurveyListItem, SurveyOut, SurveyVersion
+from refiner_server.admin.auth import refusals
+from refiner_server.admin.schemas import SurveyListItem, SurveyOut, SurveyVersion
+from refiner_server.client.models import FormPath, ProjectPath, Timestamp
+from refiner_server.surveys import store as survey_store
+from refiner_server.surveys.reports import survey_summary
 
 #: the status each action leads to
 ACTIONS = {"launch": "live", "resume": "live", "pause": "paused", "archive": "archived"}

@@ -21,13 +21,13 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import survey_store
-from ..exports import attachment, responses_csv
-from ..projects import list_projects
-from ..reports import BUCKETS, survey_summary
-from ..tokens import verify_token
-from . import session, views
-from .latest import latest_responses
+from refiner_server.dashboard import session, views
+from refiner_server.dashboard.latest import latest_responses
+from refiner_server.projects import list_projects
+from refiner_server.surveys import store as survey_store
+from refiner_server.surveys.exports import attachment, responses_csv
+from refiner_server.surveys.reports import BUCKETS, survey_summary
+from refiner_server.tokens import verify_token
 
 HERE = Path(__file__).parent
 CSS = HERE / "admin.css"

@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from ..contacts import trait_value
-from ..db import contacts, iso, responses, traits
-from ..exports import public_response
+from refiner_server.client.contacts import trait_value
+from refiner_server.db import contacts, iso, responses, traits
+from refiner_server.surveys.exports import public_response
 
 LATEST = 10
 

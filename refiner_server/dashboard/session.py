@@ -15,7 +15,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Engine
 
-from ..tokens import verify_token
+from refiner_server.tokens import verify_token
 
 COOKIE = "refiner_admin"
 PATH = "/admin"

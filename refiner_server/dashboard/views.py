@@ -8,8 +8,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..reports import SCALE_RANGES
-from .charts import Bar, bar_list, column_chart, line_chart
+from refiner_server.dashboard.charts import Bar, bar_list, column_chart, line_chart
+from refiner_server.surveys.reports import SCALE_RANGES
 
 #: what the survey page shows of one response (the CSV has everything): characters of a
 #: value, hidden fields; keys and values come from strangers, the page stays readable

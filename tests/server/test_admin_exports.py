@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from refiner_server.db import responses
-from refiner_server.exports import count_responses, responses_csv, responses_rows
+from refiner_server.surveys.exports import count_responses, responses_csv, responses_rows
 
 from .admin_support import ADMIN, NPS, T0, insert_rows, respond
 from .admin_support import auth as make_auth

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from refiner_server.dashboard.views import SHOWN_FIELDS
 from refiner_server.db import contacts, responses
 from refiner_server.projects import import_surveys
-from refiner_server.survey_store import update_survey
+from refiner_server.surveys.store import update_survey
 from refiner_server.tokens import create_token
 from refiner_web.values import MAX_FIELDS
 

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from refiner_server.projects import import_surveys
-from refiner_server.survey_store import get_survey
+from refiner_server.surveys.store import get_survey
 from refiner_server.tokens import create_token, revoke_token
 
 API = "/api/v1/client/p1"

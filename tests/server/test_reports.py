@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refiner_server.projects import import_surveys
-from refiner_server.reports import (
+from refiner_server.surveys.reports import (
     Choices,
     Scale,
     average,
@@ -22,7 +22,7 @@ from refiner_server.reports import (
     ratio,
     survey_summary,
 )
-from refiner_server.survey_store import NotFound
+from refiner_server.surveys.store import NotFound
 
 API = "/api/v1/client/p1"
 SURVEY = {

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from refiner_server.client.origins import normalise
 from refiner_server.db import contacts, dismissals, events, responses, views
-from refiner_server.origins import normalise
 from refiner_server.projects import create_project, update_project
 from tests.server.admin_support import auth
 

@@ -11,8 +11,8 @@ import string
 
 import pytest
 
-from refiner_server import exports
 from refiner_server.projects import import_surveys
+from refiner_server.surveys import exports
 from refiner_server.tokens import create_token
 
 from .admin_support import ADMIN, respond

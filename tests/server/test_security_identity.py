@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from refiner_server import signature
+from refiner_server.client import signature
 from refiner_server.db import contacts, dismissals, events, responses, traits, views
 from refiner_server.projects import create_project, import_surveys
 

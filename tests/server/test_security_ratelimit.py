@@ -20,8 +20,8 @@ with warnings.catch_warnings():
 from refiner_server.app import create_app
 from refiner_server.clock import Clock
 from refiner_server.db import events
+from refiner_server.http.ratelimit import Buckets, Limiter, Rate, address_key
 from refiner_server.projects import create_project
-from refiner_server.ratelimit import Buckets, Limiter, Rate, address_key
 
 ANON = "anon-0000000001"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from refiner_server.audience import (
+from refiner_server.client.audience import (
     Facts,
     in_audience,
     in_sample,
@@ -16,7 +16,7 @@ from refiner_server.audience import (
     sample_bucket,
     trait_matches,
 )
-from refiner_server.eligibility import History, frequency_allows, in_schedule
+from refiner_server.client.eligibility import History, frequency_allows, in_schedule
 from refiner_server.projects import ProjectError, check_survey
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)

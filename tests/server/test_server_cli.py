@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from refiner_server import cli, static
+from refiner_server import cli
 from refiner_server.db import make_engine, projects, surveys
+from refiner_server.http import static
 from refiner_server.projects import import_surveys
 from refiner_server.tokens import verify_token
 

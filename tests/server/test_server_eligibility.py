@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from refiner_server.client.signature import sign
 from refiner_server.db import accounts, as_utc, contacts, events, traits
 from refiner_server.projects import import_surveys
-from refiner_server.signature import sign
 
 PING = "/api/v1/client/p1/ping"
 ANON = "anon-0000000001"

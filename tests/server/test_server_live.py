@@ -10,8 +10,8 @@ import httpx
 import pytest
 import uvicorn
 
+from refiner_server.client.models import MAX_PING_BYTES
 from refiner_server.db import events
-from refiner_server.models import MAX_PING_BYTES
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import event
 
+from refiner_server.client.store import LAST_SEEN_EVERY
 from refiner_server.db import as_utc, contacts, events, make_engine
 from refiner_server.projects import import_surveys
-from refiner_server.store import LAST_SEEN_EVERY
 
 PING = "/api/v1/client/p1/ping"
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from refiner_server.client.signature import sign
 from refiner_server.db import (
     accounts,
     contact_anonymous_ids,
@@ -15,7 +16,6 @@ from refiner_server.db import (
     traits,
     views,
 )
-from refiner_server.signature import sign
 
 PING = "/api/v1/client/p1/ping"
 ANON = "anon-0000000001"

@@ -8,7 +8,7 @@ import json
 import brotli
 import pytest
 
-from refiner_server.static import accepted_encodings, safe_join
+from refiner_server.http.static import accepted_encodings, safe_join
 
 
 def get(client, path: str, encoding: str | None = None, **headers):
@@ -150,7 +150,7 @@ def test_head(client, static_dir):
 
 
 def test_large_file_streams(client, static_dir):
-    from refiner_server.static import CACHE_FILE_MAX
+    from refiner_server.http.static import CACHE_FILE_MAX
 
     data = bytes(range(256)) * (CACHE_FILE_MAX // 256 + 10)
     (static_dir / "v" / "abc123" / "big.wasm").write_bytes(data)

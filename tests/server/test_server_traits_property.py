@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from refiner_server.contacts import trait_value, typed
+from refiner_server.client.contacts import trait_value, typed
 from refiner_server.db import contacts, traits
 
 INT = st.integers(-2147483647, 2147483647)

@@ -1,5 +1,5 @@
 """The signature helpers of docs/security.md, taken from the page itself, sign as the server
-checks: every language agrees with `refiner_server.signature`, and a ping signed with each
+checks: every language agrees with `refiner_server.client.signature`, and a ping signed with each
 is accepted by a verified project (with and without an account).
 
 Python and Node are always here. Ruby and PHP run when installed; `REFINER_REQUIRE_SIGNERS=1`
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from refiner_server.signature import sign
+from refiner_server.client.signature import sign
 
 DOC = Path(__file__).parents[2] / "docs" / "security.md"
 SECRET = "s3cret-for-tests"  # project `sec` (conftest)

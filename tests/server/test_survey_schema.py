@@ -17,11 +17,11 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
-from refiner_server import survey_fields
-from refiner_server.audience import EVENT_OPS, TRAIT_OPS
-from refiner_server.survey_checks import DefinitionError, check_definition
-from refiner_server.survey_fields import REPEATS, SURVEY_STATUSES
-from refiner_server.survey_schema import SCHEMA_PATH, VALIDATOR_ONLY, survey_schema
+from refiner_server.client.audience import EVENT_OPS, TRAIT_OPS
+from refiner_server.surveys import fields as survey_fields
+from refiner_server.surveys.checks import DefinitionError, check_definition
+from refiner_server.surveys.fields import REPEATS, SURVEY_STATUSES
+from refiner_server.surveys.schema import SCHEMA_PATH, VALIDATOR_ONLY, survey_schema
 from refiner_web import survey as client_survey
 from refiner_web.triggers import DELAY_FROM, PAGE_MATCHES, PAGE_PARTS, TRIGGER_TYPES
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
-from .models import (
+from refiner_server.client.models import (
     ID_PATTERN,
     Accepted,
     DismissalIn,
@@ -26,7 +26,7 @@ from .models import (
     ViewIn,
     WriteIn,
 )
-from .store import ClientStore
+from refiner_server.client.store import ClientStore
 
 log = logging.getLogger("refiner_server")
 PREFIX = "/api/v1/client"

@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import error_response
-from .origins import REQUEST_ORIGIN
-from .ratelimit import Limiter, address_key
+from refiner_server.client.origins import REQUEST_ORIGIN
+from refiner_server.http.errors import error_response
+from refiner_server.http.ratelimit import Limiter, address_key
 
 CORS_METHODS = "GET, HEAD, POST, PUT, OPTIONS"
 CORS_HEADERS = "Content-Type"

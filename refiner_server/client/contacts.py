@@ -17,7 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from .db import (
+from refiner_server.client.models import User, parse_date
+from refiner_server.db import (
     CONTACT_OWNED,
     accounts,
     as_utc,
@@ -25,7 +26,6 @@ from .db import (
     contacts,
     traits,
 )
-from .models import User, parse_date
 
 
 def resolve(

@@ -26,7 +26,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .db import contacts, iso, responses, survey_versions
+from refiner_server.db import contacts, iso, responses, survey_versions
 
 BATCH = 1000
 Progress = Callable[[int], None]

@@ -23,13 +23,23 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
-from . import contacts as contacts_mod
-from . import origins
-from .answer_checks import AnswerChecks, with_dropped
-from .audience import Facts
-from .client_view import client_view
-from .clock import Clock
-from .db import (
+from refiner_server.client import contacts as contacts_mod
+from refiner_server.client import origins
+from refiner_server.client.answer_checks import AnswerChecks, with_dropped
+from refiner_server.client.audience import Facts
+from refiner_server.client.eligibility import NO_HISTORY, History, eligible, needs
+from refiner_server.client.models import (
+    DismissalIn,
+    EventIn,
+    Identified,
+    PingIn,
+    ResponseIn,
+    ViewIn,
+)
+from refiner_server.client.signature import verify
+from refiner_server.client.view import client_view
+from refiner_server.clock import Clock
+from refiner_server.db import (
     TS,
     as_utc,
     contacts,
@@ -45,10 +55,7 @@ from .db import (
     traits,
     views,
 )
-from .eligibility import NO_HISTORY, History, eligible, needs
-from .errors import ApiError
-from .models import DismissalIn, EventIn, Identified, PingIn, ResponseIn, ViewIn
-from .signature import verify
+from refiner_server.http.errors import ApiError
 
 T = TypeVar("T")
 

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from refiner_server.client.audience import DAYS_OPS, EVENT_OPS, TRAIT_OPS, VALUELESS_OPS
+from refiner_server.client.models import parse_date
 from refiner_web import survey as client_survey
 from refiner_web.answers import MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX
 from refiner_web.triggers import (
@@ -28,9 +30,6 @@ from refiner_web.triggers import (
     TRIGGER_TYPES,
     regex_fault,
 )
-
-from .audience import DAYS_OPS, EVENT_OPS, TRAIT_OPS, VALUELESS_OPS
-from .models import parse_date
 
 SURVEY_STATUSES = ("draft", "live", "paused", "archived")
 ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")

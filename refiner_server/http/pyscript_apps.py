@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from .errors import error_response
+from refiner_server.http.errors import error_response
 
 PREFIX = "/static/pyscript/"
 #: stable name -> the manifest's key of its versioned path

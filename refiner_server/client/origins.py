@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from functools import lru_cache
 
-from .errors import ApiError
+from refiner_server.http.errors import ApiError
 
 DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 

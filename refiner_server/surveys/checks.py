@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from refiner_server.client.models import parse_date
+from refiner_server.surveys.fields import CHOICE_TYPES, SHAPES, Field, fault
 from refiner_web import survey as client_survey
 from refiner_web.answers import MAX_ANSWER_CHARS, answer_chars
-
-from .models import parse_date
-from .survey_fields import CHOICE_TYPES, SHAPES, Field, fault
 
 
 class DefinitionError(ValueError):

@@ -17,9 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .db import as_utc, iso, responses, views
-from .exports import BATCH, responses_rows
-from .survey_store import get_survey, list_versions
+from refiner_server.db import as_utc, iso, responses, views
+from refiner_server.surveys.exports import BATCH, responses_rows
+from refiner_server.surveys.store import get_survey, list_versions
 
 BUCKETS = ("day", "week")
 #: (lowest, highest) answer of each scale type; a rating's highest is its `scale`

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .methods import allowed
+from refiner_server.http.methods import allowed
 
 log = logging.getLogger("refiner_server")
 

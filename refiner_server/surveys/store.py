@@ -14,9 +14,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .db import dismissals, iso, projects, responses, survey_versions, surveys, utcnow, views
-from .survey_checks import DefinitionError, check_definition
-from .survey_fields import SURVEY_STATUSES
+from refiner_server.db import (
+    dismissals,
+    iso,
+    projects,
+    responses,
+    survey_versions,
+    surveys,
+    utcnow,
+    views,
+)
+from refiner_server.surveys.checks import DefinitionError, check_definition
+from refiner_server.surveys.fields import SURVEY_STATUSES
 
 
 class NotFound(LookupError):

@@ -22,8 +22,8 @@ import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 
-from . import pyscript_apps
-from .errors import error_response
+from refiner_server.http import pyscript_apps
+from refiner_server.http.errors import error_response
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
@@ -53,7 +53,7 @@ MEDIA_TYPES = {
 }
 
 #: the client build a wheel carries (setup.py: `static/` and the demo page `index.html`)
-PACKAGED = Path(__file__).resolve().parent / "built"
+PACKAGED = Path(__file__).resolve().parent.parent / "built"
 
 
 def default_site() -> tuple[Path, Path]:
@@ -184,7 +184,7 @@ def safe_join(root: str, relpath: str) -> str | None:
     return full
 
 
-FAVICON = Path(__file__).resolve().parent / "favicon.svg"
+FAVICON = Path(__file__).resolve().parent.parent / "favicon.svg"
 FAVICON_CACHE = "public, max-age=86400"
 
 

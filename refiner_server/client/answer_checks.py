@@ -16,10 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from refiner_server.db import survey_versions, surveys
 from refiner_web.answers import check_answers
 from refiner_web.survey import clean_questions
-
-from .db import survey_versions, surveys
 
 #: notes kept per response (the last one counts the rest), and what a note shows of a key
 #: and of a value

@@ -18,8 +18,8 @@ import jsonschema_rs
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from .survey_checks import fault_at
-from .survey_fields import KINDS, SHAPES, Field, Shape
+from refiner_server.surveys.checks import fault_at
+from refiner_server.surveys.fields import KINDS, SHAPES, Field, Shape
 
 SCHEMA_PATH = "/api/v1/schema/survey.json"
 #: the validator's faults that no schema states, by the start of their message

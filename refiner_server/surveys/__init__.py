@@ -1,0 +1,2 @@
+"""Survey definitions and their answers: the validator and its field tables, the JSON Schema,
+the versioned store, summaries and exports."""
