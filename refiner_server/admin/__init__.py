@@ -1,4 +1,4 @@
-"""The admin API under `/api/v1/admin` (bearer token; see README "Admin API") and `/docs`.
+"""The admin API under `/api/v1/admin` (bearer token; see docs/server.md "Admin API") and `/docs`.
 
 Handlers are plain functions (FastAPI runs them in its threadpool) over an engine that waits
 for SQLite's write lock, unlike the client API's, which must never block its event loop.

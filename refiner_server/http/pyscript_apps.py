@@ -1,4 +1,4 @@
-"""Stable URLs for PyScript apps, which may live on any origin (README "In a PyScript app").
+"""Stable URLs for PyScript apps, which may live on any origin (docs/client.md "In a PyScript app").
 
 `/static/pyscript/core.js` and `core.css` redirect to this build's versioned PyScript files.
 `/static/pyscript/mpy.json` and `py.json` are this build's configs with every URL made
