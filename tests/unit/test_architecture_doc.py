@@ -76,7 +76,11 @@ def imports(path: Path) -> list:
 
 
 def files(package: str) -> list:
-    return sorted(p for p in (ROOT / package).rglob("*.py") if "__pycache__" not in p.parts)
+    """The package's Python files; not `refiner_server/built/`, the client build an sdist's
+    tree carries (setup.py), which is data."""
+    skip = {"__pycache__", "built"}
+    root = ROOT / package
+    return sorted(p for p in root.rglob("*.py") if not skip & set(p.relative_to(root).parts))
 
 
 def unit_faults(text: str) -> list:
