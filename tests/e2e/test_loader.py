@@ -121,6 +121,7 @@ def test_first_ping_answered_after_python_asks_is_awaited(host: HostPage) -> Non
     host.open()
     host.wait_ready()
     host.page.evaluate("_refiner('showForm', 'demo-nps')")
+    wait_in_page(host, lambda: held)  # Playwright hands the held route over in its own time
     host.page.wait_for_timeout(300)  # Python's ping task asks for the answer meanwhile
     survey = host.page.locator("refiner-survey")
     assert len(held) == 1 and survey.count() == 0
