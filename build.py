@@ -10,7 +10,10 @@ previous builds' ``v/<hash>/`` directories, see `clean`)::
     dist/static/manifest.json              every versioned URL (for the server, tests, benches)
     dist/static/v/<hash>/micropython.mjs   MicroPython runtime (patched, see below)
     dist/static/v/<hash>/micropython.wasm
-    dist/static/v/<hash>/pyodide.mjs ...   Pyodide runtime (indexURL of the loader)
+    dist/static/v/<hash>/pyodide.mjs ...   Pyodide runtime (indexURL of the loader); its
+                                           python_stdlib.zip with bytecode for the modules
+                                           its start imports (`precompile_stdlib`: runs
+                                           Pyodide under Node once per Pyodide version)
     dist/static/v/<hash>/core.js ...       @pyscript/core dist (for <script type="mpy|py"> apps)
     dist/static/v/<hash>/axe.min.js        axe-core (accessibility tests)
     dist/static/v/<hash>/swagger-ui-bundle.js ...  Swagger UI of the server's /docs
