@@ -245,17 +245,22 @@ fs.writeFileSync(target, py.FS.readFile("/tmp/out.zip"));
 
 
 def precompile_stdlib(stock: Path) -> bytes:
-    """Pyodide's stdlib zip with bytecode for what its start imports (cached by the zip's
-    hash). The stock zip holds sources only, so each page compiled those ~140 modules anew,
-    about 60 % of the interpreter's start (README "Performance"), for 0.6 MB more."""
-    cached = CACHE / f"{hashlib.sha256(read(stock)).hexdigest()}.stdlib.zip"
+    """Pyodide's stdlib zip with bytecode for what its start imports (cached by the hash of
+    the zip and the script). The stock zip holds sources only, so each page compiled those
+    ~140 modules anew, about 60 % of the interpreter's start (README "Performance"), for
+    0.7 MB more."""
+    key = hashlib.sha256(read(stock) + PRECOMPILE_JS.encode()).hexdigest()
+    cached = CACHE / f"{key}.stdlib.zip"
     if cached.is_file():
         return cached.read_bytes()
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(f".{os.getpid()}.tmp")
     script = ["node", "--input-type=module", "-e", PRECOMPILE_JS, "--"]
     paths = [(PYODIDE_DIR / "pyodide.mjs").as_uri(), str(stock), str(tmp)]
-    run = subprocess.run([*script, *paths], capture_output=True, text=True)
+    try:
+        run = subprocess.run([*script, *paths], capture_output=True, text=True)
+    except FileNotFoundError as err:
+        raise BuildError("precompiling Pyodide's stdlib needs Node (`node`) on PATH") from err
     if run.returncode != 0:
         raise BuildError(f"precompiling Pyodide's stdlib failed:\n{run.stderr}")
     tmp.replace(cached)
