@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 import jsonschema_rs
-from fastapi import FastAPI
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from refiner_server.surveys.checks import fault_at
@@ -163,10 +163,16 @@ def _path(where: list[str | int]) -> str:
     return out or "survey"
 
 
-def install(app: FastAPI) -> None:
-    """`GET SCHEMA_PATH`: public (a survey's shape is no secret), for editors and tools."""
-    schema = survey_schema()
+#: `GET SCHEMA_PATH`: public (a survey's shape is no secret), for editors and tools
+router = APIRouter()
 
-    @app.get(SCHEMA_PATH, tags=["schema"], summary="JSON Schema of a survey definition")
-    def survey_definition_schema() -> JSONResponse:
-        return JSONResponse(schema, headers={"cache-control": "no-cache"})
+
+@router.get(SCHEMA_PATH, tags=["schema"], summary="JSON Schema of a survey definition")
+def survey_definition_schema() -> JSONResponse:
+    return JSONResponse(_served_schema(), headers={"cache-control": "no-cache"})
+
+
+@cache
+def _served_schema() -> dict[str, Any]:
+    """`survey_schema()`, built once per process (the tables do not change)."""
+    return survey_schema()
