@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from refiner_server import admin
 from refiner_server.admin import docs
 from refiner_server.client import routes as client_api
-from refiner_server.client.models import MAX_BODY_VALUES, body_limit, json_values
+from refiner_server.client.limits import MAX_BODY_VALUES, body_limit, json_values
 from refiner_server.client.store import ClientStore
 from refiner_server.clock import Clock
 from refiner_server.dashboard import pages as dashboard_pages

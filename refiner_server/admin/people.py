@@ -23,7 +23,7 @@ from refiner_server.admin.schemas import (
     text_query,
 )
 from refiner_server.client.contacts import trait_value, typed
-from refiner_server.client.models import ProjectPath, stored_trait
+from refiner_server.client.rules import ProjectPath, stored_trait
 from refiner_server.db import (
     accounts,
     contact_anonymous_ids,

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from refiner_server.admin.refusals import refusals
 from refiner_server.admin.schemas import ProjectIn, ProjectOut, ProjectPatch
-from refiner_server.client.models import ProjectPath
+from refiner_server.client.rules import ProjectPath
 from refiner_server.db import iso
 from refiner_server.deps import AdminEngine
 from refiner_server.projects import create_project, get_project, list_projects, update_project

@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from refiner_server.admin.refusals import refusals
 from refiner_server.admin.schemas import ResponsePage, text_query
-from refiner_server.client.models import ProjectPath, Timestamp
+from refiner_server.client.rules import ProjectPath, Timestamp
 from refiner_server.db import as_utc
 from refiner_server.deps import AdminEngine
 from refiner_server.projects import get_project

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query, Response
 
 from refiner_server.admin.refusals import refusals
 from refiner_server.admin.schemas import SurveyListItem, SurveyOut, SurveyVersion
-from refiner_server.client.models import FormPath, ProjectPath, Timestamp
+from refiner_server.client.rules import FormPath, ProjectPath, Timestamp
 from refiner_server.deps import AdminEngine
 from refiner_server.surveys import store as survey_store
 from refiner_server.surveys.reports import survey_summary

@@ -12,20 +12,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 
 from refiner_server.client.models import (
-    ID_PATTERN,
     Accepted,
     DismissalIn,
     ErrorOut,
     EventIn,
-    FormPath,
     PingIn,
     PingOut,
-    ProjectPath,
     ResponseIn,
     ResponseOut,
     ViewIn,
     WriteIn,
 )
+from refiner_server.client.rules import ID_PATTERN, FormPath, ProjectPath
 from refiner_server.deps import Store
 
 log = logging.getLogger("refiner_server")

@@ -19,7 +19,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from refiner_server.surveys.checks import fault_at
-from refiner_server.surveys.fields import KINDS, SHAPES, Field, Shape
+from refiner_server.surveys.fields import SHAPES
+from refiner_server.surveys.kinds import KINDS, Field, Shape
 
 SCHEMA_PATH = "/api/v1/schema/survey.json"
 #: the validator's faults that no schema states, by the start of their message
