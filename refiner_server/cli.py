@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from sqlalchemy.engine import Engine, make_url
 
-from refiner_server.client.models import parse_date
+from refiner_server.client.rules import parse_date
 from refiner_server.db import make_engine, migrate
 from refiner_server.http.ratelimit import Limiter, Rate
 from refiner_server.http.static import default_site
