@@ -342,7 +342,7 @@ def collect_app(base: str, versioned: dict[str, str]) -> Group:
     """refiner_web (bundle + single files + PyScript manifests) and widget styles."""
     group = Group("app")
     sources = client_sources()
-    # The widget reads its styles from the package (refiner_web/widget.py, `_styles`).
+    # The widget reads its styles from the package (refiner_web/host.py, `_styles`).
     if STATIC_SRC.is_dir():
         for path in sorted(STATIC_SRC.glob("*.css")):
             sources[f"refiner_web/{path.name}"] = path.read_bytes()

@@ -1,6 +1,6 @@
 """`refiner_web` as a Python package inside a PyScript app, on `mpy` and `py`: the commands,
 and the faults of docs/client.md "Nothing is lost" that differ from the script tag's way in
-(there is no loader's try/catch `store` here: see `refiner_web.browser._guarded`)."""
+(there is no loader's try/catch `store` here: see `refiner_web.ffi.guarded`)."""
 
 import uuid
 from pathlib import Path
