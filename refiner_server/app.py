@@ -23,6 +23,8 @@ from refiner_server.http.middleware import (
     SecurityHeadersMiddleware,
 )
 from refiner_server.http.ratelimit import Limiter, Rate
+from refiner_server.server_api import routes as server_api
+from refiner_server.server_api import segment
 from refiner_server.surveys import schema as survey_schema
 
 #: settings of `serve --workers N`, read by `from_env` in each worker process
@@ -60,8 +62,8 @@ def create_app(
         lifespan=lifespan,
         title="refiner-web server",
         version="0.1.0",
-        description="Self-hostable in-app surveys: client API (public, CORS), admin API "
-        "(bearer token) and runtime files.",
+        description="Self-hostable in-app surveys: client API (public, CORS), server API and "
+        "Segment source (a project's server key), admin API (bearer token) and runtime files.",
         docs_url=None,  # admin.install serves /docs from our own build, not a CDN
         redoc_url=None,
     )
@@ -71,6 +73,8 @@ def create_app(
     app.state.store = ClientStore(engine, app.state.clock)
     errors.install(app, client_api.PREFIX + "/")
     app.include_router(client_api.router(app.state.store))
+    app.include_router(server_api.router)
+    app.include_router(segment.router)
     admin.install(app, admin_engine, static_dir)
     dashboard.install(app)
     survey_schema.install(app)
