@@ -23,6 +23,7 @@ from refiner_server.http.middleware import (
     SecurityHeadersMiddleware,
 )
 from refiner_server.http.ratelimit import Limiter, Rate
+from refiner_server.server_api import pages as server_key_pages
 from refiner_server.server_api import routes as server_api
 from refiner_server.server_api import segment
 from refiner_server.surveys import schema as survey_schema
@@ -77,6 +78,7 @@ def create_app(
     app.include_router(segment.router)
     admin.install(app, admin_engine, static_dir)
     dashboard.install(app)
+    app.include_router(server_key_pages.router)
     survey_schema.install(app)
     static.install(app, static_dir, index_html)
     app.add_middleware(

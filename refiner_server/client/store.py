@@ -100,8 +100,10 @@ class ClientStore:
         self._live: dict[str, LiveSurveys] = {}
         self._answers = AnswerChecks()
         insert = sqlite_insert if is_sqlite(engine) else pg_insert
+        # RETURNING says whether the row went in: psycopg's rowcount of these is -1
         self._insert_new = {
-            t.name: insert(t).on_conflict_do_nothing() for t in (events, views, dismissals)
+            t.name: insert(t).on_conflict_do_nothing().returning(t.c.project_id)
+            for t in (events, views, dismissals)
         }
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
@@ -423,7 +425,7 @@ class ClientStore:
         params = dict(row, project_id=project_id, contact_pk=contact.pk, received_at=now)
         params[id_col] = id_value
         # one statement for new and retried ids alike: a stored id inserts nothing
-        if conn.execute(self._insert_new[table.name], params).rowcount == 1:
+        if conn.execute(self._insert_new[table.name], params).first() is not None:
             return True
         owner = conn.execute(
             sa.select(table.c.contact_pk).where(

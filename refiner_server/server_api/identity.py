@@ -26,12 +26,12 @@ def identify_body(
     `locale`, `account`, and traits by name), from `anonymous_id` too when given (its
     contact merges into the user's). 422 when the call cannot run (no id, a bad id); a bad
     trait is dropped and noted in `dropped`."""
+    if fields.get("id") in (None, ""):
+        raise ApiError(422, "invalid_user", "id: required (contacts are kept by user id)")
     try:
         identity = commands.parse_identify([fields], dropped.append)
     except commands.CommandError as exc:
         raise ApiError(422, "invalid_user", str(exc)) from None
-    if identity["id"] is None:
-        raise ApiError(422, "invalid_user", "id: required (contacts are kept by user id)")
     account = identity["account"]
     user = {
         "id": identity["id"],

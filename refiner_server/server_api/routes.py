@@ -46,7 +46,11 @@ class IdentifyUserIn(BaseModel):
         },
     )
 
-    id: str | int = Field(description="the user id (a whole number becomes its digits)")
+    id: str | int | None = Field(
+        None,
+        description="the user id, required (a whole number becomes its digits); unlike "
+        "Refiner's, an email alone does not name a contact here",
+    )
     email: str | None = None
     name: str | None = None
     locale: str | None = Field(None, description="stored as the trait `locale`")

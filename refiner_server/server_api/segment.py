@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -44,7 +44,8 @@ TYPES = ("identify", "track", "group", *SEEN)
 class GzipRequest(Request):
     """A request whose body may come gzipped (`Content-Encoding: gzip`, as RudderStack's
     libraries and Segment's with `gzip=True` send it), inflated to at most
-    `MAX_OTHER_BYTES`."""
+    `MAX_OTHER_BYTES`. Refusals are HTTPExceptions: FastAPI turns any other error of
+    reading the body into a bare 400."""
 
     async def body(self) -> bytes:
         if not hasattr(self, "_inflated"):
@@ -54,11 +55,9 @@ class GzipRequest(Request):
                 try:
                     raw = inflate.decompress(raw, MAX_OTHER_BYTES)
                 except zlib.error:
-                    raise ApiError(400, "invalid_gzip", "body: not gzip data") from None
+                    raise HTTPException(400, "body: not gzip data") from None
                 if inflate.unconsumed_tail or not inflate.eof:
-                    raise ApiError(
-                        413, "payload_too_large", f"body: over {MAX_OTHER_BYTES} bytes inflated"
-                    )
+                    raise HTTPException(413, f"body: over {MAX_OTHER_BYTES} bytes inflated")
             self._inflated = raw
         return self._inflated
 
