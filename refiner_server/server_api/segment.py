@@ -5,10 +5,11 @@ can point them at this server (`host=https://SERVER/api/segment`).
 The write key is a server key of the project, sent as the HTTP Basic user name, as the
 libraries do. `identify` sets the user's traits, `group` puts the user into an account
 with the group's traits, `track` records an event, `page` and `screen` mark the contact
-seen; `batch` carries any of them. The rules are the client's (`identity`): a trait that
-breaks them is dropped, and in a batch a message that cannot be stored costs itself, not
-the batch; every drop is noted in the answer's `dropped`. A `messageId` makes a track
-idempotent (the libraries retry); identify and group store nothing new when repeated.
+seen; `batch` carries any of them, `webhook` takes one of any type. The rules are the
+client's (`identity`): a trait that breaks them is dropped, and in a batch a message that
+cannot be stored costs itself, not the batch; every drop is noted in the answer's
+`dropped`. A `messageId` makes a track idempotent (the libraries retry); identify and
+group store nothing new when repeated.
 """
 
 from __future__ import annotations
@@ -179,6 +180,13 @@ for _kind in TYPES:
     )
 
 
+@router.post("/webhook", response_model=Accepted, summary="One message of any type")
+async def segment_webhook(body: Message, project: WriteKeyProject, store: Store) -> dict[str, Any]:
+    """One message stored as its `type` says: the URL of a webhook destination (Segment's
+    Webhooks, RudderStack's Webhook), which sends every type to one place."""
+    return {"success": True, "dropped": await store_message(store, project, body.type or "", body)}
+
+
 @router.post("/batch", response_model=Accepted, summary="Segment batch")
 async def segment_batch(body: Batch, project: WriteKeyProject, store: Store) -> dict[str, Any]:
     """Messages of any type, each stored by its own rules; one that cannot be stored is
@@ -188,7 +196,7 @@ async def segment_batch(body: Batch, project: WriteKeyProject, store: Store) -> 
         where = f"batch[{i}] {str(item.get('type'))[:20]}"
         try:
             message = Message.model_validate(item)
-            notes = await store_message(store, project, str(message.type), message)
+            notes = await store_message(store, project, message.type or "", message)
         except ValidationError as exc:
             dropped.append(f"{where}: {validation_message(exc.errors())}")
         except ApiError as exc:

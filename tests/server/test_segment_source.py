@@ -219,3 +219,13 @@ def test_the_write_key_is_required_and_only_as_basic_user(client, db, write_key)
     r = client.post(SEGMENT + "/track", json=body, headers={"Authorization": f"Bearer {write_key}"})
     assert r.status_code == 401
     assert db.count(events) == 0
+
+
+def test_a_webhook_destination_sends_every_type_to_one_url(client, db, write_key):
+    for message in BATCH["batch"][:2]:
+        r = client.post(SEGMENT + "/webhook", json=message, headers=basic(write_key))
+        assert r.status_code == 200
+    r = client.post(SEGMENT + "/webhook", json={"userId": "u1"}, headers=basic(write_key))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unsupported_type"
+    assert [e["name"] for e in db.rows(events)] == ["Signed Up"]
+    assert trait_values(db, contact_pk=user(db, "u1")["pk"]) == {"plan": "pro", "seats": 4}

@@ -302,5 +302,5 @@ def test_openapi_documents_the_endpoints_and_their_keys(client):
         operation = spec["paths"][API + path]["post"]
         assert operation["security"] == [{"server key": []}]
         assert {"401", "422"} <= set(operation["responses"])
-    for kind in ("batch", "identify", "track", "group", "page", "screen"):
+    for kind in ("batch", "webhook", "identify", "track", "group", "page", "screen"):
         assert spec["paths"][f"/api/segment/v1/{kind}"]["post"]["security"] == [{"write key": []}]
