@@ -196,18 +196,23 @@ def test_a_gzip_bomb_and_a_broken_gzip_are_refused(client, db, write_key):
 
 
 @pytest.mark.parametrize(
-    ("kind", "body", "code"),
+    ("kind", "body", "message"),
     [
-        ("identify", {"traits": {"plan": "pro"}}, "invalid_user"),
-        ("group", {"userId": "u1"}, "invalid_account"),
-        ("track", {"anonymousId": "anon-00000001"}, "invalid_event"),
-        ("page", {}, "invalid_user"),
-        ("track", {"userId": "u1", "event": "x", "timestamp": "yesterday"}, "validation_error"),
+        ("identify", {"traits": {"plan": "pro"}}, "userId: Field required"),
+        ("group", {"userId": "u1"}, "groupId: Field required"),
+        ("track", {"anonymousId": "anon-00000001"}, "event: Field required"),
+        ("track", {"userId": "u1", "event": "  "}, "event: the event name must be"),
+        ("track", {"event": "x"}, "body: a userId or an anonymousId is required"),
+        ("page", {}, "body: a userId or an anonymousId is required"),
+        ("track", {"userId": "u1", "event": "x", "timestamp": "yesterday"}, "timestamp: must be"),
+        ("identify", {"userId": False}, "userId: must be a string or a whole number"),
+        ("webhook", {"userId": "u1"}, "body: Unable to extract tag using discriminator 'type'"),
+        ("webhook", {"type": "alias", "userId": "u1"}, "body: Input tag 'alias'"),
     ],
 )
-def test_a_single_call_that_cannot_be_stored_is_422(client, db, write_key, kind, body, code):
+def test_a_single_call_that_cannot_be_stored_is_422(client, db, write_key, kind, body, message):
     r = client.post(f"{SEGMENT}/{kind}", json=body, headers=basic(write_key))
-    assert r.status_code == 422 and r.json()["error"]["code"] == code
+    assert r.status_code == 422 and r.json()["error"]["message"].startswith(message)
     assert db.count(contacts) == 0
 
 
@@ -225,7 +230,5 @@ def test_a_webhook_destination_sends_every_type_to_one_url(client, db, write_key
     for message in BATCH["batch"][:2]:
         r = client.post(SEGMENT + "/webhook", json=message, headers=basic(write_key))
         assert r.status_code == 200
-    r = client.post(SEGMENT + "/webhook", json={"userId": "u1"}, headers=basic(write_key))
-    assert r.status_code == 422 and r.json()["error"]["code"] == "unsupported_type"
     assert [e["name"] for e in db.rows(events)] == ["Signed Up"]
     assert trait_values(db, contact_pk=user(db, "u1")["pk"]) == {"plan": "pro", "seats": 4}
