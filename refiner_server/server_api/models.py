@@ -13,6 +13,7 @@ from pydantic import (
     PlainValidator,
     StrictStr,
     WithJsonSchema,
+    create_model,
     model_validator,
 )
 
@@ -168,7 +169,16 @@ class Page(FromSomeone):
     name: Text = None
 
 
-AnyMessage = Annotated[Identify | Group | Track | Page, Field(discriminator="type")]
+def _typed(model: type[Message]) -> Any:
+    """`model` with its `type` required: in a batch or at a webhook URL nothing else says
+    what a message is (the kind's own endpoint does, so there it may be left out)."""
+    kind = model.model_fields["type"].annotation
+    return create_model(model.__name__ + "Message", __base__=model, type=(kind, ...))
+
+
+AnyMessage = Annotated[
+    _typed(Identify) | _typed(Group) | _typed(Track) | _typed(Page), Field(discriminator="type")
+]
 
 
 class Batch(BaseModel):
