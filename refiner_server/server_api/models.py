@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from refiner_server.client.models import Timestamp
+from refiner_server.client.models import ClientId, Timestamp
 from refiner_web import commands
 from refiner_web.values import MAX_NAME
 
@@ -111,9 +111,7 @@ class IdentifyUserIn(BaseModel):
 class TrackEventIn(BaseModel):
     id: Id
     event: EventName
-    event_id: (
-        Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None
-    ) = Field(
+    event_id: ClientId | None = Field(
         None, description="makes the call idempotent: a retry with the same id stores nothing"
     )
     occurred_at: Timestamp | None = Field(None, description="default: when it arrives")
