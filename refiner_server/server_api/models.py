@@ -65,6 +65,10 @@ EventName = Annotated[
     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_NAME, "pattern": SOME_TEXT}),
 ]
 Text = StrictStr | None
+#: a field that is used when it follows the client's rule and otherwise dropped with a
+#: note, as `identifyUser` drops it: the door takes any value
+Dropped = Annotated[Any, WithJsonSchema({})]
+DROPPED = "; any other value is dropped with a note in `dropped`"
 
 
 def _someone() -> ConfigDict:
@@ -100,11 +104,14 @@ class IdentifyUserIn(BaseModel):
     )
 
     id: Id = Field(description="unlike Refiner's, an email alone names no contact here")
-    email: Text = None
-    name: Text = None
-    locale: Text = Field(None, description="a language tag, stored as the trait `locale`")
-    account: dict[str, Any] | None = Field(
-        None, description="`{id, name, ...traits}`: groups the user into one account"
+    email: Dropped = Field(None, description="text" + DROPPED)
+    name: Dropped = Field(None, description="text" + DROPPED)
+    locale: Dropped = Field(
+        None, description="a language tag, kept as the trait `locale`" + DROPPED
+    )
+    account: Dropped = Field(
+        None,
+        description="`{id, name, ...traits}` groups the user into one account" + DROPPED,
     )
 
 
