@@ -28,10 +28,11 @@ SOME_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 
 
 def _id(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError("must be a string or a whole number")
-    if isinstance(value, int) and not -SAFE <= value <= SAFE:
-        raise ValueError(f"a number id lies in [-{SAFE}, {SAFE}]")
+    # JSON Schema's integers include 5.0; NaN and the infinities fail the bound
+    if not isinstance(value, str) and not (abs(value) <= SAFE and value == int(value)):
+        raise ValueError(f"a number id is whole and lies in [-{SAFE}, {SAFE}]")
     try:
         return commands.identifier(value, "the id")
     except commands.CommandError as exc:

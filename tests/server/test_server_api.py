@@ -140,7 +140,7 @@ def test_the_cli_creates_lists_and_revokes_keys(db_url, capsys):
 
 def test_identify_user_stores_what_identifyuser_would_and_drops_bad_traits(client, db, key):
     body = {
-        "id": 42,  # a whole number is its digits, as in the browser
+        "id": 42.0,  # a whole number is its digits, as in the browser
         "email": "ada@example.com",
         "name": "Ada",
         "locale": "de_AT",
@@ -217,7 +217,8 @@ def test_identify_user_twice_stores_nothing_new(client, db, key):
         ({"id": "a\u0000b"}, "id: the id: text cannot hold a NUL character"),
         ({"id": ["u1"]}, "id: must be a string or a whole number"),
         ({"id": True}, "id: must be a string or a whole number"),
-        ({"id": 2**60}, "id: a number id lies in"),
+        ({"id": 2**60}, "id: a number id is whole and lies in"),
+        ({"id": 1.5}, "id: a number id is whole and lies in"),
     ],
 )
 def test_identify_user_without_a_usable_id_is_422(client, db, key, body, message):
