@@ -1,21 +1,22 @@
 """Who may call the server API and the Segment source: the holder of a live server key,
-for the key's own project. The store comes from `request.app.state`."""
+for the key's own project (read on the admin engine, in the threadpool, as admin tokens
+are: `deps`)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import (
     HTTPAuthorizationCredentials,
     HTTPBasic,
     HTTPBasicCredentials,
     HTTPBearer,
 )
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 
-from refiner_server.client.store import ClientStore
+from refiner_server.deps import AdminEngine
 from refiner_server.server_api.keys import verify_key
 
 BEARER = HTTPBearer(
@@ -31,38 +32,32 @@ BASIC = HTTPBasic(
 )
 
 
-def store(request: Request) -> ClientStore:
-    """The client API's store: one path into the database for both kinds of caller."""
-    return request.app.state.store
-
-
-async def _project_of(request: Request, raw: str | None, challenge: str) -> str:
+def _project_of(engine: Engine, raw: str | None, challenge: str) -> str:
     if not raw:
         raise HTTPException(401, "a server key is required", {"WWW-Authenticate": challenge})
-    key = await run_in_threadpool(verify_key, request.app.state.admin_engine, raw)
+    key = verify_key(engine, raw)
     if key is None:
         raise HTTPException(401, "invalid or revoked key", {"WWW-Authenticate": challenge})
     return key["project_id"]
 
 
-async def bearer_project(
-    request: Request,
+def bearer_project(
+    engine: AdminEngine,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> str:
     """The project of the request's `Authorization: Bearer <key>`; 401 otherwise."""
     raw = credentials.credentials if credentials is not None else None
-    return await _project_of(request, raw, 'Bearer realm="refiner"')
+    return _project_of(engine, raw, 'Bearer realm="refiner"')
 
 
-async def write_key_project(
-    request: Request, credentials: Annotated[HTTPBasicCredentials | None, Depends(BASIC)]
+def write_key_project(
+    engine: AdminEngine, credentials: Annotated[HTTPBasicCredentials | None, Depends(BASIC)]
 ) -> str:
     """The project of the request's HTTP Basic user name (Segment's write key); 401
     otherwise."""
     raw = credentials.username if credentials is not None else None
-    return await _project_of(request, raw, 'Basic realm="refiner"')
+    return _project_of(engine, raw, 'Basic realm="refiner"')
 
 
-Store = Annotated[ClientStore, Depends(store)]
 BearerProject = Annotated[str, Depends(bearer_project)]
 WriteKeyProject = Annotated[str, Depends(write_key_project)]

@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from refiner_server.client.models import ID_PATTERN, PingIn
+from refiner_server.client.models import PingIn
+from refiner_server.client.rules import ID_PATTERN
 from refiner_server.http.errors import ApiError, validation_message
 from refiner_web import commands
 

@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from refiner_server.client.models import ClientId, Timestamp
+from refiner_server.client.rules import ClientId, Timestamp
 from refiner_web import commands
 from refiner_web.values import MAX_NAME
 

@@ -1,6 +1,7 @@
 """The dashboard page of a project's server keys, `/admin/projects/{id}/keys`: list them
 (prefix, name, created, last used, revoked), create one (its secret shown on the answer
-page only, never again) and revoke one. The dashboard's session, CSRF rule and headers."""
+page only, never again) and revoke one. The dashboard's session and CSRF rule
+(`deps.Owner`, `deps.PostingOwner`) and headers."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from refiner_server.dashboard import form_fields, page, refused, session, to_login
+from refiner_server.dashboard import session
+from refiner_server.dashboard.pages import form_fields, page
+from refiner_server.deps import AdminEngine, Owner, PostingOwner
 from refiner_server.projects import get_project
 from refiner_server.server_api.keys import create_key, list_keys, revoke_key
 from refiner_server.surveys.store import NotFound
@@ -24,10 +27,6 @@ def keys_url(project_id: str) -> str:
     return f"{session.PATH}/projects/{quote(project_id, safe='')}/keys"
 
 
-def _engine(request: Request) -> Engine:
-    return request.app.state.admin_engine
-
-
 def _keys_page(
     engine: Engine, token: dict[str, Any], project_id: str, status: int = 200, **extra: Any
 ) -> Response:
@@ -35,7 +34,6 @@ def _keys_page(
         project = get_project(engine, project_id)
     except NotFound as exc:
         return page("error.html", 404, title="Not found", message=str(exc), token=token)
-    keys = list_keys(engine, project_id)
     title = extra.pop("title", "Server keys")
     return page(
         "keys.html",
@@ -43,30 +41,22 @@ def _keys_page(
         title=f"{title}: {project['name']}",
         token=token,
         project=project,
-        keys=keys,
+        keys=list_keys(engine, project_id),
         action=keys_url(project_id),
         **extra,
     )
 
 
 @router.get("")
-def keys(request: Request, project_id: str, done: str | None = None) -> Response:
-    engine = _engine(request)
-    token = session.signed_in(engine, request)
-    if token is None:
-        return to_login(request)
+def keys(token: Owner, engine: AdminEngine, project_id: str, done: str | None = None) -> Response:
     notice = "Key revoked" if done == "revoked" else None
     return _keys_page(engine, token, project_id, notice=notice, title=notice or "Server keys")
 
 
 @router.post("")
-async def create(request: Request, project_id: str) -> Response:
-    if not session.same_origin(request):
-        return refused()
-    engine = _engine(request)
-    token = await run_in_threadpool(session.signed_in, engine, request)
-    if token is None:
-        return to_login(request)
+async def create(
+    request: Request, token: PostingOwner, engine: AdminEngine, project_id: str
+) -> Response:
     name = (await form_fields(request)).get("name", "").strip()
     if not name or len(name) > 255:
         error = "A key needs a name of 1 to 255 characters: who or what uses it."
@@ -83,13 +73,9 @@ async def create(request: Request, project_id: str) -> Response:
 
 
 @router.post("/{key_id}/revoke")
-async def revoke(request: Request, project_id: str, key_id: str) -> Response:
-    if not session.same_origin(request):
-        return refused()
-    engine = _engine(request)
-    token = await run_in_threadpool(session.signed_in, engine, request)
-    if token is None:
-        return to_login(request)
+async def revoke(
+    token: PostingOwner, engine: AdminEngine, project_id: str, key_id: str
+) -> Response:
     if not await run_in_threadpool(revoke_key, engine, key_id, project_id):
         message = f"No live key {key_id!r} in project {project_id!r}."
         return page("error.html", 404, title="Not found", message=message, token=token)

@@ -14,7 +14,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from refiner_server.client.models import ErrorOut, EventIn
-from refiner_server.server_api.auth import BearerProject, Store
+from refiner_server.deps import Store
+from refiner_server.server_api.auth import BearerProject
 from refiner_server.server_api.identity import identify_body, validated
 from refiner_server.server_api.models import IdentifyUserIn, TrackEventIn
 

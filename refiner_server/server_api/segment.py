@@ -23,10 +23,12 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
 
-from refiner_server.client.models import MAX_OTHER_BYTES, ErrorOut, EventIn, WriteIn
+from refiner_server.client.limits import MAX_OTHER_BYTES
+from refiner_server.client.models import ErrorOut, EventIn, WriteIn
 from refiner_server.client.store import ClientStore
+from refiner_server.deps import Store
 from refiner_server.http.errors import ApiError, validation_message
-from refiner_server.server_api.auth import Store, WriteKeyProject
+from refiner_server.server_api.auth import WriteKeyProject
 from refiner_server.server_api.identity import client_id, identify_body, validated
 from refiner_server.server_api.models import (
     Accepted,

@@ -23,7 +23,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-from refiner_server.client.models import ID_PATTERN
+from refiner_server.client.rules import ID_PATTERN
 from refiner_server.server_api.keys import create_key
 from tests.server.admin_support import ADMIN, auth
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from refiner_server.client.models import MAX_PING_BYTES
+from refiner_server.client.limits import MAX_PING_BYTES
 from refiner_server.db import events
 
 
