@@ -28,6 +28,9 @@ from refiner_server.http.middleware import (
     SecurityHeadersMiddleware,
 )
 from refiner_server.http.ratelimit import Limiter, Rate
+from refiner_server.server_api import pages as server_key_pages
+from refiner_server.server_api import routes as server_api
+from refiner_server.server_api import segment
 from refiner_server.surveys import schema as survey_schema
 
 #: settings of `serve --workers N`, read by `from_env` in each worker process
@@ -65,8 +68,8 @@ def create_app(
         lifespan=lifespan,
         title="refiner-web server",
         version="0.1.0",
-        description="Self-hostable in-app surveys: client API (public, CORS), admin API "
-        "(bearer token) and runtime files.",
+        description="Self-hostable in-app surveys: client API (public, CORS), server API and "
+        "Segment source (a project's server key), admin API (bearer token) and runtime files.",
         docs_url=None,  # admin.docs serves /docs from our own build, not a CDN
         redoc_url=None,
     )
@@ -79,9 +82,12 @@ def create_app(
     app.state.index_html = None if index_html is None else Path(os.path.abspath(index_html))
     errors.install(app, client_api.PREFIX + "/")
     app.include_router(client_api.router)
+    app.include_router(server_api.router)
+    app.include_router(segment.router)
     app.include_router(admin.router)
     app.include_router(docs.router)
     app.include_router(dashboard.router)
+    app.include_router(server_key_pages.router)
     app.add_exception_handler(SignInRequired, dashboard_pages.to_login)
     app.add_exception_handler(CrossSite, dashboard_pages.refused)
     app.add_middleware(AdminHeaders)

@@ -29,6 +29,7 @@ from refiner_server.projects import (
     import_surveys,
     list_projects,
 )
+from refiner_server.server_api.keys import create_key, list_keys, revoke_key
 from refiner_server.surveys.exports import count_responses, responses_csv, responses_json
 from refiner_server.surveys.schema import survey_schema
 from refiner_server.surveys.store import get_survey, list_surveys
@@ -144,6 +145,20 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("id")
     db_arg(revoke)
     db_arg(token.add_parser("list", help="list tokens (never their secret)"))
+
+    key = sub.add_parser(
+        "key", help="server keys of a project (server API, Segment source)"
+    ).add_subparsers(dest="action", required=True)
+    make = key.add_parser("create", help="create a key (printed once)")
+    make.add_argument("project")
+    make.add_argument("name", help="who or what uses it")
+    db_arg(make)
+    revoke = key.add_parser("revoke", help="revoke a key for good")
+    revoke.add_argument("id")
+    db_arg(revoke)
+    listing = key.add_parser("list", help="list keys (never their secret)")
+    listing.add_argument("--project", help="one project's keys (default: all)")
+    db_arg(listing)
     return p
 
 
@@ -351,6 +366,29 @@ def _token_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _key_create(args: argparse.Namespace) -> int:
+    key_id, raw = create_key(_engine(args), args.project, args.name)
+    print(f"created key {key_id} of project {args.project} ({args.name}); shown only this once:")
+    print(raw)
+    return 0
+
+
+def _key_revoke(args: argparse.Namespace) -> int:
+    if not revoke_key(_engine(args), args.id):
+        raise LookupError(f"no live key {args.id!r}")
+    print(f"revoked key {args.id}")
+    return 0
+
+
+def _key_list(args: argparse.Namespace) -> int:
+    for k in list_keys(_engine(args), args.project):
+        state = f"revoked {k['revoked_at']}" if k["revoked_at"] else "live"
+        used = k["last_used_at"] or "-"
+        fields = (k["prefix"], k["project_id"], k["name"], k["created_at"], f"used {used}", state)
+        print("\t".join(fields))
+    return 0
+
+
 class _Loader(yaml.SafeLoader):
     """YAML without implicit timestamps: `2026-01-01` stays the string JSON would have."""
 
@@ -384,6 +422,9 @@ _COMMANDS = {
     ("token", "create"): _token_create,
     ("token", "revoke"): _token_revoke,
     ("token", "list"): _token_list,
+    ("key", "create"): _key_create,
+    ("key", "revoke"): _key_revoke,
+    ("key", "list"): _key_list,
 }
 
 if __name__ == "__main__":

@@ -102,6 +102,20 @@ admin_tokens = sa.Table(
     sa.Column("last_used_at", TS, nullable=True),
 )
 
+#: keys of the server API and the Segment source, one project each; stored as `admin_tokens`
+server_keys = sa.Table(
+    "server_keys",
+    metadata,
+    sa.Column("id", ID, primary_key=True),
+    _project_fk(),
+    sa.Column("name", LONG, nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("revoked_at", TS, nullable=True),
+    sa.Column("last_used_at", TS, nullable=True),
+    sa.Index("ix_server_keys_project_id", "project_id"),
+)
+
 accounts = sa.Table(
     "accounts",
     metadata,

@@ -34,7 +34,7 @@ def _arg(args: list, index: int) -> object:
     return args[index] if index < len(args) else UNDEFINED
 
 
-def _identifier(value: object, what: str) -> str:
+def identifier(value: object, what: str) -> str:
     """A non-empty id: a string, or a whole number that JavaScript code passed for one."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
@@ -75,7 +75,7 @@ def _account(value: object, warn) -> object:
         warn("account ignored: must be an object with an id, not %s" % describe(value))
         return None
     try:
-        account_id = _identifier(value.get("id", UNDEFINED), "account.id")
+        account_id = identifier(value.get("id", UNDEFINED), "account.id")
     except CommandError as error:
         warn("account ignored: %s" % error)
         return None
@@ -105,7 +105,7 @@ def parse_identify(args: list, warn) -> dict:
         raise CommandError("the first argument must be an object, not %s" % describe(fields))
     user_id = None
     if fields.get("id", None) not in (None, UNDEFINED, ""):
-        user_id = _identifier(fields["id"], "id")
+        user_id = identifier(fields["id"], "id")
     email = _optional_text(fields, "email", warn)
     if user_id is None and email is None:
         raise CommandError("needs an id or an email")
@@ -170,7 +170,7 @@ def parse_form_id(args: list, warn, most: int = 1) -> str:
     """A survey id as the server keeps them: at most 64 characters; "." and ".." would
     walk up the URL of `forms/{id}`."""
     _expect_count(args, most, warn)
-    form_id = _identifier(_arg(args, 0), "the survey id")
+    form_id = identifier(_arg(args, 0), "the survey id")
     if len(form_id) > MAX_KEY or form_id in (".", ".."):
         raise CommandError("the survey id is 1 to %d characters, not '.' or '..'" % MAX_KEY)
     return form_id
@@ -190,7 +190,7 @@ def parse_show_form(args: list, warn) -> tuple:
 def parse_project(args: list, warn) -> str:
     """A project id goes into every URL: only what the server's ids are made of."""
     _expect_count(args, 1, warn)
-    project = _identifier(_arg(args, 0), "the project id")
+    project = identifier(_arg(args, 0), "the project id")
     if len(project) > MAX_KEY or [c for c in project if c not in KEY_CHARS]:
         raise CommandError("the project id is 1 to %d letters, digits, '-' or '_'" % MAX_KEY)
     return project

@@ -35,7 +35,9 @@ from refiner_server.client.models import (
     Identified,
     PingIn,
     ResponseIn,
+    User,
     ViewIn,
+    WriteIn,
 )
 from refiner_server.client.response_writes import save_response
 from refiner_server.client.signature import verify
@@ -78,8 +80,10 @@ class ClientStore:
         self._live = LiveCache()
         self._answers = AnswerChecks()
         insert = sqlite_insert if is_sqlite(engine) else pg_insert
+        # RETURNING says whether the row went in: psycopg's rowcount of these is -1
         self._insert_new = {
-            t.name: insert(t).on_conflict_do_nothing() for t in (events, views, dismissals)
+            t.name: insert(t).on_conflict_do_nothing().returning(t.c.project_id)
+            for t in (events, views, dismissals)
         }
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
@@ -158,23 +162,35 @@ class ClientStore:
                 "signature: does not match the user id (and the account id, when one is sent)",
             )
 
-    def _open(self, conn: Connection, project_id: str, body: Identified) -> sa.Row[Any]:
+    def _open(
+        self, conn: Connection, project_id: str, body: Identified, vouched: bool = False
+    ) -> sa.Row[Any]:
+        """The project row, once the request may write to it. `vouched`: the ids come from
+        the site's backend with a server key of the project (`server_api`), which stands in
+        for a signature."""
         project = self._project(conn, project_id)
-        self._check_identity(project, body)
+        if not vouched:
+            self._check_identity(project, body)
         return project
 
     @staticmethod
-    def _anonymous_id(project: sa.Row[Any], body: Identified) -> str | None:
+    def _anonymous_id(project: sa.Row[Any], body: Identified, vouched: bool) -> str | None:
         """The anonymous id a contact is resolved by. With identity verification the contact
         is the verified user alone: an unsigned anonymous id neither merges nor moves
-        anything, so presenting someone else's cannot reach their history."""
-        return None if project.identity_verification else body.anonymous_id
+        anything, so presenting someone else's cannot reach their history. A vouched
+        request's ids are the site's own word, as a signature would be."""
+        return None if project.identity_verification and not vouched else body.anonymous_id
 
     def _writer(
-        self, conn: Connection, project: sa.Row[Any], body: Identified, now: datetime
+        self,
+        conn: Connection,
+        project: sa.Row[Any],
+        body: Identified,
+        now: datetime,
+        vouched: bool = False,
     ) -> sa.Row[Any]:
         """The contact a write comes from, resolved (created, merged) as its ids say."""
-        anonymous_id, user_id = self._anonymous_id(project, body), body.who()
+        anonymous_id, user_id = self._anonymous_id(project, body, vouched), body.who()
         return contacts_mod.settled(
             conn, project.id, anonymous_id, user_id
         ) or contacts_mod.resolve(conn, project.id, anonymous_id, user_id, now)
@@ -192,7 +208,10 @@ class ClientStore:
             self._check_identity(project, body)
             live = self._live.get(conn, project_id, project)
             contact = contacts_mod.settled(
-                conn, project_id, self._anonymous_id(project, body), user.id if user else None
+                conn,
+                project_id,
+                self._anonymous_id(project, body, False),
+                user.id if user else None,
             )
             forms = None
             if contact is not None:
@@ -214,8 +233,18 @@ class ClientStore:
         self, conn: Connection, project_id: str, body: PingIn, live: LiveSurveys, now: datetime
     ) -> bytes:
         project = self._open(conn, project_id, body)
-        user = body.user
         contact = self._writer(conn, project, body, now)
+        account_pk = self._save_user(conn, project_id, contact, body.user, now)
+        stored = self._traits(conn, contact.pk, account_pk) if live.want_traits else []
+        forms = self._eligible(conn, project_id, body, contact.pk, live, stored, now)
+        return ping_answer(project, contact.first_seen_at, now, live, forms)
+
+    @staticmethod
+    def _save_user(
+        conn: Connection, project_id: str, contact: sa.Row[Any], user: User | None, now: datetime
+    ) -> int | None:
+        """Store what `user` says of `contact` (fields, traits, account and its traits) and
+        mark it seen; the pk of its account after that."""
         account_pk = contact.account_pk
         fields: dict[str, Any] = {"contact": contact.pk, "last_seen_at": now}
         if user is not None:
@@ -230,9 +259,30 @@ class ClientStore:
                 fields["account_pk"] = account_pk
             contacts_mod.upsert_traits(conn, project_id, user.traits, now, contact_pk=contact.pk)
         conn.execute(_SET_CONTACT, fields)  # the columns set are the keys of `fields`
-        stored = self._traits(conn, contact.pk, account_pk) if live.want_traits else []
-        forms = self._eligible(conn, project_id, body, contact.pk, live, stored, now)
-        return ping_answer(project, contact.first_seen_at, now, live, forms)
+        return account_pk
+
+    # -- vouched writes: the server API and the Segment source ----------------------------
+
+    def identify(self, project_id: str, body: PingIn) -> None:
+        """What a ping stores of its user (fields, traits, account), sent by the site's
+        backend: `vouched` (no signature), and no surveys to choose."""
+        self._run(self._identify, project_id, body)
+
+    def _identify(self, conn: Connection, project_id: str, body: PingIn) -> None:
+        project = self._open(conn, project_id, body, vouched=True)
+        now = self.clock.now()
+        contact = self._writer(conn, project, body, now, vouched=True)
+        self._save_user(conn, project_id, contact, body.user, now)
+
+    def seen(self, project_id: str, body: WriteIn) -> None:
+        """The contact of these ids was seen now (a page view sent by the backend)."""
+        self._run(self._seen, project_id, body)
+
+    def _seen(self, conn: Connection, project_id: str, body: WriteIn) -> None:
+        project = self._open(conn, project_id, body, vouched=True)
+        now = self.clock.now()
+        contact = self._writer(conn, project, body, now, vouched=True)
+        conn.execute(_TOUCH, {"contact_pk": contact.pk, "now": now})
 
     @staticmethod
     def _traits(conn: Connection, contact_pk: int, account_pk: int | None) -> list[sa.Row[Any]]:
@@ -284,8 +334,9 @@ class ClientStore:
 
     # -- append-only writes: events, views, dismissals -------------------------------------
 
-    def event(self, project_id: str, body: EventIn) -> bool:
-        """Store the event; False when its id was already stored (a retry)."""
+    def event(self, project_id: str, body: EventIn, vouched: bool = False) -> bool:
+        """Store the event; False when its id was already stored (a retry). `vouched`: sent
+        by the site's backend (`_open`)."""
         return self._run(
             self._append,
             project_id,
@@ -294,6 +345,7 @@ class ClientStore:
             "event_id",
             body.event_id,
             {"name": body.name, "occurred_at": body.occurred_at},
+            vouched,
         )
 
     def view(self, project_id: str, body: ViewIn) -> bool:
@@ -327,15 +379,16 @@ class ClientStore:
         id_col: str,
         id_value: str,
         values: dict[str, Any],
+        vouched: bool = False,
     ) -> bool:
-        project = self._open(conn, project_id, body)
+        project = self._open(conn, project_id, body, vouched)
         now = self.clock.now()
-        contact = self._writer(conn, project, body, now)
+        contact = self._writer(conn, project, body, now, vouched)
         row = {k: (now if v is None and k.endswith("_at") else v) for k, v in values.items()}
         params = dict(row, project_id=project_id, contact_pk=contact.pk, received_at=now)
         params[id_col] = id_value
         # one statement for new and retried ids alike: a stored id inserts nothing
-        if conn.execute(self._insert_new[table.name], params).rowcount == 1:
+        if conn.execute(self._insert_new[table.name], params).first() is not None:
             return True
         owner = conn.execute(
             sa.select(table.c.contact_pk).where(

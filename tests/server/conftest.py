@@ -6,6 +6,9 @@ from __future__ import annotations
 import gzip
 import itertools
 import os
+import socket
+import threading
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +17,7 @@ from typing import Any
 import brotli
 import pytest
 import sqlalchemy as sa
+import uvicorn
 from sqlalchemy.engine import Engine
 
 with warnings.catch_warnings():  # starlette nags about httpx; TestClient is still fine
@@ -160,6 +164,26 @@ def app(db_url: str, static_dir: Path, index_html: Path) -> Any:
         ],
     )
     return app
+
+
+@pytest.fixture
+def live(app: Any) -> Iterator[str]:
+    """The app under a real uvicorn on 127.0.0.1 (a free port): its base URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 engine the `st run` CLI drives: its examples, coverage and fuzzing phases and every check
 it runs (no 5xx; status, content type, headers and body as declared; schema-valid input
 accepted, schema-violating input refused; OPTIONS and unsupported methods answered with a
-true `Allow`), client and admin API, on SQLite and PostgreSQL (the `db_url` fixture).
+true `Allow`), client, admin and server API and the Segment source (with a server key), on
+SQLite and PostgreSQL (the `db_url` fixture).
 
 Seeded and derandomised (the same requests every run) and bounded to `EXAMPLES` per
 operation to fit the suite's time budget; `REFINER_SCHEMATHESIS_EXAMPLES` raises it and
@@ -12,8 +13,10 @@ the operations are independent, and its cost grows with the links between them.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import schemathesis
@@ -21,6 +24,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
 from refiner_server.client.rules import ID_PATTERN
+from refiner_server.server_api.keys import create_key
 from tests.server.admin_support import ADMIN, auth
 
 EXAMPLES = int(os.environ.get("REFINER_SCHEMATHESIS_EXAMPLES", "5"))
@@ -36,9 +40,12 @@ DEFINITION_BODIES = [
 ]
 
 
-def run_engine(app: Any, headers: dict[str, str]) -> tuple[list[str], int]:
+def run_engine(
+    app: Any, headers: dict[str, str], keyed: Sequence[dict[str, Any]] = ()
+) -> tuple[list[str], int]:
     """The failures the engine finds (one line per operation, check and kind of failure,
-    with the request that showed it) and the number of scenarios it ran."""
+    with the request that showed it) and the number of scenarios it ran. `keyed`: more
+    operation settings (the server API's own key headers)."""
     config = SchemathesisConfig.from_dict(
         {
             "seed": SEED,
@@ -49,7 +56,8 @@ def run_engine(app: Any, headers: dict[str, str]) -> tuple[list[str], int]:
                 {
                     "include-name": DEFINITION_BODIES,
                     "checks": {"positive_data_acceptance": {"enabled": False}},
-                }
+                },
+                *keyed,
             ],
         }
     )
@@ -98,6 +106,12 @@ def run_engine(app: Any, headers: dict[str, str]) -> tuple[list[str], int]:
 
 def test_every_operation_every_check(app: Any, engine: Any) -> None:
     """Zero failures: every finding is reported together, each with a request that shows it."""
-    failures, scenarios = run_engine(app, auth(engine))
+    raw = create_key(app.state.admin_engine, "p1", "schemathesis")[1]
+    basic = base64.b64encode(f"{raw}:".encode()).decode()
+    keyed = [
+        {"include-path-regex": "^/api/v1/server/", "headers": {"Authorization": f"Bearer {raw}"}},
+        {"include-path-regex": "^/api/segment/", "headers": {"Authorization": f"Basic {basic}"}},
+    ]
+    failures, scenarios = run_engine(app, auth(engine), keyed)
     assert scenarios >= 30  # every operation, client and admin, in each phase
     assert not failures, "\n\n".join(failures)

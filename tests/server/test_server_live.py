@@ -2,35 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import httpx
-import pytest
-import uvicorn
 
 from refiner_server.client.limits import MAX_PING_BYTES
 from refiner_server.db import events
-
-
-@pytest.fixture
-def live(app):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 def test_live_server_end_to_end(live, db, static_dir):
