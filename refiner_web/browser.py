@@ -10,6 +10,7 @@ import js
 
 from refiner_web.dates import ms_from_iso
 from refiner_web.ffi import once, proxy
+from refiner_web.lifecycle import RETURNED, RETURNED_FALSE
 from refiner_web.outbox import REQUEST_TIMEOUT_MS
 
 ROUTE_POLL_MS = 250
@@ -92,8 +93,10 @@ class LocalStorage:
 class BrowserPlatform:
     """What `refiner_web.client.Client` needs from the browser."""
 
-    def __init__(self, bridge: object = None) -> None:
+    def __init__(self, bridge: object = None, nonce: object = None) -> None:
         self.bridge = bridge
+        #: the CSP nonce of the loader's or the app's script tag, for the widget's <style>
+        self.nonce = nonce if isinstance(nonce, str) and nonce else None
         self.local_storage = LocalStorage(bridge)
         self.tasks = []
         self.listeners = []
@@ -335,14 +338,14 @@ class BrowserPlatform:
     # the page's callbacks
     def call(self, fn: object, args: list, next_step: object = None) -> object:
         """Calls a callback with `args` (and `next_step` last, when given); returns
-        "false" when it returned false."""
+        RETURNED_FALSE when it returned false, else RETURNED (`refiner_web.lifecycle`)."""
         target = getattr(fn, "fn", None)
         if target is not None and self.bridge is not None:
             handle = None if next_step is None else proxy(next_step)
             return self.bridge.call(target, json.dumps(args), handle)
         if next_step is not None:
             args = args + [next_step]
-        return "false" if fn(*args) is False else ""
+        return RETURNED_FALSE if fn(*args) is False else RETURNED
 
     def arity(self, fn: object) -> int:
         """How many parameters a callback declares (JavaScript's `fn.length`)."""

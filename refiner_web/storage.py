@@ -5,6 +5,8 @@ Each store below remembers in memory as well, so the client keeps working for th
 the page and only persistence across reloads is lost.
 """
 
+import json
+
 
 class SafeStore:
     """get/set/remove/keys over a backend (same methods) that may raise at any call."""
@@ -56,3 +58,18 @@ class SafeStore:
                 self.backend.remove(key)
         except Exception as error:  # noqa: BLE001
             self._fail(error)
+
+    def get_json(self, key: str) -> object:
+        """The value stored as JSON under `key`; None when absent, and when unreadable (then
+        removed: a value another version or the page wrote must not fail every load)."""
+        text = self.get(key)
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            self.remove(key)
+            return None
+
+    def set_json(self, key: str, value: object) -> None:
+        self.set(key, json.dumps(value))

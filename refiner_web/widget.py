@@ -51,17 +51,6 @@ def _styles() -> str:
     return _css[0]
 
 
-def _style_nonce() -> object:
-    """The nonce of the loader's own tag, or of a PyScript app's (a page whose `style-src`
-    allows styles by nonce only)."""
-    try:
-        import refiner_bridge as source
-    except ImportError:
-        from refiner_web import boot as source  # python_client keeps the app's
-    nonce = getattr(source, "nonce", None)
-    return nonce if isinstance(nonce, str) and nonce else None
-
-
 def _absent(value: object) -> bool:
     """JavaScript null or undefined, on either interpreter."""
     return value is None or value is jsnull
@@ -248,12 +237,18 @@ def _tabbable(root: object) -> list:
 
 class SurveyView:
     """One survey on screen. `hooks` hears: shown(), navigated(question, progress),
-    answered(answers, completed), dismissed(), finished(), closed()."""
+    answered(answers, completed), dismissed(), closed(). `nonce` is the CSP nonce for its
+    <style> (a page whose `style-src` allows styles by nonce only), or None; `warn` the
+    client's console warning."""
 
-    def __init__(self, form: dict, locale: object, hooks: object) -> None:
+    def __init__(
+        self, form: dict, locale: object, hooks: object, nonce: object, warn: object
+    ) -> None:
         self.run = SurveyRun(form, locale)
         self.form_id = self.run.form_id
         self.hooks = hooks
+        self.nonce = nonce
+        self.warn = warn
         self.look = self.run.appearance()
         self.modal = is_modal(self.look["position"], js.window.innerHeight)
         self.proxies = []  # live as long as the view
@@ -297,7 +292,7 @@ class SurveyView:
             try:
                 fn(*args)
             except Exception as error:  # noqa: BLE001
-                js.console.warn("[refiner] survey %s: %r" % (self.form_id, error))
+                self.warn("survey %s: %r" % (self.form_id, error))
 
         return run
 
@@ -337,7 +332,7 @@ class SurveyView:
         try:
             self._build()
         except Exception as error:  # noqa: BLE001 - e.g. a page whose attachShadow throws
-            js.console.warn("[refiner] survey %s: cannot show it: %r" % (self.form_id, error))
+            self.warn("survey %s: cannot show it: %r" % (self.form_id, error))
             self.close()
             return False
         _watch_tag(self.host.localName)
@@ -412,9 +407,8 @@ class SurveyView:
             root.adoptedStyleSheets = sheets
         except Exception:  # noqa: BLE001 - browsers without constructable sheets
             style = js.document.createElement("style")
-            nonce = _style_nonce()
-            if nonce:
-                style.setAttribute("nonce", nonce)
+            if self.nonce:
+                style.setAttribute("nonce", self.nonce)
             style.textContent = css
             root.appendChild(style)
 
@@ -477,7 +471,6 @@ class SurveyView:
     def _finish(self, *_: object) -> None:
         if self.closing:
             return
-        self.hooks.finished()
         self.close()
 
     def _next(self, *_: object) -> None:
