@@ -1,8 +1,10 @@
 """Parsing and checking of every `_refiner` command of the reference documents.
 
-`parse(name, args, warn)` turns the raw arguments into the values the client acts on, or
-raises CommandError with the rule that was broken. Lesser faults (one bad trait, an extra
-argument) go to `warn` and the command still runs, as the documents promise.
+`parse_name` reads the command's name; then the command's method in `refiner_web.client`
+calls its `parse_...(args, warn)` (`parse_identify`, `parse_show_form`, ...), which turns the
+raw arguments into the values the client acts on, or raises CommandError with the rule that
+was broken. Lesser faults (one bad trait, an extra argument) go to `warn` and the command
+still runs, as the documents promise.
 """
 
 from refiner_web.jsvalues import UNDEFINED, JsFunction, describe
