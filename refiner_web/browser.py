@@ -230,7 +230,7 @@ class BrowserPlatform:
         async def run() -> None:
             try:
                 await coroutine
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:  # noqa: BLE001 - logged; the page must not see it
                 self.warn("[refiner] background task failed: %r" % (error,))
             finally:
                 self.tasks.remove(task[0])
@@ -311,7 +311,7 @@ class BrowserPlatform:
         """A request that outlives the page (`fetch` with keepalive)."""
         try:
             js.fetch(url, self._options(method, body, True))
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - the page is going away: no one left to tell
             pass
 
     def _deadline(self) -> object:

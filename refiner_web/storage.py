@@ -11,7 +11,7 @@ import json
 class SafeStore:
     """get/set/remove/keys over a backend (same methods) that may raise at any call."""
 
-    def __init__(self, backend: object, warn) -> None:
+    def __init__(self, backend: object, warn: object) -> None:
         self.backend = backend
         self.memory = {}
         self.warn = warn
@@ -37,7 +37,7 @@ class SafeStore:
                 self.backend.set(key, value)
                 self.memory.pop(key, None)
                 return
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - as in `get`
             self._fail(error)
         self.memory[key] = value
 
@@ -47,7 +47,7 @@ class SafeStore:
         try:
             if self.backend is not None:
                 found += [key for key in self.backend.keys(prefix) if key not in found]
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - as in `get`
             self._fail(error)
         return found
 
@@ -56,7 +56,7 @@ class SafeStore:
         try:
             if self.backend is not None:
                 self.backend.remove(key)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - as in `get`
             self._fail(error)
 
     def get_json(self, key: str) -> object:

@@ -158,7 +158,7 @@ def _return_focus(previous: object) -> None:
 def _reduced_motion() -> bool:
     try:
         return bool(js.window.matchMedia("(prefers-reduced-motion: reduce)").matches)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a page that broke matchMedia: motion as usual
         return False
 
 
@@ -291,7 +291,7 @@ class SurveyView:
                 return
             try:
                 fn(*args)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:  # noqa: BLE001 - an event handler must not throw into the page
                 self.warn("survey %s: %r" % (self.form_id, error))
 
         return run

@@ -59,7 +59,7 @@ class ServerPlatform(FakePlatform):
         self.http = client
         self.answers = []
 
-    async def request(self, method, url, body, keepalive):  # noqa: ANN001, ANN201
+    async def request(self, method, url, body, keepalive):
         path = url.split("127.0.0.1", 1)[1]
         r = self.http.request(method, path, content=body.encode("utf-8"))
         self.answers.append((method, path, r.status_code, r.text))
