@@ -532,7 +532,7 @@ def budgets(loads: dict) -> list:
     """Issue 17's budgets that this run measured: (what, measured, limit, met)."""
     out = []
 
-    def check(what: str, value: float | None, limit: float | None, shown: str, bound: str):
+    def check(what: str, value: float | None, limit: float | None, shown: str, bound: str) -> None:
         if value is not None and limit is not None:
             out.append((what, shown, bound, value <= limit))
 

@@ -36,7 +36,7 @@ from refiner_server.tokens import create_token  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient  # noqa: E402
+    from fastapi.testclient import TestClient
 
 RESULTS = ROOT / "bench" / "results" / "reports.json"
 PAGE = "/admin/projects/demo/surveys/demo-nps"

@@ -3,7 +3,7 @@
 __all__ = ["create_app"]
 
 
-def __getattr__(name: str):  # lazy, so `import refiner_server.db` stays light
+def __getattr__(name: str) -> object:  # lazy, so `import refiner_server.db` stays light
     if name == "create_app":
         from refiner_server.app import create_app
 

@@ -404,7 +404,7 @@ def _load(path: Path) -> Any:
     try:
         if path.suffix.lower() in YAML_SUFFIXES:
             with path.open(encoding="utf-8") as stream:  # its name is in YAML's messages
-                return yaml.load(stream, Loader=_Loader)  # noqa: S506 (a SafeLoader)
+                return yaml.load(stream, Loader=_Loader)  # a SafeLoader
         return json.loads(path.read_text("utf-8"))
     except (ValueError, yaml.YAMLError) as exc:
         raise ValueError(f"{path}: {' '.join(str(exc).split())}") from None

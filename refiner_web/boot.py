@@ -1,4 +1,7 @@
-"""Start-up: from the loader's bridge, or inside a PyScript app."""
+"""Start-up, and the one place that builds the client's browser side: from the loader's
+bridge, or inside a PyScript app. The client and everything under it are pure; what they
+need of the browser (the platform, the view that draws a survey) is made here and handed
+down."""
 
 import js
 
@@ -8,11 +11,25 @@ from refiner_web.ffi import proxy
 from refiner_web.jsvalues import decode_call
 
 
+def _client(platform: BrowserPlatform, api: str) -> Client:
+    """The client over `platform`, its surveys drawn by the widget. The widget is imported
+    when the first view is made (boot imports it early, see `_load_survey_layer_soon`), not
+    before the page goes live."""
+
+    def make_view(form: dict, locale: object, hooks: object) -> object:
+        from refiner_web.widget import SurveyView
+
+        return SurveyView(form, locale, hooks, platform.nonce, client.warn)
+
+    client = Client(platform, api, make_view)
+    return client
+
+
 def _run_encoded(client: Client, call: object) -> None:
     try:
         args = decode_call(call.json, list(call.fns))
     except Exception as error:  # noqa: BLE001 - a value the loader could not encode
-        client.platform.warn("[refiner] _refiner: arguments could not be read: %r" % (error,))
+        client.warn("_refiner: arguments could not be read: %r" % (error,))
         return
     client.dispatch(args)
 
@@ -21,7 +38,7 @@ def start() -> Client:
     """Runs the calls queued before we were ready, in order, then goes live."""
     import refiner_bridge
 
-    client = Client(BrowserPlatform(refiner_bridge, refiner_bridge.nonce), refiner_bridge.api)
+    client = _client(BrowserPlatform(refiner_bridge, refiner_bridge.nonce), refiner_bridge.api)
     for call in refiner_bridge.drain():
         _run_encoded(client, call)
     client.finish_boot()
@@ -52,7 +69,9 @@ def app_client(calls: list, script_nonce: object, api: object = None) -> Client:
     `data-api`), else at the server whose stable config the app loaded, else at the page's
     origin.
     """
-    client = Client(BrowserPlatform(None, script_nonce), api or _config_api() or js.location.origin)
+    client = _client(
+        BrowserPlatform(None, script_nonce), api or _config_api() or js.location.origin
+    )
     while calls:
         client.dispatch(calls.pop(0))
     client.finish_boot()

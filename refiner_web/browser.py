@@ -10,6 +10,7 @@ import js
 
 from refiner_web.dates import ms_from_iso
 from refiner_web.ffi import JsRefused, guarded, once, proxy
+from refiner_web.lifecycle import RETURNED, RETURNED_FALSE
 from refiner_web.outbox import REQUEST_TIMEOUT_MS
 
 ROUTE_POLL_MS = 250
@@ -208,7 +209,7 @@ class BrowserPlatform:
         async def run() -> None:
             try:
                 await coroutine
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:  # noqa: BLE001 - logged; the page must not see it
                 self.warn("[refiner] background task failed: %r" % (error,))
             finally:
                 self.tasks.remove(task[0])
@@ -289,7 +290,7 @@ class BrowserPlatform:
         """A request that outlives the page (`fetch` with keepalive)."""
         try:
             js.fetch(url, self._options(method, body, True))
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - the page is going away: no one left to tell
             pass
 
     def _deadline(self) -> object:
@@ -316,14 +317,14 @@ class BrowserPlatform:
     # the page's callbacks
     def call(self, fn: object, args: list, next_step: object = None) -> object:
         """Calls a callback with `args` (and `next_step` last, when given); returns
-        "false" when it returned false."""
+        RETURNED_FALSE when it returned false, else RETURNED (`refiner_web.lifecycle`)."""
         target = getattr(fn, "fn", None)
         if target is not None and self.bridge is not None:
             handle = None if next_step is None else proxy(next_step)
             return self.bridge.call(target, json.dumps(args), handle)
         if next_step is not None:
             args = args + [next_step]
-        return "false" if fn(*args) is False else ""
+        return RETURNED_FALSE if fn(*args) is False else RETURNED
 
     def arity(self, fn: object) -> int:
         """How many parameters a callback declares (JavaScript's `fn.length`)."""

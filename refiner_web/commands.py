@@ -1,8 +1,10 @@
 """Parsing and checking of every `_refiner` command of the reference documents.
 
-`parse(name, args, warn)` turns the raw arguments into the values the client acts on, or
-raises CommandError with the rule that was broken. Lesser faults (one bad trait, an extra
-argument) go to `warn` and the command still runs, as the documents promise.
+`parse_name` reads the command's name; then the command's method in `refiner_web.client`
+calls its `parse_...(args, warn)` (`parse_identify`, `parse_show_form`, ...), which turns the
+raw arguments into the values the client acts on, or raises CommandError with the rule that
+was broken. Lesser faults (one bad trait, an extra argument) go to `warn` and the command
+still runs, as the documents promise.
 """
 
 from refiner_web.jsvalues import UNDEFINED, JsFunction, describe
@@ -22,7 +24,7 @@ class CommandError(Exception):
     """A call that cannot run; its text is the rule, for the console warning."""
 
 
-def _expect_count(args: list, most: int, warn) -> None:
+def _expect_count(args: list, most: int, warn: object) -> None:
     if len(args) > most:
         warn(
             "takes at most %d argument%s; %d extra ignored"
@@ -53,7 +55,7 @@ def identifier(value: object, what: str) -> str:
     return value
 
 
-def _optional_text(fields: dict, key: str, warn) -> object:
+def _optional_text(fields: dict, key: str, warn: object) -> object:
     """A user field that may be absent or empty (the reference snippet sends `email: ''`)."""
     value = fields.get(key)
     if value is None or value is UNDEFINED or value == "":
@@ -68,7 +70,7 @@ def _optional_text(fields: dict, key: str, warn) -> object:
     return value
 
 
-def _account(value: object, warn) -> object:
+def _account(value: object, warn: object) -> object:
     if value is None or value is UNDEFINED:
         return None
     if not isinstance(value, dict):
@@ -97,7 +99,7 @@ def _locale(value: object) -> str:
     return value.replace("_", "-")
 
 
-def parse_identify(args: list, warn) -> dict:
+def parse_identify(args: list, warn: object) -> dict:
     """`identifyUser(user, {signature})`: the identity with checked traits and account."""
     _expect_count(args, 2, warn)
     fields = _arg(args, 0)
@@ -141,7 +143,7 @@ def parse_identify(args: list, warn) -> dict:
     }
 
 
-def parse_response_data(args: list, warn, held: list = ()) -> object:
+def parse_response_data(args: list, warn: object, held: list = ()) -> object:
     """`addToResponse(object | null)`: the hidden fields `held` so far with the call's
     checked fields added (`values.add_fields`), as (key, value) pairs; None for null."""
     _expect_count(args, 1, warn)
@@ -153,7 +155,7 @@ def parse_response_data(args: list, warn, held: list = ()) -> object:
     return add_fields(held, list(data.items()), warn)
 
 
-def parse_event_name(args: list, warn) -> str:
+def parse_event_name(args: list, warn: object) -> str:
     _expect_count(args, 1, warn)
     name = _arg(args, 0)
     if not isinstance(name, str) or not name.strip():
@@ -166,7 +168,7 @@ def parse_event_name(args: list, warn) -> str:
     return name
 
 
-def parse_form_id(args: list, warn, most: int = 1) -> str:
+def parse_form_id(args: list, warn: object, most: int = 1) -> str:
     """A survey id as the server keeps them: at most 64 characters; "." and ".." would
     walk up the URL of `forms/{id}`."""
     _expect_count(args, most, warn)
@@ -176,7 +178,7 @@ def parse_form_id(args: list, warn, most: int = 1) -> str:
     return form_id
 
 
-def parse_show_form(args: list, warn) -> tuple:
+def parse_show_form(args: list, warn: object) -> tuple:
     """`showForm(id, force)`: force is a boolean that skips trigger restrictions."""
     form_id = parse_form_id(args, warn, 2)
     force = _arg(args, 1)
@@ -187,7 +189,7 @@ def parse_show_form(args: list, warn) -> tuple:
     return form_id, force
 
 
-def parse_project(args: list, warn) -> str:
+def parse_project(args: list, warn: object) -> str:
     """A project id goes into every URL: only what the server's ids are made of."""
     _expect_count(args, 1, warn)
     project = identifier(_arg(args, 0), "the project id")
@@ -211,12 +213,12 @@ def path_segment(text: str) -> str:
     return "".join(out)
 
 
-def parse_locale(args: list, warn) -> str:
+def parse_locale(args: list, warn: object) -> str:
     _expect_count(args, 1, warn)
     return _locale(_arg(args, 0))
 
 
-def parse_callback(args: list, warn) -> object:
+def parse_callback(args: list, warn: object) -> object:
     """A callback registration: a function, or null to remove the one registered."""
     _expect_count(args, 1, warn)
     fn = _arg(args, 0)
@@ -227,7 +229,7 @@ def parse_callback(args: list, warn) -> object:
     raise CommandError("takes a function or null, not %s" % describe(fn))
 
 
-def parse_nothing(args: list, warn) -> None:
+def parse_nothing(args: list, warn: object) -> None:
     _expect_count(args, 0, warn)
 
 

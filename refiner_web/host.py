@@ -88,7 +88,7 @@ def _add_styles(root: object, nonce: object, warn) -> None:  # noqa: ANN001
 def _reduced_motion() -> bool:
     try:
         return bool(js.window.matchMedia("(prefers-reduced-motion: reduce)").matches)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a window without matchMedia, or a page that broke it
         return False
 
 

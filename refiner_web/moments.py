@@ -3,10 +3,9 @@
 `refiner_web.triggers` decides; this module feeds it: the session start (a new session after
 an hour without activity), when this browser was first seen, when each survey entered the
 audience, the events tracked on this page load, the scroll depth and the last exit intent.
-It runs `due` whenever one of them changes and keeps one timer for the next deadline.
+It runs `due` whenever one of them changes, keeps one timer for the next deadline, and
+hands what is due to the client's survey queue.
 """
-
-import json
 
 from refiner_web import triggers
 from refiner_web.dates import ms_from_iso
@@ -18,6 +17,9 @@ MAX_PAGE_EVENTS = 200
 
 
 class Moments:
+    """What one page's client (`client`: its platform, storage, served forms, page and
+    survey queue) counts from."""
+
     def __init__(self, client: object) -> None:
         self.client = client
         now = client.platform.now_ms()
@@ -27,20 +29,18 @@ class Moments:
         self.exit_intent_ms = None
         self.timer = None
         self.watching = []
-        self.first_seen_ms = self._stored(FIRST_SEEN_KEY) or now
-        client.storage.set(FIRST_SEEN_KEY, json.dumps(self.first_seen_ms))
-        self.audience = self._stored(AUDIENCE_KEY) or {}
-        self.session = self._stored(SESSION_KEY) or {}
+        storage = client.storage
+        self.first_seen_ms = storage.get_json(FIRST_SEEN_KEY) or now
+        storage.set_json(FIRST_SEEN_KEY, self.first_seen_ms)
+        self.audience = storage.get_json(AUDIENCE_KEY) or {}
+        self.session = storage.get_json(SESSION_KEY) or {}
         self.active(now)
-
-    def _stored(self, key: str) -> object:
-        return self.client._load_json(key)
 
     def active(self, now: int) -> None:
         """Any activity of the user: keeps the session alive, or starts a new one."""
         start = triggers.session_start(self.session.get("start"), self.session.get("last"), now)
         self.session = {"start": start, "last": now}
-        self.client.storage.set(SESSION_KEY, json.dumps(self.session))
+        self.client.storage.set_json(SESSION_KEY, self.session)
 
     # -- what changes --------------------------------------------------------------------
 
@@ -53,13 +53,13 @@ class Moments:
             return
         if server_ms < self.first_seen_ms:
             self.first_seen_ms = server_ms
-            self.client.storage.set(FIRST_SEEN_KEY, json.dumps(server_ms))
+            self.client.storage.set_json(FIRST_SEEN_KEY, server_ms)
 
     def forms_served(self, forms: list) -> None:
         now = self.client.platform.now_ms()
         ids = [form["id"] for form in forms]
         self.audience = triggers.audience_entered(self.audience, ids, now)
-        self.client.storage.set(AUDIENCE_KEY, json.dumps(self.audience))
+        self.client.storage.set_json(AUDIENCE_KEY, self.audience)
         self._watch(forms)
         self.check()
 
@@ -123,7 +123,7 @@ class Moments:
             self.timer = None
         if next_ms is not None:
             self.timer = client.platform.set_timeout(self._deadline, max(0, next_ms - now))
-        surveys = client._survey_layer()
+        surveys = client.survey_layer()
         surveys.triggered(due_ids)
         surveys.withdraw(cancelled)
 

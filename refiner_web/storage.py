@@ -5,11 +5,13 @@ Each store below remembers in memory as well, so the client keeps working for th
 the page and only persistence across reloads is lost.
 """
 
+import json
+
 
 class SafeStore:
     """get/set/remove/keys over a backend (same methods) that may raise at any call."""
 
-    def __init__(self, backend: object, warn) -> None:
+    def __init__(self, backend: object, warn: object) -> None:
         self.backend = backend
         self.memory = {}
         self.warn = warn
@@ -35,7 +37,7 @@ class SafeStore:
                 self.backend.set(key, value)
                 self.memory.pop(key, None)
                 return
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - as in `get`
             self._fail(error)
         self.memory[key] = value
 
@@ -45,7 +47,7 @@ class SafeStore:
         try:
             if self.backend is not None:
                 found += [key for key in self.backend.keys(prefix) if key not in found]
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - as in `get`
             self._fail(error)
         return found
 
@@ -54,5 +56,20 @@ class SafeStore:
         try:
             if self.backend is not None:
                 self.backend.remove(key)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:  # noqa: BLE001 - as in `get`
             self._fail(error)
+
+    def get_json(self, key: str) -> object:
+        """The value stored as JSON under `key`; None when absent, and when unreadable (then
+        removed: a value another version or the page wrote must not fail every load)."""
+        text = self.get(key)
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            self.remove(key)
+            return None
+
+    def set_json(self, key: str, value: object) -> None:
+        self.set(key, json.dumps(value))

@@ -2,15 +2,16 @@
 
 `showForm`, `dismissForm` and `closeForm` land here, as do the surveys whose trigger fired
 (`refiner_web.moments`). One survey is on screen at a time; later requests wait their turn.
-The widget (`refiner_web.widget.SurveyView`) draws and reports back through `Hooks`; this
-module turns its reports into views, responses and dismissals for the server and into the
-lifecycle callbacks of the reference documents.
+A view made by `make_view` (boot hands in the widget's `SurveyView`) draws and reports
+back through `Hooks`; this module turns its reports into views, responses and dismissals
+for the server and into the lifecycle callbacks of the reference documents.
 """
 
 import json
 
 from refiner_web import wire
 from refiner_web.commands import path_segment
+from refiner_web.lifecycle import RAISED, RETURNED_FALSE
 
 STATE_KEY = "refiner:forms"
 NOT_LIVE = "is not live or not served to this user"
@@ -34,16 +35,13 @@ class Hooks:
         self.surveys._shown(self)
 
     def navigated(self, question: dict, progress: int) -> None:
-        self.surveys.client.emit("onNavigation", [self.form_id, question, progress])
+        self.surveys.client.lifecycle.emit("onNavigation", [self.form_id, question, progress])
 
     def answered(self, answers: dict, completed: bool) -> None:
         self.surveys._answered(self, answers, completed)
 
     def dismissed(self) -> None:
         self.surveys._dismissed(self.form_id)
-
-    def finished(self) -> None:
-        """The thank-you screen is over; the view closes itself and `closed` follows."""
 
     def closed(self) -> None:
         if not self.closed_once:
@@ -52,7 +50,10 @@ class Hooks:
 
 
 class Surveys:
-    def __init__(self, client: object, make_view: object = None) -> None:
+    """The survey queue of one page's client; `make_view(form, locale, hooks)` makes the
+    view that draws one (it has `open()` and `close()`)."""
+
+    def __init__(self, client: object, make_view: object) -> None:
         self.client = client
         self.make_view = make_view
         self.waiting = []  # (form_id, force, triggered, hooks once onBeforeShow said yes)
@@ -60,14 +61,16 @@ class Surveys:
         self.current = None
         self.view = None
         self.fetching = []
-        self.state = client._load_json(STATE_KEY) or {}
+        self.state = client.storage.get_json(STATE_KEY) or {}
 
     # -- requests ----------------------------------------------------------------------
 
     def show(self, form_id: str, force: bool) -> None:
         """`showForm`: queued until the survey is known and the screen is free."""
         if self._busy(form_id):
-            self.client._warn("showForm", "survey %s is already showing or waiting" % form_id)
+            self.client.warn_command(
+                "showForm", "survey %s is already showing or waiting" % form_id
+            )
             return
         self.waiting.append((form_id, force, False, None))
         self._advance()
@@ -131,7 +134,7 @@ class Surveys:
             form = self._served(form_id)
             if form is None:
                 client = self.client
-                if client.project is None or (client.pinging and not client.forms_known):
+                if client.project is None or (client.pinger.pinging and not client.forms_known):
                     return  # the project or the first ping's answer is still to come
                 if form_id in self.fetching:
                     return  # a ping that answers meanwhile must not give up on it
@@ -151,7 +154,7 @@ class Surveys:
 
     def _refuse(self, form_id: str, reason: str) -> None:
         text = "survey %s %s" if reason == NOT_LIVE else "survey %s not shown: %s"
-        self.client._warn("showForm", text % (form_id, reason))
+        self.client.warn_command("showForm", text % (form_id, reason))
 
     async def _fetch(self, form_id: str) -> None:
         """A survey the ping did not serve: ask for its definition (live only), as the
@@ -161,13 +164,13 @@ class Surveys:
         form = None
         reason = NOT_LIVE
         try:
-            body = wire.dumps(client._ids({}))
+            body = wire.dumps(client.identity.ids({}))
             status, text, _ = await client.platform.request(
-                "POST", client._url("forms/" + path_segment(form_id)), body, False
+                "POST", client.url("forms/" + path_segment(form_id)), body, False
             )
             if 200 <= status < 300:
                 form = json.loads(text)
-            elif client.refused_origin("showForm", status, text):
+            elif client.refusals.refused_origin("showForm", status, text):
                 reason = None  # the site's to fix, not the survey's fault: warned already
             elif status != 404:
                 reason = "could not be loaded from the server (%s)" % (status or "no answer")
@@ -211,14 +214,14 @@ class Surveys:
         """`onBeforeShow(formId, formConfig, next)`: false cancels; a callback that declares
         `next` decides asynchronously and the survey shows when it calls `next()`. Until
         then the survey is held aside, so the surveys after it still take their turn."""
-        client = self.client
+        lifecycle = self.client.lifecycle
         hooks = Hooks(self, form)
-        fn = client.callbacks.get("onBeforeShow")
-        if fn is None:
+        parameters = lifecycle.parameters("onBeforeShow")
+        if parameters is None:
             self._open(hooks)
             return
-        if client.platform.arity(fn) < 3:
-            if client.emit("onBeforeShow", [form["id"], form]) == "false":
+        if parameters < 3:
+            if lifecycle.emit("onBeforeShow", [form["id"], form]) == RETURNED_FALSE:
                 self._cancel(form)
             else:
                 self._open(hooks)
@@ -231,17 +234,17 @@ class Surveys:
                 self._approved(hooks)
 
         self.held.append(hooks)
-        result = client.emit("onBeforeShow", [form["id"], form], proceed)
+        result = lifecycle.emit("onBeforeShow", [form["id"], form], proceed)
         if decided:
             return  # next() came at once
-        if result == "false":
+        if result == RETURNED_FALSE:
             decided.append(False)  # a later next() must not revive it
             self._release(hooks)
             self._cancel(form)
-        elif result == "error":
+        elif result == RAISED:
             proceed()  # a broken callback must not hold its survey forever
         else:
-            hooks.hold_timer = client.platform.set_timeout(
+            hooks.hold_timer = self.client.platform.set_timeout(
                 lambda: self._still_held(hooks), HOLD_WARN_MS
             )
 
@@ -264,7 +267,7 @@ class Surveys:
     def _still_held(self, hooks: Hooks) -> None:
         hooks.hold_timer = None
         if hooks in self.held:
-            self.client._warn(
+            self.client.warn_command(
                 "onBeforeShow",
                 "survey %s is held: the callback declares `next` and has not called it "
                 "after %d s; call next() to show the survey, or return false to cancel it"
@@ -275,24 +278,16 @@ class Surveys:
         self._refuse(form["id"], "onBeforeShow returned false")
 
     def _open(self, hooks: Hooks) -> None:
-        make_view = self.make_view
-        if make_view is None:
-            from refiner_web.widget import SurveyView
-
-            def make_view(form: dict, locale: object, hooks: Hooks) -> SurveyView:
-                client = self.client
-                return SurveyView(form, locale, hooks, client.platform.nonce, client._warn_plain)
-
         self.current = hooks
-        self.view = make_view(hooks.form, self.client.locale, hooks)
+        self.view = self.make_view(hooks.form, self.client.identity.locale, hooks)
         self.view.open()
 
     # -- what the view reports -----------------------------------------------------------
 
     def _mark(self, form_id: str, field: str) -> str:
-        when = self.client._now_iso()
+        when = self.client.now_iso()
         self.state.setdefault(form_id, {})[field] = when
-        self.client.storage.set(STATE_KEY, json.dumps(self.state))
+        self.client.storage.set_json(STATE_KEY, self.state)
         return when
 
     def _shown(self, hooks: Hooks) -> None:
@@ -305,7 +300,7 @@ class Surveys:
             "views",
             {"view_id": view_id, "form_id": hooks.form_id, "shown_at": shown_at},
         )
-        self.client.emit("onShow", [hooks.form_id])
+        self.client.lifecycle.emit("onShow", [hooks.form_id])
 
     def _answered(self, hooks: Hooks, answers: dict, completed: bool) -> None:
         client = self.client
@@ -319,7 +314,7 @@ class Surveys:
                 "form_id": hooks.form_id,
                 "answers": answers,
                 "data": data,
-                "locale": client.locale,
+                "locale": client.identity.locale,
                 "page_url": client.page()["url"],
                 "completed": completed,
             },
@@ -328,7 +323,7 @@ class Surveys:
             self._mark(hooks.form_id, "completed_at")
             response_data = dict(data)
             response_data.update(answers)
-            client.emit("onComplete", [hooks.form_id, response_data])
+            client.lifecycle.emit("onComplete", [hooks.form_id, response_data])
 
     def _dismissed(self, form_id: str) -> None:
         dismissed_at = self._mark(form_id, "dismissed_at")
@@ -340,12 +335,12 @@ class Surveys:
             "dismissals",
             {"dismissal_id": dismissal_id, "form_id": form_id, "dismissed_at": dismissed_at},
         )
-        self.client.emit("onDismiss", [form_id])
+        self.client.lifecycle.emit("onDismiss", [form_id])
         self.close(form_id)
 
     def _closed(self, hooks: Hooks) -> None:
         if self.current is hooks:
             self.current = None
             self.view = None
-        self.client.emit("onClose", [hooks.form_id])
+        self.client.lifecycle.emit("onClose", [hooks.form_id])
         self._advance()

@@ -42,6 +42,6 @@ def check_trait(key: str, value: object) -> object:
     )
 
 
-def clean_traits(items: list, warn) -> list:
+def clean_traits(items: list, warn: object) -> list:
     """Checked traits; `warn(text)` hears each drop."""
     return keep_valid(items, check_trait, MAX_TRAITS, "trait", warn)

@@ -111,7 +111,7 @@ def field_chars(key: str, value: object) -> int:
     return len(key) + (len(value) if isinstance(value, str) else 0)
 
 
-def add_fields(held: list, items: list, warn) -> list:  # noqa: ANN001
+def add_fields(held: list, items: list, warn: object) -> list:
     """The hidden fields `held`, (key, value) pairs, with `items` checked and added in order
     (a later value replaces an earlier one): at most MAX_FIELDS names and MAX_FIELDS_TEXT
     characters in all. A field refused costs itself and one warning `field <name> dropped:
@@ -167,7 +167,7 @@ def storable(text: str, most: int) -> str:
     return "".join(out)
 
 
-def keep_valid(items: list, check, most: int, noun: str, warn) -> list:  # noqa: ANN001
+def keep_valid(items: list, check: object, most: int, noun: str, warn: object) -> list:
     """(key, checked value) pairs in order, at most `most`; each one `check` refuses (with
     ValueError) is dropped with one warning naming it and the rule. Lists, not dicts:
     MicroPython's dicts do not keep insertion order."""

@@ -37,7 +37,7 @@ RENDERERS = {
 
 class SurveyView:
     """One survey on screen. `hooks` hears: shown(), navigated(question, progress),
-    answered(answers, completed), dismissed(), finished(), closed(). `nonce` is the CSP
+    answered(answers, completed), dismissed(), closed(). `nonce` is the CSP
     nonce for a <style> (None without one); `warn(message)` the client's warning path."""
 
     def __init__(
@@ -94,7 +94,7 @@ class SurveyView:
                 return
             try:
                 fn(*args)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:  # noqa: BLE001 - told, never thrown into the page
                 self.warn("survey %s: %r" % (self.form_id, error))
 
         return run
@@ -224,7 +224,6 @@ class SurveyView:
     def finish(self, *_: object) -> None:
         if self.closing:
             return
-        self.hooks.finished()
         self.close()
 
     def next(self, *_: object) -> None:

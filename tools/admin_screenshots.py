@@ -36,7 +36,7 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient  # noqa: E402
+    from fastapi.testclient import TestClient
 
 API = "/api/v1/client/demo"
 SURVEY = "/admin/projects/demo/surveys/demo-nps"

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from refiner_server.db import survey_versions, surveys
 from refiner_web.answers import check_answers
-from refiner_web.survey import clean_questions
+from refiner_web.definition import clean_questions
 
 #: notes kept per response (the last one counts the rest), and what a note shows of a key
 #: and of a value

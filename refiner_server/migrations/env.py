@@ -5,6 +5,7 @@ command line names the database with `-x db=URL`.
 """
 
 from alembic import context
+from sqlalchemy.engine import Connection
 
 from refiner_server.db import make_engine, metadata
 
@@ -25,7 +26,7 @@ def run() -> None:
     engine.dispose()
 
 
-def _run_on(connection) -> None:
+def _run_on(connection: Connection) -> None:
     # batch mode: SQLite changes most table shapes by copying the table
     context.configure(
         connection=connection,

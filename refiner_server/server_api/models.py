@@ -133,23 +133,23 @@ class Message(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    userId: Id | None = None  # noqa: N815 (Segment's names)
-    anonymousId: Id | None = None  # noqa: N815
-    messageId: Text = Field(None, description="a retry of a track with it stores nothing")  # noqa: N815
+    userId: Id | None = None
+    anonymousId: Id | None = None
+    messageId: Text = Field(None, description="a retry of a track with it stores nothing")
     timestamp: Timestamp | None = None
     context: dict[str, Any] | None = Field(None, description="identify: `traits` count too")
 
 
 class Identify(Message):
     type: Literal["identify"] = "identify"
-    userId: Id  # noqa: N815
+    userId: Id
     traits: dict[str, Any] | None = Field(None, description="by the client's rules")
 
 
 class Group(Message):
     type: Literal["group"] = "group"
-    userId: Id  # noqa: N815
-    groupId: Id = Field(description="the account id")  # noqa: N815
+    userId: Id
+    groupId: Id = Field(description="the account id")
     traits: dict[str, Any] | None = Field(None, description="the account's; `name` is its name")
 
 

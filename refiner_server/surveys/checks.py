@@ -18,8 +18,8 @@ from typing import Any
 from refiner_server.client.rules import parse_date
 from refiner_server.surveys.fields import CHOICE_TYPES, SHAPES
 from refiner_server.surveys.kinds import Field, fault
-from refiner_web import survey as client_survey
-from refiner_web.answers import MAX_ANSWER_CHARS, answer_chars
+from refiner_web.answers import MAX_ANSWER_CHARS, OTHER, answer_chars
+from refiner_web.definition import clean_questions
 
 
 class DefinitionError(ValueError):
@@ -37,9 +37,7 @@ def check_definition(definition: Any) -> dict[str, Any]:
     survey = _object("survey", definition)
     walk("", survey, "survey")
     ids = _questions(survey["questions"])
-    if (
-        chars := answer_chars(client_survey.clean_questions(survey["questions"]))
-    ) > MAX_ANSWER_CHARS:
+    if (chars := answer_chars(clean_questions(survey["questions"]))) > MAX_ANSWER_CHARS:
         why = f"answers hold at most {MAX_ANSWER_CHARS} characters in all, these {chars}"
         raise _fail("questions", why + " (lower the text questions' max_length)")
     for i, rule in enumerate(survey.get("logic") or []):
@@ -162,8 +160,8 @@ def _choices(path: str, question: dict[str, Any]) -> None:
         if choice["id"] in seen:
             raise _fail(f"{path}.choices[{i}].id", f"duplicate choice id {choice['id']!r}")
         seen.append(choice["id"])
-    if question.get("other") and client_survey.OTHER in seen:
-        raise _fail(f"{path}.choices", f"the id {client_survey.OTHER!r} is taken by other: true")
+    if question.get("other") and OTHER in seen:
+        raise _fail(f"{path}.choices", f"the id {OTHER!r} is taken by other: true")
     low, high = question.get("min"), question.get("max")
     if question["type"] == "multiple_choice" and low is not None and high is not None:
         if low > high:

@@ -9,8 +9,9 @@ Bounds are the `low=`/`high=` of a field in `SHAPES` (for example `max_length`'s
 `scale`'s 3-10, `choices`' at least 1); what a field, a condition and a kind are is
 `survey_kinds`. The tables stay together in this one module: they are one table.
 
-The vocabulary is the client's own (`refiner_web.survey`, `refiner_web.triggers`) and the
-audience's (`audience`), so a new word in any of them reaches both by itself.
+The vocabulary is the client's own (`refiner_web.definition`, `refiner_web.appearance`,
+`refiner_web.triggers`) and the audience's (`audience`), so a new word in any of them
+reaches both by itself.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from refiner_server.client.audience import DAYS_OPS, EVENT_OPS, TRAIT_OPS, VALUELESS_OPS
 from refiner_server.surveys.kinds import Field, Has, Is, Not, Shape
-from refiner_web import survey as client_survey
+from refiner_web import appearance, definition
 from refiner_web.answers import MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX
 from refiner_web.triggers import (
     DELAY_FROM,
@@ -55,7 +56,7 @@ def _question_fields() -> tuple[Field, ...]:
             low=1,
             high=64,
         ),
-        Field("type", "enum", "what is asked", required=True, values=tuple(client_survey.TYPES)),
+        Field("type", "enum", "what is asked", required=True, values=tuple(definition.TYPES)),
         text("title", "the question's title"),
         text("description", "the question's description"),
         text("button", "the question's button"),
@@ -210,7 +211,7 @@ def _thank_you_fields() -> tuple[Field, ...]:
             "auto_close_s",
             "number",
             "seconds until it closes by itself",
-            client_survey.DEFAULT_AUTO_CLOSE_S,
+            definition.DEFAULT_AUTO_CLOSE_S,
             low=0,
         ),
     )
@@ -302,7 +303,7 @@ SHAPES: dict[str, Shape] = {
                 "enum",
                 "how its answer is compared",
                 required=True,
-                values=tuple(client_survey.OPS),
+                values=tuple(definition.OPS),
             ),
             Field(
                 "value",
@@ -320,23 +321,23 @@ SHAPES: dict[str, Shape] = {
                 "position",
                 "enum",
                 "where the survey sits",
-                client_survey.POSITIONS[0],
-                values=tuple(client_survey.POSITIONS),
+                appearance.POSITIONS[0],
+                values=tuple(appearance.POSITIONS),
                 message="{value!r} is not understood by the client",
             ),
             Field(
                 "theme",
                 "enum",
                 "light, dark, or as the visitor's system",
-                client_survey.THEMES[0],
-                values=tuple(client_survey.THEMES),
+                appearance.THEMES[0],
+                values=tuple(appearance.THEMES),
                 message="{value!r} is not understood by the client",
             ),
             Field(
                 "accent",
                 "colour",
                 "the colour of buttons and selections, #rgb or #rrggbb",
-                client_survey.DEFAULT_ACCENT,
+                appearance.DEFAULT_ACCENT,
             ),
         )
     ),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from refiner_server.client.rules import parse_date
-from refiner_web import survey as client_survey
+from refiner_web import appearance, definition
 from refiner_web.triggers import regex_fault
 
 #: what MicroPython's `re` cannot compile: counted repetition, named groups, lookarounds
@@ -174,14 +174,14 @@ def _any(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
 
 
 def _url(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
-    return None if client_survey.safe_url(value) is not None else "must be an http(s) URL"
+    return None if definition.safe_url(value) is not None else "must be an http(s) URL"
 
 
 def _colour(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
     """What the client's own cleaning keeps (otherwise it would fall back to its default)."""
-    default = client_survey.DEFAULT_ACCENT
+    default = appearance.DEFAULT_ACCENT
     if isinstance(value, str) and (
-        client_survey.accent_colour(value) != default or value.lower() == default
+        appearance.accent_colour(value) != default or value.lower() == default
     ):
         return None
     return "must be a colour #rgb or #rrggbb"

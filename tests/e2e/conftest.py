@@ -350,7 +350,7 @@ class Site:
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            def do_GET(self) -> None:  # the stdlib's name
                 found = self.path == "/shop.html"
                 self.send_response(200 if found else 404)
                 self.send_header("content-type", "text/html; charset=utf-8")

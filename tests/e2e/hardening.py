@@ -84,7 +84,7 @@ class Traffic:
 
 def wait_in_page(
     host: HostPage,
-    ready,  # noqa: ANN001
+    ready,
     timeout_s: float = READY_TIMEOUT_S,
     step_ms: int = 100,
 ) -> None:

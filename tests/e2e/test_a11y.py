@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from refiner_server.cli import main as server_cli
-from refiner_web.survey import contrast_ratio
+from refiner_web.appearance import contrast_ratio
 from tests.e2e.conftest import HostPage, Server
 from tests.e2e.test_widget import definition, title
 

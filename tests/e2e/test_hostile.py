@@ -23,7 +23,7 @@ from tests.e2e.conftest import HostPage, Server
 from tests.e2e.hardening import RECORDER, Traffic, make_project, recorded
 from tests.e2e.test_client import wait_for_rows
 from tests.unit.hostile import calls, received_call
-from tests.unit.twin import FakePlatform
+from tests.unit.twin import FakePlatform, View
 
 PROJECT = "hostile"
 CHECK = {
@@ -55,7 +55,7 @@ def reference_client() -> tuple:
         return 202, "{}", 0
 
     platform.answer = answer
-    client = Client(platform, "http://127.0.0.1")
+    client = Client(platform, "http://127.0.0.1", View)
     client.dispatch(["setProject", PROJECT])
     client.finish_boot()
     platform.run()

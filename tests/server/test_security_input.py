@@ -32,7 +32,7 @@ from refiner_web.answers import (
     TEXT_MAX,
     answer_chars,
 )
-from refiner_web.survey import clean_questions
+from refiner_web.definition import clean_questions
 from refiner_web.values import MAX_FIELDS, MAX_FIELDS_TEXT
 from refiner_web.wire import dumps
 from tests.server.admin_support import auth

@@ -22,7 +22,7 @@ from refiner_server.surveys import fields as survey_fields
 from refiner_server.surveys.checks import DefinitionError, check_definition
 from refiner_server.surveys.fields import REPEATS, SURVEY_STATUSES
 from refiner_server.surveys.schema import SCHEMA_PATH, VALIDATOR_ONLY, survey_schema
-from refiner_web import survey as client_survey
+from refiner_web import appearance, definition
 from refiner_web.triggers import DELAY_FROM, PAGE_MATCHES, PAGE_PARTS, TRIGGER_TYPES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "surveys.md"
@@ -37,10 +37,10 @@ BROKEN = [
     *["#fff", "#12345", "https://example.com", "javascript:x", "2026-01-01", "(?P<x>a)"],
     *sorted(
         {
-            *client_survey.TYPES,
-            *client_survey.OPS,
-            *client_survey.POSITIONS,
-            *client_survey.THEMES,
+            *definition.TYPES,
+            *definition.OPS,
+            *appearance.POSITIONS,
+            *appearance.THEMES,
             *TRIGGER_TYPES,
             *DELAY_FROM,
             *PAGE_MATCHES,

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from refiner_server.db import contacts, events, responses, traits
 from refiner_web.client import Client
 from refiner_web.values import MAX_FIELDS, MAX_FIELDS_TEXT, MAX_TEXT, MAX_URL, field_chars
-from tests.unit.twin import FakePlatform
+from tests.unit.twin import FakePlatform, View
 
 EVIL = ["\x00", "\ud83d", "\ude00", "\ud83d\ude00", "\U0001f600", "_at", "é"]
 NUMBERS = st.one_of(
@@ -59,7 +59,7 @@ class ServerPlatform(FakePlatform):
         self.http = client
         self.answers = []
 
-    async def request(self, method, url, body, keepalive):  # noqa: ANN001, ANN201
+    async def request(self, method, url, body, keepalive):
         path = url.split("127.0.0.1", 1)[1]
         r = self.http.request(method, path, content=body.encode("utf-8"))
         self.answers.append((method, path, r.status_code, r.text))
@@ -90,7 +90,7 @@ def test_what_the_client_accepts_the_server_stores(
     platform.title = title
     platform.url = "https://host.example/" + path
     platform.ids = n * 1000  # ids unique across examples: a repeated one is a retry
-    web = Client(platform, "http://127.0.0.1")
+    web = Client(platform, "http://127.0.0.1", View)
     web.dispatch(["setProject", "p1"])
     account = {**account_traits, "id": "acct-%d" % n}
     web.dispatch(["identifyUser", {**user_traits, "id": user_id, "account": account}])
@@ -120,11 +120,11 @@ def test_what_the_client_accepts_the_server_stores(
     stored = db.rows(responses, responses.c.response_id == response_id)
     assert [row["data"] for row in stored] == [web.hidden_fields()]
     assert [row["page_url"] for row in stored] == [web.page()["url"]]
-    if web.user is not None:
-        (contact,) = db.rows(contacts, contacts.c.user_id == web.user["id"])
+    if web.identity.user is not None:
+        (contact,) = db.rows(contacts, contacts.c.user_id == web.identity.user["id"])
         with db.engine.connect() as conn:
             where = traits.c.contact_pk == contact["pk"]
             keys = {row.key for row in conn.execute(sa.select(traits).where(where))}
-        assert keys == {key for key, _ in web.user["traits"]}
+        assert keys == {key for key, _ in web.identity.user["traits"]}
     sent = [a for a in platform.answers if a[1].endswith("/events")]
     assert db.count(events) == events_before + (1 if sent else 0), sent

@@ -4,7 +4,7 @@ server answer per request that the test decides."""
 import pytest
 
 from refiner_web.client import Client
-from tests.unit.twin import FakePlatform
+from tests.unit.twin import FakePlatform, View
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def platform():
 @pytest.fixture
 def make_client(platform):
     def make(*calls, boot=True):
-        client = Client(platform, "http://api.test")
+        client = Client(platform, "http://api.test", View)
         for call in calls:
             client.dispatch(list(call))
         if boot:

@@ -6,7 +6,7 @@ MicroPython lacks or does differently (dict order, `re`, string methods, formatt
 
 import json
 
-from twin import FakePlatform, MemoryStore, sort_keys
+from twin import FakePlatform, MemoryStore, View, sort_keys
 
 from refiner_web.client import Client
 from refiner_web.dates import parse_date
@@ -30,7 +30,7 @@ def origin_refused():
     platform = FakePlatform()
     refusal = '{"error": {"code": "origin_not_allowed", "message": "origin \'x\' refused"}}'
     platform.answer = lambda method, url, body: (403, refusal, 0)
-    client = Client(platform, "http://api.test")
+    client = Client(platform, "http://api.test", View)
     client.dispatch(["setProject", "P"])
     client.dispatch(["trackEvent", "kept"])
     client.finish_boot()
@@ -61,7 +61,7 @@ calls = [
 ]
 platform = FakePlatform()
 platform.answer = lambda method, url, body: (202, '{"forms": [], "ping_interval_s": 60}', 0)
-client = Client(platform, "http://api.test")
+client = Client(platform, "http://api.test", View)
 for text in calls:
     client.dispatch(decode_call(text, []))
 client.finish_boot()

@@ -4,7 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refiner_web.answers import check_answers
-from refiner_web.survey import SurveyRun, clean_questions
+from refiner_web.definition import clean_questions
+from refiner_web.survey import SurveyRun
 
 FORM = {
     "id": "f",

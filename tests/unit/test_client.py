@@ -3,7 +3,8 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from refiner_web.client import COOKIE, HANDLERS
+from refiner_web.client import HANDLERS
+from refiner_web.identity import COOKIE
 from refiner_web.jsvalues import UNDEFINED, JsFunction, Opaque
 
 
@@ -41,17 +42,19 @@ def test_anonymous_cookie_made_once_and_survives_reset(platform, make_client):
     anonymous = platform.cookies[COOKIE]
     assert len(anonymous) == 32
     client.dispatch(["resetUser"])
-    assert client.user is None and platform.cookies[COOKIE] == anonymous
+    assert client.identity.user is None and platform.cookies[COOKIE] == anonymous
     reloaded = make_client()
-    assert reloaded.anonymous_id == anonymous
+    assert reloaded.identity.anonymous_id == anonymous
 
 
 def test_identified_user_survives_reload_until_reset(platform, make_client):
     make_client(("setProject", "P"), ("identifyUser", {"id": "u7", "n": 1}))
     reloaded = make_client(("setProject", "P"))
-    assert reloaded.user["id"] == "u7" and dict(reloaded.user["traits"]) == {"n": 1}
+    assert reloaded.identity.user["id"] == "u7" and dict(reloaded.identity.user["traits"]) == {
+        "n": 1
+    }
     reloaded.dispatch(["resetUser"])
-    assert make_client().user is None
+    assert make_client().identity.user is None
 
 
 def test_stop_pinging_stops_background_pings_but_not_the_pages_commands(platform, make_client):
@@ -191,9 +194,7 @@ def test_a_refused_ping_shows_nothing_and_tries_again_at_its_interval(platform, 
     assert len(platform.posted("/ping")) == 3 and len(platform.warnings) == 1
 
 
-def test_a_ping_that_got_no_answer_is_tried_again_soon_not_at_the_interval(
-    platform, make_client
-):
+def test_a_ping_that_got_no_answer_is_tried_again_soon_not_at_the_interval(platform, make_client):
     """No answer (the loader's early ping given up on a loaded machine, a server down), a
     5xx or a 429: asked again with the outbox's backoff (0.5-1 s, 1-2 s, ...), so the
     page's surveys arrive seconds after the server answers, not 300 s later."""
@@ -203,7 +204,7 @@ def test_a_ping_that_got_no_answer_is_tried_again_soon_not_at_the_interval(
     client = make_client(("setProject", "P"))
     platform.run(until_ms=platform.clock + 8_000)  # 1 + 2 + 4 s at most
     assert len(platform.posted("/ping")) == 4 and client.forms_known
-    platform.run(until_ms=client.last_ping_ms + 299_000)  # answered: back to the interval
+    platform.run(until_ms=client.pinger.last_ping_ms + 299_000)  # answered: back to the interval
     assert len(platform.posted("/ping")) == 4
 
 
@@ -242,9 +243,9 @@ def test_dismiss_form_records_a_dismissal_and_close_form_tells_nobody(platform, 
 def test_callbacks_register_and_null_unregisters(make_client):
     seen = []
     client = make_client(("onShow", lambda form_id: seen.append(form_id)))
-    client.emit("onShow", ["f1"])
+    client.lifecycle.emit("onShow", ["f1"])
     client.dispatch(["onShow", None])
-    client.emit("onShow", ["f2"])
+    client.lifecycle.emit("onShow", ["f2"])
     assert seen == ["f1"]
 
 
@@ -253,7 +254,7 @@ def test_raising_callback_is_logged_and_contained(platform, make_client):
         raise RuntimeError("boom")
 
     client = make_client(("onComplete", broken))
-    assert client.emit("onComplete", ["f", {}]) == "error"
+    assert client.lifecycle.emit("onComplete", ["f", {}]) == "error"
     assert "boom" in platform.warnings[0] and platform.warnings[0].startswith(
         "[refiner] onComplete"
     )
@@ -294,10 +295,10 @@ js_values = st.recursive(
 @given(st.sampled_from(sorted(HANDLERS)), st.lists(js_values, max_size=3))
 def test_no_call_ever_raises(name, args):
     from refiner_web.client import Client
-    from tests.unit.twin import FakePlatform
+    from tests.unit.twin import FakePlatform, View
 
     platform = FakePlatform()
-    client = Client(platform, "http://api.test")
+    client = Client(platform, "http://api.test", View)
     client.dispatch(["setProject", "P"])
     client.dispatch([name] + args)
     client.finish_boot()

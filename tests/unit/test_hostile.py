@@ -4,15 +4,15 @@ call that cannot run says so exactly once."""
 
 from hypothesis import given, settings
 
-from refiner_web.client import HANDLERS, Client, _printable
+from refiner_web.client import HANDLERS, Client, printable
 from refiner_web.commands import CommandError
 from tests.unit.hostile import UNREADABLE, as_received, calls, received_call
-from tests.unit.twin import FakePlatform
+from tests.unit.twin import FakePlatform, View
 
 
 def _client() -> tuple:
     platform = FakePlatform()
-    client = Client(platform, "http://api.test")
+    client = Client(platform, "http://api.test", View)
     client.dispatch(["setProject", "P"])
     client.finish_boot()
     platform.run()
@@ -42,7 +42,7 @@ def test_hostile_call_warns_under_its_own_name(call):
     client.dispatch(received)
     platform.run()
     name = received[0] if isinstance(received[0], str) else "_refiner"
-    prefixes = [_printable("[refiner] %s: " % name[:64])] + [
+    prefixes = [printable("[refiner] %s: " % name[:64])] + [
         "[refiner] %s: " % kind for kind in ("event", "view", "dismissal", "response", "ping")
     ]
     assert all(any(w.startswith(p) for p in prefixes) for w in platform.warnings), platform.warnings

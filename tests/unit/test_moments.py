@@ -5,8 +5,7 @@ import json
 import pytest
 
 from refiner_web.client import Client
-from refiner_web.surveys import Surveys
-from tests.unit.test_surveys import View
+from tests.unit.twin import View
 
 PAGES = {"include": [{"match": "starts_with", "value": "/app/settings"}]}
 ON_PAGE = {
@@ -34,8 +33,7 @@ def start(platform):
         platform.answer = lambda m, url, b: (
             (200, json.dumps({"forms": forms}), 0) if url.endswith("/ping") else (202, "{}", 0)
         )
-        client = Client(platform, "http://api.test")
-        client.surveys = Surveys(client, make_view=View)
+        client = Client(platform, "http://api.test", View)
         client.dispatch(["setProject", "P"])
         for command in commands:
             client.dispatch(list(command))
@@ -121,13 +119,13 @@ def test_first_seen_is_the_servers_when_earlier(start, platform):
         json.dumps({"forms": [], "contact": {"first_seen_at": "2020-01-01T00:00:00Z"}}),
         0,
     )
-    client = Client(platform, "http://api.test")
+    client = Client(platform, "http://api.test", View)
     client.dispatch(["setProject", "P"])
     client.finish_boot()
     platform.run()
     assert client.moments.first_seen_ms == 1577836800000
-    client._take_ping_answer(
+    client.pinger.take_answer(
         json.dumps({"forms": [], "contact": {"first_seen_at": "2030-01-01T00:00:00Z"}})
     )
-    client._take_ping_answer(json.dumps({"forms": [], "contact": {"first_seen_at": 5}}))
+    client.pinger.take_answer(json.dumps({"forms": [], "contact": {"first_seen_at": 5}}))
     assert client.moments.first_seen_ms == 1577836800000

@@ -1,4 +1,5 @@
-"""refiner_web.survey: answers per question type, branching, back, progress, translations."""
+"""refiner_web.survey (with the definition, strings and appearance it reads): answers per
+question type, branching, back, progress, translations, colours."""
 
 import json
 import subprocess
@@ -10,19 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refiner_web.answers import valid_email
-from refiner_web.survey import (
+from refiner_web.appearance import (
     DARK_GROUNDS,
     DEFAULT_ACCENT,
     LIGHT_GROUNDS,
-    SurveyRun,
     accent_colour,
     contrast_ratio,
-    direction,
     mark_colour,
-    match_locale,
-    safe_url,
     text_on,
 )
+from refiner_web.definition import safe_url
+from refiner_web.strings import direction, match_locale
+from refiner_web.survey import SurveyRun
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = json.loads((ROOT / "refiner_server" / "demo_survey.json").read_text("utf-8"))
@@ -510,7 +510,7 @@ def test_safe_url():
 
 
 def test_ui_strings_exist_in_every_language():
-    from refiner_web.survey import STRINGS
+    from refiner_web.strings import STRINGS
 
     for language, strings in STRINGS.items():
         assert sorted(strings) == sorted(STRINGS["en"]), language
@@ -523,8 +523,9 @@ def test_ui_strings_exist_in_every_language():
 SCENARIO = """
 import json
 from refiner_web.answers import valid_email
-from refiner_web.survey import SurveyRun, accent_colour, text_on, mark_colour
-from refiner_web.survey import LIGHT_GROUNDS, DARK_GROUNDS
+from refiner_web.survey import SurveyRun
+from refiner_web.appearance import accent_colour, text_on, mark_colour
+from refiner_web.appearance import LIGHT_GROUNDS, DARK_GROUNDS
 from twin import sort_keys
 
 definition = json.loads(%s)

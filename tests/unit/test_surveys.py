@@ -3,7 +3,7 @@ import json
 import pytest
 
 from refiner_web.client import Client
-from refiner_web.surveys import Surveys
+from tests.unit.twin import View
 
 NPS = {"id": "nps", "questions": [{"id": "score", "type": "nps"}], "trigger": {"type": "manual"}}
 CSAT = {"id": "csat", "questions": [{"id": "c", "type": "csat"}], "trigger": {"type": "manual"}}
@@ -12,28 +12,6 @@ WELCOME = {
     "questions": [{"id": "s", "type": "statement"}],
     "trigger": {"type": "immediate"},
 }
-
-
-class View:
-    """Records what the orchestrator asks of the widget; the test plays the user."""
-
-    opened = []
-
-    def __init__(self, form, locale, hooks):
-        self.form, self.locale, self.hooks = form, locale, hooks
-        self.form_id = form["id"]
-        self.is_open = False
-
-    def open(self):
-        self.is_open = True
-        View.opened.append(self)
-        self.hooks.shown()
-        self.hooks.navigated(self.form["questions"][0], 0)
-
-    def close(self):
-        if self.is_open:
-            self.is_open = False
-            self.hooks.closed()
 
 
 @pytest.fixture
@@ -55,8 +33,7 @@ def boot(platform, calls):
             return 202, "{}", 0
 
         platform.answer = respond
-        client = Client(platform, "http://api.test")
-        client.surveys = Surveys(client, make_view=View)
+        client = Client(platform, "http://api.test", View)
         client.dispatch(["setProject", "P"])
         for name in (
             "onBeforeShow",
@@ -209,7 +186,7 @@ def test_the_forced_fetch_carries_the_signed_identity(boot, platform):
     ((method, body),) = fetched
     assert method == "POST"
     assert (body["user_id"], body["account_id"], body["signature"]) == ("u1", "acme", "ab" * 32)
-    assert body["anonymous_id"] == client.anonymous_id
+    assert body["anonymous_id"] == client.identity.anonymous_id
 
 
 def test_a_forced_survey_refused_for_the_origin_says_so_not_that_it_is_not_live(boot, platform):
@@ -231,7 +208,7 @@ def test_a_ping_answering_while_a_forced_survey_is_fetched_does_not_drop_it(boot
     extra = {"id": "extra", "questions": [{"id": "q", "type": "text"}]}
     client = boot(answer=lambda m, url, b: (200, json.dumps(extra), 0))
     client.dispatch(["showForm", "extra", True])  # the fetch is spawned, not yet answered
-    client._take_ping_answer(json.dumps({"forms": [NPS]}))  # e.g. after identifyUser
+    client.pinger.take_answer(json.dumps({"forms": [NPS]}))  # e.g. after identifyUser
     assert platform.warnings == []
     platform.run()
     assert shown_ids() == ["extra"]
@@ -249,7 +226,7 @@ def test_immediate_trigger_shows_once_per_page(boot, platform):
     client = boot(forms=(WELCOME, NPS))
     assert shown_ids() == ["hi"]
     client.dispatch(["closeForm", "hi"])
-    client._take_ping_answer(json.dumps({"forms": [WELCOME]}))
+    client.pinger.take_answer(json.dumps({"forms": [WELCOME]}))
     assert shown_ids() == ["hi"]
 
 
@@ -306,7 +283,7 @@ def test_a_forced_survey_is_fetched_again_after_each_ping(boot, platform):
         client.dispatch(["showForm", "extra", True])
         platform.run()
         client.dispatch(["closeForm", "extra"])
-        client._take_ping_answer(json.dumps({"forms": [NPS]}))  # e.g. after identifyUser
+        client.pinger.take_answer(json.dumps({"forms": [NPS]}))  # e.g. after identifyUser
     assert shown_ids() == ["extra", "extra", "extra"]
     assert len([url for m, url, b in platform.requests if url.endswith("/forms/extra")]) == 3
     assert platform.warnings == []
@@ -329,12 +306,12 @@ def test_a_survey_no_longer_served_is_refused_for_what_the_user_did(boot, platfo
     names that, not "not live", after any later ping."""
     client = boot(("showForm", "nps"))
     client.dispatch(["dismissForm", "nps"])
-    client._take_ping_answer(json.dumps({"forms": [CSAT]}))
+    client.pinger.take_answer(json.dumps({"forms": [CSAT]}))
     client.dispatch(["showForm", "nps"])
     client.dispatch(["showForm", "csat"])
     View.opened[-1].hooks.answered({"c": 4}, True)
     client.dispatch(["closeForm", "csat"])
-    client._take_ping_answer(json.dumps({"forms": []}))
+    client.pinger.take_answer(json.dumps({"forms": []}))
     client.dispatch(["showForm", "csat"])
     assert platform.warnings == [
         "[refiner] showForm: survey nps not shown: already dismissed",

@@ -13,7 +13,7 @@ from refiner_web.values import (
     storable,
     text_fault,
 )
-from tests.unit.twin import FakePlatform
+from tests.unit.twin import FakePlatform, View
 
 
 def test_text_rules() -> None:
@@ -27,7 +27,7 @@ def test_text_rules() -> None:
 
 def client() -> tuple:
     platform = FakePlatform()
-    web = Client(platform, "http://127.0.0.1")
+    web = Client(platform, "http://127.0.0.1", View)
     web.dispatch(["setProject", "p1"])
     return web, platform
 
@@ -71,10 +71,10 @@ def test_unstorable_values_are_refused_at_the_call() -> None:
     web.dispatch(["addToResponse", {"ok": 1, "nul\x00": 1, "half": "\U0001f600"[:1] + "\ud83d"}])
     web.dispatch(["identifyUser", {"id": "u", "plan": "pro", "note": "a\x00"}])
     assert web.hidden_fields() == {"ok": 1}
-    assert [key for key, _ in web.user["traits"]] == ["plan"]
+    assert [key for key, _ in web.identity.user["traits"]] == ["plan"]
     web.dispatch(["identifyUser", {"id": "\ud800"}])
     web.dispatch(["trackEvent", "a\x00b"])
-    assert web.user["id"] == "u"
+    assert web.identity.user["id"] == "u"
     assert platform.warnings == [
         "[refiner] addToResponse: field nul\ufffd dropped: text cannot hold a NUL character",
         "[refiner] addToResponse: field half dropped: text cannot hold a lone surrogate"
@@ -94,7 +94,7 @@ def test_a_string_too_long_to_copy_breaks_the_length_rule() -> None:
     web.dispatch(["addToResponse", {"note": LONG, "ok": "x"}])
     web.dispatch(["identifyUser", {"id": "u", "email": LONG, "plan": LONG}, {"signature": LONG}])
     web.dispatch(["identifyUser", {"id": "u", "account": {"id": "a", "seats": LONG}}])
-    assert web.hidden_fields() == {"ok": "x"} and web.user["traits"] == []
+    assert web.hidden_fields() == {"ok": "x"} and web.identity.user["traits"] == []
     assert platform.warnings == [
         "[refiner] addToResponse: field note dropped: strings are at most %d characters" % MAX_TEXT,
         "[refiner] identifyUser: email ignored: strings are at most 255 characters",

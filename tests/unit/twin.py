@@ -7,6 +7,8 @@ both interpreters with the same doubles (written into MicroPython's file system 
 
 import json
 
+from refiner_web.lifecycle import RETURNED, RETURNED_FALSE
+
 
 def sort_keys(value):
     """Nested dicts as sorted pairs: MicroPython's dicts keep no order."""
@@ -133,7 +135,7 @@ class FakePlatform:
     def call(self, fn, args, next_step=None):
         if next_step is not None:
             args = args + [next_step]
-        return "false" if fn(*args) is False else ""
+        return RETURNED_FALSE if fn(*args) is False else RETURNED
 
     def arity(self, fn):
         return fn.__code__.co_argcount
@@ -157,3 +159,25 @@ class FakePlatform:
 
     def posted(self, suffix):
         return [body for method, url, body in self.requests if url.endswith(suffix)]
+
+
+class View:
+    """Records what the survey queue asks of the widget; the test plays the user."""
+
+    opened = []
+
+    def __init__(self, form, locale, hooks):
+        self.form, self.locale, self.hooks = form, locale, hooks
+        self.form_id = form["id"]
+        self.is_open = False
+
+    def open(self):
+        self.is_open = True
+        View.opened.append(self)
+        self.hooks.shown()
+        self.hooks.navigated(self.form["questions"][0], 0)
+
+    def close(self):
+        if self.is_open:
+            self.is_open = False
+            self.hooks.closed()
