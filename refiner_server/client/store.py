@@ -56,6 +56,8 @@ from refiner_server.db import (
     views,
 )
 from refiner_server.http.errors import ApiError
+from refiner_server.webhooks import payloads
+from refiner_server.webhooks.outbox import enqueue
 
 T = TypeVar("T")
 
@@ -98,8 +100,10 @@ class ClientStore:
         self._live: dict[str, LiveSurveys] = {}
         self._answers = AnswerChecks()
         insert = sqlite_insert if is_sqlite(engine) else pg_insert
+        # RETURNING says whether a row went in: psycopg's rowcount here is -1 either way
         self._insert_new = {
-            t.name: insert(t).on_conflict_do_nothing() for t in (events, views, dismissals)
+            t.name: insert(t).on_conflict_do_nothing().returning(t.c.project_id)
+            for t in (events, views, dismissals)
         }
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
@@ -192,12 +196,26 @@ class ClientStore:
 
     def _writer(
         self, conn: Connection, project: sa.Row[Any], body: Identified, now: datetime
-    ) -> sa.Row[Any]:
-        """The contact a write comes from, resolved (created, merged) as its ids say."""
+    ) -> tuple[sa.Row[Any], bool]:
+        """The contact a write comes from, resolved (created, merged) as its ids say, and
+        whether this write identified it (its user id is new to the project)."""
         anonymous_id, user_id = self._anonymous_id(project, body), body.who()
-        return contacts_mod.settled(
-            conn, project.id, anonymous_id, user_id
-        ) or contacts_mod.resolve(conn, project.id, anonymous_id, user_id, now)
+        contact = contacts_mod.settled(conn, project.id, anonymous_id, user_id)
+        if contact is not None:
+            return contact, False
+        new_user = user_id is not None and not contacts_mod.known_user(conn, project.id, user_id)
+        return contacts_mod.resolve(conn, project.id, anonymous_id, user_id, now), new_user
+
+    @staticmethod
+    def _identified(conn: Connection, project_id: str, contact_pk: int, now: datetime) -> None:
+        """Queue `contact.identified` (webhooks) in the transaction that identified them."""
+        enqueue(
+            conn,
+            project_id,
+            "contact.identified",
+            now,
+            lambda: payloads.identified_data(conn, project_id, contact_pk),
+        )
 
     @staticmethod
     def _check_owner(owner_pk: int, contact: sa.Row[Any], id_name: str, id_value: str) -> None:
@@ -252,7 +270,7 @@ class ClientStore:
     ) -> bytes:
         project = self._open(conn, project_id, body)
         user = body.user
-        contact = self._writer(conn, project, body, now)
+        contact, identified = self._writer(conn, project, body, now)
         account_pk = contact.account_pk
         fields: dict[str, Any] = {"contact": contact.pk, "last_seen_at": now}
         if user is not None:
@@ -267,6 +285,8 @@ class ClientStore:
                 fields["account_pk"] = account_pk
             contacts_mod.upsert_traits(conn, project_id, user.traits, now, contact_pk=contact.pk)
         conn.execute(_SET_CONTACT, fields)  # the columns set are the keys of `fields`
+        if identified:  # with the traits and account of this very ping
+            self._identified(conn, project_id, contact.pk, now)
         stored = self._traits(conn, contact.pk, account_pk) if live.want_traits else []
         forms = self._eligible(conn, project_id, body, contact.pk, live, stored, now)
         return _ping_answer(project, contact.first_seen_at, now, live, forms)
@@ -367,12 +387,24 @@ class ClientStore:
     ) -> bool:
         project = self._open(conn, project_id, body)
         now = self.clock.now()
-        contact = self._writer(conn, project, body, now)
+        contact, identified = self._writer(conn, project, body, now)
+        if identified:
+            self._identified(conn, project_id, contact.pk, now)
         row = {k: (now if v is None and k.endswith("_at") else v) for k, v in values.items()}
         params = dict(row, project_id=project_id, contact_pk=contact.pk, received_at=now)
         params[id_col] = id_value
         # one statement for new and retried ids alike: a stored id inserts nothing
-        if conn.execute(self._insert_new[table.name], params).rowcount == 1:
+        if conn.execute(self._insert_new[table.name], params).first() is not None:
+            if table is dismissals:
+                dismissal = {"id": id_value, "form_id": row["form_id"]}
+                dismissal["dismissed_at"] = row["dismissed_at"]
+                enqueue(
+                    conn,
+                    project_id,
+                    "survey.dismissed",
+                    now,
+                    lambda: payloads.dismissal_data(conn, project_id, dismissal, contact.pk),
+                )
             return True
         owner = conn.execute(
             sa.select(table.c.contact_pk).where(
@@ -392,7 +424,9 @@ class ClientStore:
     ) -> dict[str, Any]:
         project = self._open(conn, project_id, body)
         now = self.clock.now()
-        contact = self._writer(conn, project, body, now)
+        contact, identified = self._writer(conn, project, body, now)
+        if identified:
+            self._identified(conn, project_id, contact.pk, now)
         params = {"project_id": project_id, "response_id": response_id}
         row = conn.execute(_RESPONSE, params).first()
         if row is not None:
@@ -407,6 +441,7 @@ class ClientStore:
             conn, project_id, body.form_id, row.survey_version if row else None, body.answers
         )
         notes = with_dropped(notes, body.dropped)
+        changes: dict[str, Any] = {}
         if row is None:
             stored = {
                 "form_id": body.form_id,
@@ -438,6 +473,15 @@ class ClientStore:
                     changes,
                 )
                 stored.update(changes)
+        if row is None or changes:  # webhooks: a completion once, any other save as update
+            completes = stored["completed"] and (row is None or "completed" in changes)
+            enqueue(
+                conn,
+                project_id,
+                "response.completed" if completes else "response.updated",
+                now,
+                lambda: payloads.response_data(conn, project_id, response_id, stored, contact.pk),
+            )
         return {
             "id": response_id,
             "form_id": stored["form_id"],
