@@ -25,6 +25,7 @@ from refiner_server.http.middleware import (
 from refiner_server.http.ratelimit import Limiter, Rate
 from refiner_server.surveys import schema as survey_schema
 from refiner_server.webhooks import api as webhooks_api
+from refiner_server.webhooks import pages as webhooks_pages
 from refiner_server.webhooks.settings import WebhookSettings
 from refiner_server.webhooks.worker import Worker, running
 
@@ -86,6 +87,7 @@ def create_app(
     admin.install(app, admin_engine, static_dir)
     app.include_router(webhooks_api.router)
     dashboard.install(app)
+    app.include_router(webhooks_pages.router)
     survey_schema.install(app)
     static.install(app, static_dir, index_html)
     app.add_middleware(

@@ -28,6 +28,7 @@ from refiner_server.surveys import store as survey_store
 from refiner_server.surveys.exports import attachment, responses_csv
 from refiner_server.surveys.reports import BUCKETS, survey_summary
 from refiner_server.tokens import verify_token
+from refiner_server.webhooks.endpoints import disabled_endpoints
 
 HERE = Path(__file__).parent
 CSS = HERE / "admin.css"
@@ -166,7 +167,11 @@ def routes(engine: Engine) -> APIRouter:
         if token is None:
             return to_login(request)
         projects = [
-            dict(p, surveys=survey_store.list_surveys(engine, p["id"]))
+            dict(
+                p,
+                surveys=survey_store.list_surveys(engine, p["id"]),
+                webhooks_disabled=disabled_endpoints(engine, p["id"]),
+            )
             for p in list_projects(engine)
         ]
         return page("index.html", title="Surveys", projects=projects, token=token)

@@ -71,6 +71,15 @@ def list_endpoints(engine: Engine, project_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in rows.mappings()]
 
 
+def disabled_endpoints(engine: Engine, project_id: str) -> list[dict[str, Any]]:
+    """The project's endpoints the server disabled, for the dashboard's notice."""
+    query = sa.select(E.c.id, E.c.url, E.c.disabled_reason).where(
+        E.c.project_id == project_id, E.c.disabled_reason.is_not(None)
+    )
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query.order_by(E.c.id)).mappings()]
+
+
 def get_endpoint(engine: Engine, project_id: str, endpoint_id: str) -> dict[str, Any]:
     with engine.connect() as conn:
         row = (

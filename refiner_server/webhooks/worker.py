@@ -253,9 +253,9 @@ class Worker:
             conn.execute(D.update().where(D.c.pk == row.pk, D.c.status == "pending"), fields)
             lease: dict[str, Any] = {"lease_until": now + self._lease()}
             if give_up:
-                reason = f"disabled: message {row.message_id} failed for 24 h ({outcome.error})"
+                reason = f"message {row.message_id} failed for 24 h ({outcome.error})"
                 lease.update(enabled=False, disabled_at=now, disabled_reason=reason[:255])
-                log.warning("webhook endpoint %s %s", endpoint["id"], reason)
+                log.warning("webhook endpoint %s disabled: %s", endpoint["id"], reason)
             kept = conn.execute(
                 E.update().where(E.c.id == endpoint["id"], E.c.lease_owner == self.owner), lease
             )

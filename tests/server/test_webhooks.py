@@ -229,7 +229,7 @@ def test_24_hours_of_failure_disable_the_endpoint_and_enabling_sends_what_waited
                 lambda: not client.get(f"{hooks_url()}/{made['id']}", headers=h).json()["enabled"]
             )
         endpoint = client.get(f"{hooks_url()}/{made['id']}", headers=h).json()
-        assert endpoint["disabled_reason"].startswith("disabled: message ")
+        assert endpoint["disabled_reason"].startswith("message msg_")
         assert "HTTP 503" in endpoint["disabled_reason"]
         assert (endpoint["failed"], endpoint["pending"]) == (1, 1)  # r2 kept, not lost
         healthy = True
