@@ -61,7 +61,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if webhooks.deliver:
-            async with running(Worker(admin_engine, webhooks.allow_private)):
+            worker = Worker(engine, webhooks.allow_private, call=app.state.store.call)
+            async with running(worker):
                 yield
         else:
             yield

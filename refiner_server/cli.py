@@ -374,17 +374,18 @@ def _webhooks_deliver(args: argparse.Namespace) -> int:
     import asyncio
     import signal
 
+    from refiner_server.client.store import ClientStore
     from refiner_server.webhooks.worker import Worker
 
-    engine = make_engine(args.db)
-    migrate(engine)
+    migrate(make_engine(args.db))
+    store = ClientStore(make_engine(args.db, busy_timeout_s=0))  # see `Worker(call=...)`
 
     async def run() -> None:
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
         log.info("delivering webhooks from %s", args.db)
-        await Worker(engine, args.allow_private).run(stop)
+        await Worker(store.engine, args.allow_private, call=store.call).run(stop)
 
     asyncio.run(run())
     return 0

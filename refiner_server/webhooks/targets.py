@@ -64,12 +64,16 @@ async def resolve(parts: SplitResult, allow_private: bool) -> str:
     """The address to connect to for `parts`: its host resolved now, every address checked."""
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise UnsafeTarget(f"{host} does not resolve: {exc}") from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
+    if _is_literal(host):  # no lookup (a thread hop) for an address
+        addresses = [ipaddress.ip_address(host)]
+    else:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+        except OSError as exc:
+            raise UnsafeTarget(f"{host} does not resolve: {exc}") from None
+        addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
     if not addresses:
         raise UnsafeTarget(f"{host} does not resolve")
     if not allow_private:

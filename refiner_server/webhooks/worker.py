@@ -16,7 +16,7 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -79,8 +79,14 @@ class Worker:
         lease_s: float = LEASE_S,
         poll_s: float = POLL_S,
         retry_base_s: float = RETRY_BASE_S,
+        call: Callable[..., Awaitable[Any]] | None = None,
     ) -> None:
         self.engine = engine
+        # how a database step runs: in a thread by default; the server passes
+        # `ClientStore.call`, which on SQLite runs it on the loop and waits for another
+        # process's write lock without sleeping in SQLite's busy handler (that handler
+        # sleeps up to 100 ms a try, so beside busy writers the worker would crawl)
+        self._call = call or asyncio.to_thread
         self.allow_private = allow_private
         self.clock = clock or Clock()
         self.timeout_s, self.lease_s, self.poll_s = timeout_s, lease_s, poll_s
@@ -113,7 +119,7 @@ class Worker:
 
     async def run_once(self, client: httpx.AsyncClient) -> int:
         """One round: claim endpoints with a due message, drain each. Attempts made."""
-        claimed = await asyncio.to_thread(self._claim)
+        claimed = await self._call(self._claim)
         if not claimed:
             return 0
         done = await asyncio.gather(*(self._drain(client, ep) for ep in claimed))
@@ -157,23 +163,46 @@ class Worker:
 
     async def _drain(self, client: httpx.AsyncClient, endpoint: dict[str, Any]) -> int:
         """Send the endpoint's due messages in order; stop at the first failure or at one
-        not due yet (order: nothing behind it goes first). Attempts made."""
+        not due yet (order: nothing behind it goes first). Attempts made.
+
+        Results are written while the next messages go out, in batches: a batch is written
+        once the previous one is, so the queue costs one transaction per batch, not one
+        per message. A crash before a batch is written resends it (same ids)."""
         attempts = 0
+        unrecorded: list[tuple[Any, Outcome]] = []
+        writing: asyncio.Future[bool] | None = None
         try:
             while True:
-                queue = await asyncio.to_thread(self._queue, endpoint["id"])
+                queue = await self._call(self._queue, endpoint["id"])
                 for row in queue:
                     if as_utc(row.next_attempt_at) > self.clock.now():
                         return attempts
                     outcome = await self.attempt(client, endpoint, row)
                     attempts += 1
-                    owned = await asyncio.to_thread(self._record, endpoint, row, outcome)
-                    if not outcome.ok or not owned:
+                    unrecorded.append((row, outcome))
+                    if outcome.ok and writing is not None and not writing.done():
+                        continue  # gathers the next batch while this one is written
+                    if writing is not None and not await writing:
+                        return attempts  # the lease went to another process
+                    batch, unrecorded = unrecorded, []
+                    writing = asyncio.ensure_future(self._call(self._record, endpoint, batch))
+                    if not outcome.ok:
+                        return attempts
+                if writing is not None and not await writing:
+                    return attempts
+                writing = None
+                if unrecorded:  # written before the queue is read again
+                    batch, unrecorded = unrecorded, []
+                    if not await self._call(self._record, endpoint, batch):
                         return attempts
                 if len(queue) < BATCH:
                     return attempts
         finally:
-            await asyncio.to_thread(self._release, endpoint["id"])
+            if writing is not None:
+                await writing
+            if unrecorded:
+                await self._call(self._record, endpoint, unrecorded)
+            await self._call(self._release, endpoint["id"])
 
     async def attempt(
         self, client: httpx.AsyncClient, endpoint: dict[str, Any], row: Any
@@ -228,38 +257,44 @@ class Worker:
 
     # -- results --------------------------------------------------------------------------
 
-    def _record(self, endpoint: dict[str, Any], row: Any, outcome: Outcome) -> bool:
-        """Store the attempt; renew the lease. False when the lease was lost meanwhile."""
+    def _record(self, endpoint: dict[str, Any], batch: list[tuple[Any, Outcome]]) -> bool:
+        """Store attempts in one transaction and renew the lease. False when the lease was
+        lost meanwhile (another process took the endpoint over)."""
         now = self.clock.now()
-        fields: dict[str, Any] = {
-            "attempts": row.attempts + 1,
-            "last_attempt_at": now,
-            "last_status_code": outcome.status_code,
-            "last_latency_ms": outcome.latency_ms,
-            "last_error": outcome.error,
-            "response_excerpt": outcome.excerpt,
-        }
-        give_up = False
-        if outcome.ok:
-            fields.update(status="delivered", finished_at=now)
-        else:
-            retry_at = now + timedelta(seconds=backoff(row.attempts + 1, self.retry_base_s))
-            give_up = retry_at > as_utc(row.expires_at)
-            if give_up:
-                fields.update(status="failed", finished_at=now)
-            else:
-                fields["next_attempt_at"] = retry_at
+        lease: dict[str, Any] = {"lease_until": now + self._lease()}
+        updates = []
+        for row, outcome in batch:
+            fields: dict[str, Any] = {
+                "of_pk": row.pk,
+                "status": "delivered",
+                "attempts": row.attempts + 1,
+                "next_attempt_at": as_utc(row.next_attempt_at),
+                "finished_at": now,
+                "last_attempt_at": now,
+                "last_status_code": outcome.status_code,
+                "last_latency_ms": outcome.latency_ms,
+                "last_error": outcome.error,
+                "response_excerpt": outcome.excerpt,
+            }
+            if not outcome.ok:
+                retry_at = now + timedelta(seconds=backoff(row.attempts + 1, self.retry_base_s))
+                if retry_at > as_utc(row.expires_at):
+                    fields["status"] = "failed"
+                    reason = f"message {row.message_id} failed for 24 h ({outcome.error})"
+                    lease.update(enabled=False, disabled_at=now, disabled_reason=reason[:255])
+                    log.warning("webhook endpoint %s disabled: %s", endpoint["id"], reason)
+                else:
+                    fields.update(status="pending", next_attempt_at=retry_at, finished_at=None)
+            updates.append(fields)
         with self.engine.begin() as conn:
-            conn.execute(D.update().where(D.c.pk == row.pk, D.c.status == "pending"), fields)
-            lease: dict[str, Any] = {"lease_until": now + self._lease()}
-            if give_up:
-                reason = f"message {row.message_id} failed for 24 h ({outcome.error})"
-                lease.update(enabled=False, disabled_at=now, disabled_reason=reason[:255])
-                log.warning("webhook endpoint %s disabled: %s", endpoint["id"], reason)
+            conn.execute(_RECORD, updates)
             kept = conn.execute(
-                E.update().where(E.c.id == endpoint["id"], E.c.lease_owner == self.owner), lease
+                E.update()
+                .where(E.c.id == endpoint["id"], E.c.lease_owner == self.owner)
+                .returning(E.c.id),
+                lease,
             )
-            return kept.rowcount == 1
+            return kept.first() is not None
 
 
 @asynccontextmanager
@@ -282,6 +317,17 @@ def _ms(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
 
+_RESULT_COLUMNS = (
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "finished_at",
+    "last_attempt_at",
+    "last_status_code",
+    "last_latency_ms",
+    "last_error",
+    "response_excerpt",
+)
 #: the first pending message of an endpoint: only it may be sent (order)
 _HEAD_DUE = (
     sa.select(D.c.next_attempt_at)
@@ -304,6 +350,12 @@ _CLAIMABLE = (
     )
     .order_by(E.c.id)
     .limit(ENDPOINTS_AT_ONCE)
+)
+#: an attempt's result; `of_pk`: an UPDATE's bind names must differ from its columns
+_RECORD = (
+    D.update()
+    .where(D.c.pk == sa.bindparam("of_pk"), D.c.status == "pending")
+    .values({c: sa.bindparam(c) for c in _RESULT_COLUMNS})
 )
 _QUEUE = (
     sa.select(D)
