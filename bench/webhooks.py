@@ -17,11 +17,14 @@ minus the write's acknowledgement, p50 and p99, before the kill and overall.
 
     python bench/webhooks.py                     # N = 10,000, SQLite and PostgreSQL
     python bench/webhooks.py --n 2000 --db sqlite
+
+Writes the rows and the load average to `bench/results/webhooks.json`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import statistics
@@ -46,6 +49,7 @@ from refiner_server.projects import create_project, import_surveys  # noqa: E402
 from refiner_server.webhooks.endpoints import create_endpoint  # noqa: E402
 from refiner_server.webhooks.tables import webhook_deliveries  # noqa: E402
 
+RESULTS = ROOT / "bench" / "results" / "webhooks.json"
 SURVEY = {
     "id": "nps",
     "name": "NPS",
@@ -177,6 +181,7 @@ def main() -> int:
             f"{r['overall_per_s']:.0f} | {r['p50_ms']:.0f} / {r['p99_ms']:.0f} ms | "
             f"{r['p99_all_ms'] / 1000:.1f} s |"
         )
+    RESULTS.write_text(json.dumps({"load": os.getloadavg(), "runs": dict(rows)}, indent=1) + "\n")
     ok = all(
         r["complete"] and not r["lost"] and not r["duplicated"] and r["in_order"] for _k, r in rows
     )

@@ -67,12 +67,16 @@ Description = Annotated[str, Field(max_length=255, pattern=NO_NUL)]
 
 
 class EndpointIn(BaseModel):
-    url: Url = Field(examples=["https://hooks.example.com/refiner"])
+    url: Url = Field(
+        examples=["https://hooks.example.com/refiner"],
+        description="https, a public host (unless the server allows private targets)",
+    )
     events: list[Event] | None = Field(
         default=None, min_length=1, description="default: every event the format takes"
     )
     format: Literal["standard", "slack"] = Field(
-        default="standard", description="slack: a Slack incoming-webhook URL (completions)"
+        default="standard",
+        description="slack: a Slack incoming-webhook URL; it takes response.completed only",
     )
     description: Description = ""
 
