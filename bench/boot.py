@@ -153,8 +153,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(workdir: Path, surveys: list = SURVEYS) -> tuple:
-    """`refiner-server serve` on a free loopback port, project `bench` holding `surveys`."""
+SERVE = [sys.executable, "-m", "refiner_server.cli", "serve"]
+
+
+def make_database(workdir: Path, surveys: list) -> str:
+    """A fresh SQLite file in `workdir` with project `bench` holding `surveys`; its URL."""
     db = f"sqlite:///{workdir / 'bench.db'}"
     cli = [sys.executable, "-m", "refiner_server.cli"]
     run = {"cwd": ROOT, "check": True, "capture_output": True}
@@ -164,11 +167,17 @@ def start_server(workdir: Path, surveys: list = SURVEYS) -> tuple:
         [*cli, "survey", "import", str(workdir / "surveys.json"), "--project", "bench", "--db", db],
         **run,
     )
+    return db
+
+
+def start_server(workdir: Path, surveys: list = SURVEYS, serve: list = SERVE) -> tuple:
+    """`refiner-server serve` (or `serve`, a command taking the same options) on a free
+    loopback port, project `bench` holding `surveys`."""
+    db = make_database(workdir, surveys)
     port = free_port()
     proc = subprocess.Popen(
         [
-            *cli,
-            "serve",
+            *serve,
             "--db",
             db,
             "--host",

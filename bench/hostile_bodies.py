@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from refiner_server.app import create_app  # noqa: E402
-from refiner_server.client.models import MAX_BODY_VALUES  # noqa: E402
+from refiner_server.client.limits import MAX_BODY_VALUES  # noqa: E402
 from refiner_server.db import responses  # noqa: E402
 from refiner_server.http.ratelimit import Limiter, Rate  # noqa: E402
 from refiner_web.answers import (  # noqa: E402

@@ -9,13 +9,18 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from refiner_server import admin, dashboard
+from refiner_server import admin
+from refiner_server.admin import docs
 from refiner_server.client import routes as client_api
-from refiner_server.client.models import MAX_BODY_VALUES, body_limit, json_values
+from refiner_server.client.limits import MAX_BODY_VALUES, body_limit, json_values
 from refiner_server.client.store import ClientStore
 from refiner_server.clock import Clock
+from refiner_server.dashboard import pages as dashboard_pages
+from refiner_server.dashboard import routes as dashboard
+from refiner_server.dashboard.headers import AdminHeaders
 from refiner_server.db import make_engine, migrate
-from refiner_server.http import errors, static
+from refiner_server.deps import CrossSite, SignInRequired
+from refiner_server.http import errors, pyscript_apps, static
 from refiner_server.http.middleware import (
     BodyLimitMiddleware,
     CORSMiddleware,
@@ -75,22 +80,34 @@ def create_app(
         version="0.1.0",
         description="Self-hostable in-app surveys: client API (public, CORS), admin API "
         "(bearer token) and runtime files.",
-        docs_url=None,  # admin.install serves /docs from our own build, not a CDN
+        docs_url=None,  # admin.docs serves /docs from our own build, not a CDN
         redoc_url=None,
     )
+    # what the routes take through `deps` (docs/internals.md, "Server wiring")
     app.state.engine = engine
     app.state.admin_engine = admin_engine
     app.state.webhooks = webhooks
     app.state.clock = clock or Clock()
     app.state.store = ClientStore(engine, app.state.clock)
+    app.state.static_dir = None if static_dir is None else Path(os.path.abspath(static_dir))
+    app.state.index_html = None if index_html is None else Path(os.path.abspath(index_html))
     errors.install(app, client_api.PREFIX + "/")
-    app.include_router(client_api.router(app.state.store))
-    admin.install(app, admin_engine, static_dir)
+    app.include_router(client_api.router)
+    app.include_router(admin.router)
     app.include_router(webhooks_api.router)
-    dashboard.install(app)
+    app.include_router(docs.router)
+    app.include_router(dashboard.router)
     app.include_router(webhooks_pages.router)
-    survey_schema.install(app)
-    static.install(app, static_dir, index_html)
+    app.add_exception_handler(SignInRequired, dashboard_pages.to_login)
+    app.add_exception_handler(CrossSite, dashboard_pages.refused)
+    app.add_middleware(AdminHeaders)
+    app.include_router(survey_schema.router)
+    app.include_router(static.router)
+    if static_dir is not None:
+        app.include_router(pyscript_apps.router)  # before /static/{path}, which takes all
+        app.include_router(static.build_router)
+    if index_html is not None:
+        app.include_router(static.index_router)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=body_limit,

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from sqlalchemy.engine import Engine, make_url
 
-from refiner_server.client.models import parse_date
+from refiner_server.client.rules import parse_date
 from refiner_server.db import make_engine, migrate
 from refiner_server.http.ratelimit import Limiter, Rate
 from refiner_server.http.static import default_site
@@ -203,7 +203,7 @@ def _serve(args: argparse.Namespace) -> int:
         options["forwarded_allow_ips"] = args.forwarded_allow_ips
     # the connections of many visitors spread over the workers: each takes its share of the
     # project's rate; one visitor's keep-alive connection stays with one worker, so the
-    # address rate is each worker's (README "Security")
+    # address rate is each worker's (docs/security.md "The server")
     project_rate = args.rate_limit_project and args.rate_limit_project.split(args.workers)
     address_rate = args.rate_limit_address
     if args.workers > 1:

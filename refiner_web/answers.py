@@ -14,11 +14,11 @@ EMAIL_MAX = 254
 TEXT_MAX = 10000
 OTHER_MAX = 1000
 #: choices of one question (`other` comes on top), and questions of one survey: they bound
-#: how many values a legitimate response holds (refiner_server.client.models.MAX_BODY_VALUES)
+#: how many values a legitimate response holds (refiner_server.client.limits.MAX_BODY_VALUES)
 MAX_CHOICES = 100
 MAX_QUESTIONS = 100
 #: the characters one response's answers can hold (`answer_chars`), what keeps the largest
-#: legitimate response body small (refiner_server.client.models.MAX_RESPONSE_BYTES): a survey
+#: legitimate response body small (refiner_server.client.limits.MAX_RESPONSE_BYTES): a survey
 #: whose answers could hold more is refused
 MAX_ANSWER_CHARS = 30000
 

@@ -21,7 +21,7 @@ def start() -> Client:
     """Runs the calls queued before we were ready, in order, then goes live."""
     import refiner_bridge
 
-    client = Client(BrowserPlatform(refiner_bridge), refiner_bridge.api)
+    client = Client(BrowserPlatform(refiner_bridge, refiner_bridge.nonce), refiner_bridge.api)
     for call in refiner_bridge.drain():
         _run_encoded(client, call)
     client.finish_boot()
@@ -42,10 +42,6 @@ def _load_survey_layer_soon(client: Client) -> None:
     client.platform.set_timeout(lambda: client.platform.spawn(load()), 0)
 
 
-#: A PyScript app's counterpart of `refiner_bridge.nonce`, for the widget's <style>.
-nonce = None
-
-
 def app_client(calls: list, script_nonce: object, api: object = None) -> Client:
     """The client of a PyScript app.
 
@@ -56,9 +52,7 @@ def app_client(calls: list, script_nonce: object, api: object = None) -> Client:
     `data-api`), else at the server whose stable config the app loaded, else at the page's
     origin.
     """
-    global nonce
-    nonce = script_nonce
-    client = Client(BrowserPlatform(), api or _config_api() or js.location.origin)
+    client = Client(BrowserPlatform(None, script_nonce), api or _config_api() or js.location.origin)
     while calls:
         client.dispatch(calls.pop(0))
     client.finish_boot()

@@ -9,33 +9,10 @@ import json
 import js
 
 from refiner_web.dates import ms_from_iso
-from refiner_web.ffi import once, proxy
+from refiner_web.ffi import JsRefused, guarded, once, proxy
 from refiner_web.outbox import REQUEST_TIMEOUT_MS
 
 ROUTE_POLL_MS = 250
-
-
-class JsRefused(Exception):
-    """A JavaScript call threw: the browser refused a `localStorage` or cookie access
-    (blocked, full, sandboxed), or a page patched a DOM method to throw."""
-
-
-def _guarded(op: str, fn: object, *args: object) -> object:
-    """`fn(*args)` for a JavaScript `fn`; raises JsRefused(op) when it throws.
-    MicroPython 1.27 cannot catch a JavaScript exception thrown synchronously (it unwinds
-    past every `try` to the JavaScript that entered Python), and a strict CSP forbids making
-    a try/catch from text; so the call runs as a getter that `Object.assign` reads inside a
-    `Promise` constructor, which catches what it throws (the promise's rejection goes to the
-    no-op `Function.prototype`). Only the copied value tells whether it returned."""
-    descriptor = js.Object.new()
-    descriptor.get = fn.bind(None, *args)
-    descriptor.enumerable = True
-    source = js.Object.defineProperty(js.Object.new(), "value", descriptor)
-    result = js.Object.new()
-    js.Promise.new(js.Object.assign.bind(None, result, source)).catch(js.Function.prototype)
-    if not result.hasOwnProperty("value"):
-        raise JsRefused(op)
-    return result.value
 
 
 def _store_direct(op: str, key: object, value: object) -> object:
@@ -43,15 +20,15 @@ def _store_direct(op: str, key: object, value: object) -> object:
     raises JsRefused where that answers `false`."""
     if op == "cookie":
         if value is not None:
-            _guarded(op, js.Reflect.set, js.document, "cookie", value)
-        return _guarded(op, js.Reflect.get, js.document, "cookie")
-    storage = _guarded(op, js.Reflect.get, js.window, "localStorage")
+            guarded(op, js.Reflect.set, js.document, "cookie", value)
+        return guarded(op, js.Reflect.get, js.document, "cookie")
+    storage = guarded(op, js.Reflect.get, js.window, "localStorage")
     if not storage:  # null where a browser disables it
         raise JsRefused(op)
     if op == "keys":
-        return "\n".join(_guarded(op, js.Object.keys, storage))
+        return "\n".join(guarded(op, js.Object.keys, storage))
     method = getattr(storage, op + "Item")  # getItem, setItem, removeItem
-    result = _guarded(op, method.bind(storage), key, value)
+    result = guarded(op, method.bind(storage), key, value)
     return result if op == "get" else True
 
 
@@ -92,8 +69,12 @@ class LocalStorage:
 class BrowserPlatform:
     """What `refiner_web.client.Client` needs from the browser."""
 
-    def __init__(self, bridge: object = None) -> None:
+    def __init__(self, bridge: object = None, nonce: object = None) -> None:
+        """`bridge` is the loader's `refiner_bridge` (None in a PyScript app); `nonce` that
+        of the loader's tag or the app's script tag, for the widget's <style> on a page whose
+        `style-src` allows styles by nonce only (None, or "" from the loader, when none)."""
         self.bridge = bridge
+        self.nonce = nonce if isinstance(nonce, str) and nonce else None
         self.local_storage = LocalStorage(bridge)
         self.tasks = []
         self.listeners = []

@@ -279,7 +279,10 @@ class Surveys:
         if make_view is None:
             from refiner_web.widget import SurveyView
 
-            make_view = SurveyView
+            def make_view(form: dict, locale: object, hooks: Hooks) -> SurveyView:
+                client = self.client
+                return SurveyView(form, locale, hooks, client.platform.nonce, client._warn_plain)
+
         self.current = hooks
         self.view = make_view(hooks.form, self.client.locale, hooks)
         self.view.open()

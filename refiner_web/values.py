@@ -12,7 +12,7 @@ MAX_TEXT = 4096  # a hidden field's string; the longest string the loader copies
 MAX_TRAITS = 100  # of a user, and of an account
 MAX_FIELDS = 100  # hidden fields of one response, over every addToResponse call
 #: the characters of one response's hidden fields in all, names and string values: with
-#: answers.MAX_ANSWER_CHARS, what bounds a response body (refiner_server.client.models)
+#: answers.MAX_ANSWER_CHARS, what bounds a response body (refiner_server.client.limits)
 MAX_FIELDS_TEXT = 10000
 MAX_INT = 2147483647  # traits are 32-bit integers
 MAX_URL = 2048  # a page's URL, title or referrer

@@ -7,27 +7,30 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
+from refiner_server.deps import StaticDir
 from refiner_server.http.errors import ApiError
 
 STATIC_PREFIX = "/static/"
 
+router = APIRouter(include_in_schema=False)
 
-def install_docs(app: FastAPI, static_dir: Path | None) -> None:
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        base = STATIC_PREFIX + _swagger_dir(static_dir)
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title=f"{app.title} - API",
-            swagger_js_url=base + "swagger-ui-bundle.js",
-            swagger_css_url=base + "swagger-ui.css",
-            swagger_favicon_url=base + "favicon-32x32.png",
-            swagger_ui_parameters={"validatorUrl": None},
-        )
+
+@router.get("/docs")
+def docs(request: Request, static_dir: StaticDir) -> HTMLResponse:
+    app = request.app
+    base = STATIC_PREFIX + _swagger_dir(static_dir)
+    return get_swagger_ui_html(
+        openapi_url=app.openapi_url or "/openapi.json",
+        title=f"{app.title} - API",
+        swagger_js_url=base + "swagger-ui-bundle.js",
+        swagger_css_url=base + "swagger-ui.css",
+        swagger_favicon_url=base + "favicon-32x32.png",
+        swagger_ui_parameters={"validatorUrl": None},
+    )
 
 
 def _swagger_dir(static_dir: Path | None) -> str:

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
-from refiner_server.admin.auth import refusals
+from refiner_server.admin.refusals import refusals
 from refiner_server.admin.schemas import (
     Account,
     AccountDetail,
@@ -23,7 +23,7 @@ from refiner_server.admin.schemas import (
     text_query,
 )
 from refiner_server.client.contacts import trait_value, typed
-from refiner_server.client.models import ProjectPath, stored_trait
+from refiner_server.client.rules import ProjectPath, stored_trait
 from refiner_server.db import (
     accounts,
     contact_anonymous_ids,
@@ -37,11 +37,13 @@ from refiner_server.db import (
     traits,
     views,
 )
+from refiner_server.deps import AdminEngine
 from refiner_server.surveys.exports import public_response
 from refiner_server.surveys.store import NotFound
 
 #: per contact and kind, the newest this many events, views, dismissals and responses
 HISTORY = 1000
+BASE = "/projects/{project_id}"
 Limit = Annotated[int, Query(ge=1, le=500)]
 TraitFilter = Annotated[
     str | None,
@@ -55,119 +57,131 @@ TraitFilter = Annotated[
 ]
 
 
-def routes(router: APIRouter, engine: Engine) -> None:
-    base = "/projects/{project_id}"
+router = APIRouter(tags=["admin: contacts"])
 
-    @router.get(base + "/contacts", response_model=ContactPage, summary="List or search contacts")
-    def contacts_list(
-        project_id: ProjectPath,
-        q: Annotated[str | None, text_query("part of a user id or email")] = None,
-        user_id: Annotated[str | None, text_query()] = None,
-        email: Annotated[str | None, text_query()] = None,
-        trait: TraitFilter = None,
-        after: ContactAfter = None,
-        limit: Limit = 50,
-    ) -> dict[str, Any]:
-        where = [contacts.c.project_id == project_id]
-        if q:
-            where.append(_containing(q, contacts.c.user_id, contacts.c.email))
-        if user_id is not None:
-            where.append(contacts.c.user_id == user_id)
-        if email is not None:
-            where.append(sa.func.lower(contacts.c.email) == email.lower())
-        if trait is not None:
-            where.append(contacts.c.pk.in_(_with_trait(project_id, trait)))
-        if after is not None:
-            where.append(contacts.c.pk > after)
-        with refusals(), engine.connect() as conn:
-            _project(conn, project_id)
-            rows = conn.execute(
-                sa.select(contacts).where(*where).order_by(contacts.c.pk).limit(limit)
-            ).all()
-            items = _contacts(conn, rows)
-        return {"items": items, "next": items[-1]["id"] if len(items) == limit else None}
 
-    @router.get(
-        base + "/contacts/{contact_id}",
-        response_model=ContactDetail,
-        summary="One contact: traits, anonymous ids, events, views, dismissals, responses",
-    )
-    def contact_read(project_id: ProjectPath, contact_id: ContactPath) -> dict[str, Any]:
-        with refusals(), engine.connect() as conn:
-            row = _contact(conn, project_id, contact_id)
-            (out,) = _contacts(conn, [row])
-            out["anonymous_ids"] = list(
-                conn.execute(
-                    sa.select(contact_anonymous_ids.c.anonymous_id)
-                    .where(contact_anonymous_ids.c.contact_pk == row.pk)
-                    .order_by(contact_anonymous_ids.c.created_at)
-                ).scalars()
+@router.get(BASE + "/contacts", response_model=ContactPage, summary="List or search contacts")
+def contacts_list(
+    project_id: ProjectPath,
+    engine: AdminEngine,
+    q: Annotated[str | None, text_query("part of a user id or email")] = None,
+    user_id: Annotated[str | None, text_query()] = None,
+    email: Annotated[str | None, text_query()] = None,
+    trait: TraitFilter = None,
+    after: ContactAfter = None,
+    limit: Limit = 50,
+) -> dict[str, Any]:
+    where = [contacts.c.project_id == project_id]
+    if q:
+        where.append(_containing(q, contacts.c.user_id, contacts.c.email))
+    if user_id is not None:
+        where.append(contacts.c.user_id == user_id)
+    if email is not None:
+        where.append(sa.func.lower(contacts.c.email) == email.lower())
+    if trait is not None:
+        where.append(contacts.c.pk.in_(_with_trait(project_id, trait)))
+    if after is not None:
+        where.append(contacts.c.pk > after)
+    with refusals(), engine.connect() as conn:
+        _project(conn, project_id)
+        rows = conn.execute(
+            sa.select(contacts).where(*where).order_by(contacts.c.pk).limit(limit)
+        ).all()
+        items = _contacts(conn, rows)
+    return {"items": items, "next": items[-1]["id"] if len(items) == limit else None}
+
+
+@router.get(
+    BASE + "/contacts/{contact_id}",
+    response_model=ContactDetail,
+    summary="One contact: traits, anonymous ids, events, views, dismissals, responses",
+)
+def contact_read(
+    project_id: ProjectPath, contact_id: ContactPath, engine: AdminEngine
+) -> dict[str, Any]:
+    with refusals(), engine.connect() as conn:
+        row = _contact(conn, project_id, contact_id)
+        (out,) = _contacts(conn, [row])
+        out["anonymous_ids"] = list(
+            conn.execute(
+                sa.select(contact_anonymous_ids.c.anonymous_id)
+                .where(contact_anonymous_ids.c.contact_pk == row.pk)
+                .order_by(contact_anonymous_ids.c.created_at)
+            ).scalars()
+        )
+        out["events"] = _history(conn, events, row.pk, events.c.event_id, events.c.occurred_at)
+        out["views"] = _history(conn, views, row.pk, views.c.view_id, views.c.shown_at)
+        out["dismissals"] = _history(
+            conn, dismissals, row.pk, dismissals.c.dismissal_id, dismissals.c.dismissed_at
+        )
+        answered = conn.execute(
+            sa.select(responses, contacts.c.user_id, contacts.c.email)
+            .join(contacts, contacts.c.pk == responses.c.contact_pk)
+            .where(responses.c.contact_pk == row.pk)
+            .order_by(responses.c.created_at.desc())
+            .limit(HISTORY)
+        ).mappings()
+        out["responses"] = [public_response(dict(r)) for r in answered]
+    return out
+
+
+@router.delete(
+    BASE + "/contacts/{contact_id}",
+    response_model=Erased,
+    summary="Erase a contact and everything about it (GDPR)",
+)
+def contact_erase(
+    project_id: ProjectPath, contact_id: ContactPath, engine: AdminEngine
+) -> dict[str, Any]:
+    with refusals(), engine.begin() as conn:
+        _contact(conn, project_id, contact_id)
+        return {"deleted": erase_contact(conn, contact_id)}
+
+
+@router.get(BASE + "/accounts", response_model=list[Account], summary="List accounts")
+def accounts_list(
+    project_id: ProjectPath,
+    engine: AdminEngine,
+    q: Annotated[str | None, text_query("part of an account id or name")] = None,
+    after: Annotated[str | None, text_query()] = None,
+    limit: Limit = 50,
+) -> list[dict[str, Any]]:
+    where = [accounts.c.project_id == project_id]
+    if q:
+        where.append(_containing(q, accounts.c.account_id, accounts.c.name))
+    if after is not None:
+        where.append(accounts.c.account_id > after)
+    with refusals(), engine.connect() as conn:
+        _project(conn, project_id)
+        rows = conn.execute(
+            sa.select(accounts).where(*where).order_by(accounts.c.account_id).limit(limit)
+        ).all()
+        return _accounts(conn, rows)
+
+
+@router.get(
+    BASE + "/accounts/{account_id}",
+    response_model=AccountDetail,
+    summary="One account with its traits and members",
+)
+def account_read(
+    project_id: ProjectPath, account_id: AccountPath, engine: AdminEngine
+) -> dict[str, Any]:
+    with refusals(), engine.connect() as conn:
+        row = conn.execute(
+            sa.select(accounts).where(
+                accounts.c.project_id == project_id, accounts.c.account_id == account_id
             )
-            out["events"] = _history(conn, events, row.pk, events.c.event_id, events.c.occurred_at)
-            out["views"] = _history(conn, views, row.pk, views.c.view_id, views.c.shown_at)
-            out["dismissals"] = _history(
-                conn, dismissals, row.pk, dismissals.c.dismissal_id, dismissals.c.dismissed_at
-            )
-            answered = conn.execute(
-                sa.select(responses, contacts.c.user_id, contacts.c.email)
-                .join(contacts, contacts.c.pk == responses.c.contact_pk)
-                .where(responses.c.contact_pk == row.pk)
-                .order_by(responses.c.created_at.desc())
-                .limit(HISTORY)
-            ).mappings()
-            out["responses"] = [public_response(dict(r)) for r in answered]
-        return out
-
-    @router.delete(
-        base + "/contacts/{contact_id}",
-        response_model=Erased,
-        summary="Erase a contact and everything about it (GDPR)",
-    )
-    def contact_erase(project_id: ProjectPath, contact_id: ContactPath) -> dict[str, Any]:
-        with refusals(), engine.begin() as conn:
-            _contact(conn, project_id, contact_id)
-            return {"deleted": erase_contact(conn, contact_id)}
-
-    @router.get(base + "/accounts", response_model=list[Account], summary="List accounts")
-    def accounts_list(
-        project_id: ProjectPath,
-        q: Annotated[str | None, text_query("part of an account id or name")] = None,
-        after: Annotated[str | None, text_query()] = None,
-        limit: Limit = 50,
-    ) -> list[dict[str, Any]]:
-        where = [accounts.c.project_id == project_id]
-        if q:
-            where.append(_containing(q, accounts.c.account_id, accounts.c.name))
-        if after is not None:
-            where.append(accounts.c.account_id > after)
-        with refusals(), engine.connect() as conn:
+        ).first()
+        if row is None:
             _project(conn, project_id)
-            rows = conn.execute(
-                sa.select(accounts).where(*where).order_by(accounts.c.account_id).limit(limit)
-            ).all()
-            return _accounts(conn, rows)
-
-    @router.get(
-        base + "/accounts/{account_id}",
-        response_model=AccountDetail,
-        summary="One account with its traits and members",
-    )
-    def account_read(project_id: ProjectPath, account_id: AccountPath) -> dict[str, Any]:
-        with refusals(), engine.connect() as conn:
-            row = conn.execute(
-                sa.select(accounts).where(
-                    accounts.c.project_id == project_id, accounts.c.account_id == account_id
-                )
-            ).first()
-            if row is None:
-                _project(conn, project_id)
-                raise NotFound(f"account {account_id!r} does not exist in {project_id!r}")
-            (out,) = _accounts(conn, [row])
-            members = conn.execute(
-                sa.select(contacts).where(contacts.c.account_pk == row.pk).order_by(contacts.c.pk)
-            ).all()
-            out["members"] = _contacts(conn, members)
-        return out
+            raise NotFound(f"account {account_id!r} does not exist in {project_id!r}")
+        (out,) = _accounts(conn, [row])
+        members = conn.execute(
+            sa.select(contacts).where(contacts.c.account_pk == row.pk).order_by(contacts.c.pk)
+        ).all()
+        out["members"] = _contacts(conn, members)
+    return out
 
 
 def erase_contact(conn: Connection, contact_pk: int) -> dict[str, int]:

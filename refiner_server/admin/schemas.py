@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import BaseModel, Field, StrictBool
 
-from refiner_server.client.models import ID_PATTERN, INT_LIMIT, NO_NUL
+from refiner_server.client.rules import ID_PATTERN, INT_LIMIT, NO_NUL
 
 ORIGIN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
 Origin = Annotated[str, Field(pattern=ORIGIN, max_length=300, examples=["https://app.example"])]

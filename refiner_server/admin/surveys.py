@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
-from sqlalchemy.engine import Engine
 
-from refiner_server.admin.auth import refusals
+from refiner_server.admin.refusals import refusals
 from refiner_server.admin.schemas import SurveyListItem, SurveyOut, SurveyVersion
-from refiner_server.client.models import FormPath, ProjectPath, Timestamp
+from refiner_server.client.rules import FormPath, ProjectPath, Timestamp
+from refiner_server.deps import AdminEngine
 from refiner_server.surveys import store as survey_store
 from refiner_server.surveys.reports import survey_summary
 
+BASE = "/projects/{project_id}/surveys"
 #: the status each action leads to
 ACTIONS = {"launch": "live", "resume": "live", "pause": "paused", "archive": "archived"}
 Definition = Annotated[
@@ -21,92 +22,112 @@ Definition = Annotated[
     Body(description="a survey definition (DESIGN.md §4); faults answer 422 naming the path"),
 ]
 
+router = APIRouter(tags=["admin: surveys"])
 
-def routes(router: APIRouter, engine: Engine) -> None:
-    base = "/projects/{project_id}/surveys"
 
-    @router.get(base, response_model=list[SurveyListItem], summary="List surveys with counts")
-    def surveys_list(project_id: ProjectPath) -> list[dict[str, Any]]:
-        with refusals():
-            return survey_store.list_surveys(engine, project_id)
+@router.get(BASE, response_model=list[SurveyListItem], summary="List surveys with counts")
+def surveys_list(project_id: ProjectPath, engine: AdminEngine) -> list[dict[str, Any]]:
+    with refusals():
+        return survey_store.list_surveys(engine, project_id)
 
-    @router.post(base, response_model=SurveyOut, status_code=201, summary="Create a survey")
-    def survey_create(project_id: ProjectPath, definition: Definition) -> dict[str, Any]:
-        with refusals():
-            return survey_store.create_survey(engine, project_id, definition)
 
-    @router.get(base + "/{survey_id}", response_model=SurveyOut, summary="Read a survey")
-    def survey_read(project_id: ProjectPath, survey_id: FormPath) -> dict[str, Any]:
-        with refusals():
-            return survey_store.get_survey(engine, project_id, survey_id)
+@router.post(BASE, response_model=SurveyOut, status_code=201, summary="Create a survey")
+def survey_create(
+    project_id: ProjectPath, definition: Definition, engine: AdminEngine
+) -> dict[str, Any]:
+    with refusals():
+        return survey_store.create_survey(engine, project_id, definition)
 
-    @router.put(
-        base + "/{survey_id}",
-        response_model=SurveyOut,
-        summary="Replace a survey's definition (a new version when it changed)",
-    )
-    def survey_update(
-        project_id: ProjectPath, survey_id: FormPath, definition: Definition
+
+@router.get(BASE + "/{survey_id}", response_model=SurveyOut, summary="Read a survey")
+def survey_read(
+    project_id: ProjectPath, survey_id: FormPath, engine: AdminEngine
+) -> dict[str, Any]:
+    with refusals():
+        return survey_store.get_survey(engine, project_id, survey_id)
+
+
+@router.put(
+    BASE + "/{survey_id}",
+    response_model=SurveyOut,
+    summary="Replace a survey's definition (a new version when it changed)",
+)
+def survey_update(
+    project_id: ProjectPath, survey_id: FormPath, definition: Definition, engine: AdminEngine
+) -> dict[str, Any]:
+    with refusals():
+        return survey_store.update_survey(engine, project_id, survey_id, definition)
+
+
+class StatusChange:
+    """`POST .../launch` and its siblings: one route each, whose handler is bound to its
+    status, never a `{action}` parameter, which would take `summary` and `versions` too (a
+    POST there was a 422, not a 405)."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+    def handle(
+        self, project_id: ProjectPath, survey_id: FormPath, engine: AdminEngine
     ) -> dict[str, Any]:
         with refusals():
-            return survey_store.update_survey(engine, project_id, survey_id, definition)
-
-    for action, status in ACTIONS.items():
-        _status_route(router, engine, base + "/{survey_id}/" + action, action, status)
-
-    @router.delete(
-        base + "/{survey_id}",
-        status_code=204,
-        summary="Delete a survey with its versions, views, dismissals and responses",
-    )
-    def survey_delete(project_id: ProjectPath, survey_id: FormPath) -> Response:
-        with refusals():
-            survey_store.delete_survey(engine, project_id, survey_id)
-        return Response(status_code=204)
-
-    @router.get(
-        base + "/{survey_id}/versions",
-        response_model=list[SurveyVersion],
-        summary="Every version of a survey, oldest first",
-    )
-    def survey_versions(project_id: ProjectPath, survey_id: FormPath) -> list[dict[str, Any]]:
-        with refusals():
-            return survey_store.list_versions(engine, project_id, survey_id)
-
-    @router.get(
-        base + "/{survey_id}/summary",
-        response_model=dict[str, Any],
-        summary="NPS, rating and CSAT averages and distributions, choice counts, response "
-        "rate, over time",
-    )
-    def survey_summary_read(
-        project_id: ProjectPath,
-        survey_id: FormPath,
-        since: Annotated[Timestamp | None, Query(description="created at or after")] = None,
-        until: Annotated[Timestamp | None, Query(description="created before")] = None,
-        bucket: Literal["day", "week"] = "day",
-    ) -> dict[str, Any]:
-        with refusals():
-            return survey_summary(
-                engine,
-                project_id,
-                survey_id,
-                since=since,
-                until=until,
-                bucket=bucket,
-            )
+            return survey_store.set_status(engine, project_id, survey_id, self.status)
 
 
-def _status_route(router: APIRouter, engine: Engine, path: str, action: str, status: str) -> None:
-    """`POST .../launch` and its siblings: one route each, never a `{action}` parameter,
-    which would take `summary` and `versions` too (a POST there was a 422, not a 405)."""
-
-    @router.post(
-        path,
+for _action, _status in ACTIONS.items():
+    router.add_api_route(
+        BASE + "/{survey_id}/" + _action,
+        StatusChange(_status).handle,
+        methods=["POST"],
         response_model=SurveyOut,
-        summary=f"{action.capitalize()} a survey (status {status})",
-        operation_id=f"survey_{action}",
+        summary=f"{_action.capitalize()} a survey (status {_status})",
+        operation_id=f"survey_{_action}",
     )
-    def survey_status(project_id: ProjectPath, survey_id: FormPath) -> dict[str, Any]:
-        with refusals():
-            return survey_store.set_status(engine, project_id, survey_id, status)
+
+
+@router.delete(
+    BASE + "/{survey_id}",
+    status_code=204,
+    summary="Delete a survey with its versions, views, dismissals and responses",
+)
+def survey_delete(project_id: ProjectPath, survey_id: FormPath, engine: AdminEngine) -> Response:
+    with refusals():
+        survey_store.delete_survey(engine, project_id, survey_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    BASE + "/{survey_id}/versions",
+    response_model=list[SurveyVersion],
+    summary="Every version of a survey, oldest first",
+)
+def survey_versions(
+    project_id: ProjectPath, survey_id: FormPath, engine: AdminEngine
+) -> list[dict[str, Any]]:
+    with refusals():
+        return survey_store.list_versions(engine, project_id, survey_id)
+
+
+@router.get(
+    BASE + "/{survey_id}/summary",
+    response_model=dict[str, Any],
+    summary="NPS, rating and CSAT averages and distributions, choice counts, response "
+    "rate, over time",
+)
+def survey_summary_read(
+    project_id: ProjectPath,
+    survey_id: FormPath,
+    engine: AdminEngine,
+    since: Annotated[Timestamp | None, Query(description="created at or after")] = None,
+    until: Annotated[Timestamp | None, Query(description="created before")] = None,
+    bucket: Literal["day", "week"] = "day",
+) -> dict[str, Any]:
+    with refusals():
+        return survey_summary(
+            engine,
+            project_id,
+            survey_id,
+            since=since,
+            until=until,
+            bucket=bucket,
+        )

@@ -20,7 +20,7 @@ import operator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from refiner_server.client.models import parse_date
+from refiner_server.client.rules import parse_date
 
 TRAIT_OPS = (
     "eq",

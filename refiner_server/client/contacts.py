@@ -17,7 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from refiner_server.client.models import User, parse_date
+from refiner_server.client.models import User
+from refiner_server.client.rules import parse_date
 from refiner_server.db import (
     CONTACT_OWNED,
     accounts,
@@ -26,6 +27,7 @@ from refiner_server.db import (
     contacts,
     traits,
 )
+from refiner_server.http.errors import ApiError
 
 
 def resolve(
@@ -137,6 +139,13 @@ def _merge(conn: Connection, source: sa.Row[Any], target_pk: int) -> None:
         )
     )
     conn.execute(contacts.delete().where(contacts.c.pk == source.pk))
+
+
+def check_owner(owner_pk: int, contact: sa.Row[Any], id_name: str, id_value: str) -> None:
+    """An id, once stored, belongs to the contact that first wrote it: a write to it from
+    anyone else changes nothing (raised inside the transaction, which rolls back)."""
+    if owner_pk != contact.pk:
+        raise ApiError(409, "id_taken", f"{id_name}: {id_value!r} belongs to someone else")
 
 
 def unchanged(contact: sa.Row[Any], user: User, stored: Iterable[sa.Row[Any]]) -> bool:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from refiner_server.client.audience import Facts, in_audience, in_sample, sample_bucket
-from refiner_server.client.models import parse_date
+from refiner_server.client.rules import parse_date
 
 log = logging.getLogger("refiner_server")
 

@@ -1,7 +1,7 @@
 """The public client endpoints under `/api/v1/client/{project}` (docs/internals.md).
 
-Async handlers that hand the sync store to `ClientStore.call` (inline on SQLite, the
-threadpool otherwise). `ping` answers pre-encoded JSON (`response_model` documents it).
+Async handlers that hand the sync store (`deps.Store`) to `ClientStore.call` (inline on
+SQLite, the threadpool otherwise). `ping` answers pre-encoded JSON (`response_model` documents it).
 """
 
 from __future__ import annotations
@@ -12,21 +12,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 
 from refiner_server.client.models import (
-    ID_PATTERN,
     Accepted,
     DismissalIn,
     ErrorOut,
     EventIn,
-    FormPath,
     PingIn,
     PingOut,
-    ProjectPath,
     ResponseIn,
     ResponseOut,
     ViewIn,
     WriteIn,
 )
-from refiner_server.client.store import ClientStore
+from refiner_server.client.rules import ID_PATTERN, FormPath, ProjectPath
+from refiner_server.deps import Store
 
 log = logging.getLogger("refiner_server")
 PREFIX = "/api/v1/client"
@@ -53,49 +51,53 @@ def _log_dropped(project: str, what: str, dropped: list[str]) -> None:
         log.warning("project %s, %s: %s", project, what, "; ".join(dropped)[:1000])
 
 
-def router(store: ClientStore) -> APIRouter:
-    """The client routes bound to `store`."""
-    api = APIRouter(prefix=PREFIX, tags=["client"], responses=_ERRORS)
+router = APIRouter(prefix=PREFIX, tags=["client"], responses=_ERRORS)
 
-    @api.post("/{project}/ping", response_model=PingOut)
-    async def ping(project: ProjectPath, body: PingIn) -> Response:
-        """Upsert the contact (user fields, traits, account) and list the live surveys. A
-        trait that breaks the value rules is dropped (and logged), not the ping."""
-        _log_dropped(project, "ping", body.dropped)
-        return Response(await store.call(store.ping, project, body), media_type=JSON)
 
-    @api.post("/{project}/forms/{form_id}")
-    async def get_form(project: ProjectPath, form_id: FormPath, body: WriteIn) -> dict[str, Any]:
-        """The client view of one live survey (for `showForm(id, true)`); 404 otherwise.
-        A POST with the identity of a write: a verified project serves only signed users."""
-        return await store.call(store.form, project, form_id, body)
+@router.post("/{project}/ping", response_model=PingOut)
+async def ping(project: ProjectPath, body: PingIn, store: Store) -> Response:
+    """Upsert the contact (user fields, traits, account) and list the live surveys. A
+    trait that breaks the value rules is dropped (and logged), not the ping."""
+    _log_dropped(project, "ping", body.dropped)
+    return Response(await store.call(store.ping, project, body), media_type=JSON)
 
-    @api.post("/{project}/events", status_code=202, response_model=Accepted)
-    async def post_event(project: ProjectPath, body: EventIn) -> dict[str, str]:
-        """Record an event once per `event_id`."""
-        await store.call(store.event, project, body)
-        return {"id": body.event_id}
 
-    @api.post("/{project}/views", status_code=202, response_model=Accepted)
-    async def post_view(project: ProjectPath, body: ViewIn) -> dict[str, str]:
-        """Record that a survey was shown, once per `view_id`."""
-        await store.call(store.view, project, body)
-        return {"id": body.view_id}
+@router.post("/{project}/forms/{form_id}")
+async def get_form(
+    project: ProjectPath, form_id: FormPath, body: WriteIn, store: Store
+) -> dict[str, Any]:
+    """The client view of one live survey (for `showForm(id, true)`); 404 otherwise.
+    A POST with the identity of a write: a verified project serves only signed users."""
+    return await store.call(store.form, project, form_id, body)
 
-    @api.post("/{project}/dismissals", status_code=202, response_model=Accepted)
-    async def post_dismissal(project: ProjectPath, body: DismissalIn) -> dict[str, str]:
-        """Record a dismissal, once per `dismissal_id`."""
-        await store.call(store.dismissal, project, body)
-        return {"id": body.dismissal_id}
 
-    @api.put("/{project}/responses/{response_id}", response_model=ResponseOut)
-    async def put_response(
-        project: ProjectPath, response_id: ResponsePath, body: ResponseIn
-    ) -> dict[str, Any]:
-        """Create or update a response; `completed` is sticky and stamped once. A hidden
-        field that breaks the value rules is dropped, noted in `dropped`, not the answers."""
-        _log_dropped(project, "response " + response_id, body.dropped)
-        stored = await store.call(store.response, project, response_id, body)
-        return {**stored, "dropped": body.dropped}
+@router.post("/{project}/events", status_code=202, response_model=Accepted)
+async def post_event(project: ProjectPath, body: EventIn, store: Store) -> dict[str, str]:
+    """Record an event once per `event_id`."""
+    await store.call(store.event, project, body)
+    return {"id": body.event_id}
 
-    return api
+
+@router.post("/{project}/views", status_code=202, response_model=Accepted)
+async def post_view(project: ProjectPath, body: ViewIn, store: Store) -> dict[str, str]:
+    """Record that a survey was shown, once per `view_id`."""
+    await store.call(store.view, project, body)
+    return {"id": body.view_id}
+
+
+@router.post("/{project}/dismissals", status_code=202, response_model=Accepted)
+async def post_dismissal(project: ProjectPath, body: DismissalIn, store: Store) -> dict[str, str]:
+    """Record a dismissal, once per `dismissal_id`."""
+    await store.call(store.dismissal, project, body)
+    return {"id": body.dismissal_id}
+
+
+@router.put("/{project}/responses/{response_id}", response_model=ResponseOut)
+async def put_response(
+    project: ProjectPath, response_id: ResponsePath, body: ResponseIn, store: Store
+) -> dict[str, Any]:
+    """Create or update a response; `completed` is sticky and stamped once. A hidden
+    field that breaks the value rules is dropped, noted in `dropped`, not the answers."""
+    _log_dropped(project, "response " + response_id, body.dropped)
+    stored = await store.call(store.response, project, response_id, body)
+    return {**stored, "dropped": body.dropped}

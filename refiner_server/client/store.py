@@ -6,7 +6,6 @@ Kept apart from the HTTP layer so the CLI, the admin API and tests can call it d
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 import threading
 import time
@@ -25,9 +24,11 @@ from starlette.concurrency import run_in_threadpool
 
 from refiner_server.client import contacts as contacts_mod
 from refiner_server.client import origins
-from refiner_server.client.answer_checks import AnswerChecks, with_dropped
+from refiner_server.client.answer_checks import AnswerChecks
 from refiner_server.client.audience import Facts
-from refiner_server.client.eligibility import NO_HISTORY, History, eligible, needs
+from refiner_server.client.eligibility import NO_HISTORY, eligible
+from refiner_server.client.history import contact_history
+from refiner_server.client.live import PROJECT_AND_SURVEYS, LiveCache, LiveSurveys, ping_answer
 from refiner_server.client.models import (
     DismissalIn,
     EventIn,
@@ -36,11 +37,10 @@ from refiner_server.client.models import (
     ResponseIn,
     ViewIn,
 )
+from refiner_server.client.response_writes import save_response
 from refiner_server.client.signature import verify
-from refiner_server.client.view import client_view
 from refiner_server.clock import Clock
 from refiner_server.db import (
-    TS,
     as_utc,
     contacts,
     dismissals,
@@ -48,16 +48,12 @@ from refiner_server.db import (
     is_busy,
     is_retryable,
     is_sqlite,
-    iso,
     projects,
-    responses,
-    surveys,
     traits,
     views,
 )
 from refiner_server.http.errors import ApiError
-from refiner_server.webhooks import payloads
-from refiner_server.webhooks.outbox import enqueue
+from refiner_server.webhooks.outbox import queue_dismissed, queue_identified
 
 T = TypeVar("T")
 
@@ -70,23 +66,6 @@ BUSY_FIRST_WAIT_S, BUSY_MAX_WAIT_S = 0.0002, 0.005
 LAST_SEEN_EVERY = timedelta(hours=1)
 
 
-class LiveSurveys:
-    """The live surveys of one project as of `version`, decoded once and encoded once: a
-    ping checks the version (one cheap query, so every process agrees with the database)
-    and reuses the rest. The browser gets only their `client_view`s."""
-
-    __slots__ = ("version", "definitions", "encoded", "by_id", "want_traits", "event_names")
-
-    def __init__(self, version: tuple[Any, ...], definitions: list[dict[str, Any]]) -> None:
-        self.version = version
-        self.definitions = definitions
-        views = [client_view(d) for d in definitions]
-        self.encoded = [_dumps(v) for v in views]
-        self.by_id = {v.get("id"): v for v in views}
-        self.want_traits, names = needs(definitions)
-        self.event_names = sorted(names)
-
-
 class ClientStore:
     """The client API's storage operations over one engine."""
 
@@ -97,7 +76,7 @@ class ClientStore:
         # SQLITE_BUSY. PostgreSQL runs writers concurrently and retries unique-key races.
         self._lock = threading.Lock() if is_sqlite(engine) else nullcontext()
         self._inline = is_sqlite(engine)
-        self._live: dict[str, LiveSurveys] = {}
+        self._live = LiveCache()
         self._answers = AnswerChecks()
         insert = sqlite_insert if is_sqlite(engine) else pg_insert
         # RETURNING says whether a row went in: psycopg's rowcount here is -1 either way
@@ -206,34 +185,6 @@ class ClientStore:
         new_user = user_id is not None and not contacts_mod.known_user(conn, project.id, user_id)
         return contacts_mod.resolve(conn, project.id, anonymous_id, user_id, now), new_user
 
-    @staticmethod
-    def _identified(conn: Connection, project_id: str, contact_pk: int, now: datetime) -> None:
-        """Queue `contact.identified` (webhooks) in the transaction that identified them."""
-        enqueue(
-            conn,
-            project_id,
-            "contact.identified",
-            now,
-            lambda: payloads.identified_data(conn, project_id, contact_pk),
-        )
-
-    @staticmethod
-    def _check_owner(owner_pk: int, contact: sa.Row[Any], id_name: str, id_value: str) -> None:
-        """An id, once stored, belongs to the contact that first wrote it: a write to it from
-        anyone else changes nothing (raised inside the transaction, which rolls back)."""
-        if owner_pk != contact.pk:
-            raise ApiError(409, "id_taken", f"{id_name}: {id_value!r} belongs to someone else")
-
-    def _live_surveys(self, conn: Connection, project_id: str, project: sa.Row[Any]) -> LiveSurveys:
-        """The project's live surveys, decoded again only when the version read with the
-        project row (count and latest `updated_at` of its surveys) has changed."""
-        version = (project.surveys_count, project.surveys_updated_at)
-        live = self._live.get(project_id)
-        if live is None or live.version != version:
-            definitions = list(conn.execute(_LIVE, {"project_id": project_id}).scalars())
-            live = self._live[project_id] = LiveSurveys(version, definitions)
-        return live
-
     # -- ping ---------------------------------------------------------------------------
 
     def ping(self, project_id: str, body: PingIn) -> bytes:
@@ -243,9 +194,9 @@ class ClientStore:
         now = self.clock.now()
         user = body.user
         with self._read() as conn:
-            project = self._project(conn, project_id, _PROJECT_AND_SURVEYS)
+            project = self._project(conn, project_id, PROJECT_AND_SURVEYS)
             self._check_identity(project, body)
-            live = self._live_surveys(conn, project_id, project)
+            live = self._live.get(conn, project_id, project)
             contact = contacts_mod.settled(
                 conn, project_id, self._anonymous_id(project, body), user.id if user else None
             )
@@ -263,7 +214,7 @@ class ClientStore:
             with self._tx() as conn:
                 conn.execute(_TOUCH, {"contact_pk": contact.pk, "now": now})
             last_seen = now
-        return _ping_answer(project, contact.first_seen_at, last_seen, live, forms)
+        return ping_answer(project, contact.first_seen_at, last_seen, live, forms)
 
     def _ping_write(
         self, conn: Connection, project_id: str, body: PingIn, live: LiveSurveys, now: datetime
@@ -286,10 +237,10 @@ class ClientStore:
             contacts_mod.upsert_traits(conn, project_id, user.traits, now, contact_pk=contact.pk)
         conn.execute(_SET_CONTACT, fields)  # the columns set are the keys of `fields`
         if identified:  # with the traits and account of this very ping
-            self._identified(conn, project_id, contact.pk, now)
+            queue_identified(conn, project_id, contact.pk, now)
         stored = self._traits(conn, contact.pk, account_pk) if live.want_traits else []
         forms = self._eligible(conn, project_id, body, contact.pk, live, stored, now)
-        return _ping_answer(project, contact.first_seen_at, now, live, forms)
+        return ping_answer(project, contact.first_seen_at, now, live, forms)
 
     @staticmethod
     def _traits(conn: Connection, contact_pk: int, account_pk: int | None) -> list[sa.Row[Any]]:
@@ -315,7 +266,7 @@ class ClientStore:
         for row in stored:
             into = user_traits if row.contact_pk is not None else account_traits
             into[row.key] = (row.type, contacts_mod.trait_value(row))
-        counts, histories = _history(conn, contact_pk, live.event_names)
+        counts, histories = contact_history(conn, contact_pk, live.event_names)
         user = body.user
         facts = Facts(user is not None, user_traits, account_traits, counts, now)
         key = user.id if user is not None else body.anonymous_id
@@ -332,9 +283,9 @@ class ClientStore:
         verified project): forcing skips audience and trigger, never status. Read-only, so
         no write lock."""
         with self._read() as conn:
-            project = self._project(conn, project_id, _PROJECT_AND_SURVEYS)
+            project = self._project(conn, project_id, PROJECT_AND_SURVEYS)
             self._check_identity(project, body)
-            definition = self._live_surveys(conn, project_id, project).by_id.get(form_id)
+            definition = self._live.get(conn, project_id, project).by_id.get(form_id)
         if definition is None:
             raise ApiError(404, "form_not_found", f"form {form_id!r} is not live in this project")
         return definition
@@ -389,7 +340,7 @@ class ClientStore:
         now = self.clock.now()
         contact, identified = self._writer(conn, project, body, now)
         if identified:
-            self._identified(conn, project_id, contact.pk, now)
+            queue_identified(conn, project_id, contact.pk, now)
         row = {k: (now if v is None and k.endswith("_at") else v) for k, v in values.items()}
         params = dict(row, project_id=project_id, contact_pk=contact.pk, received_at=now)
         params[id_col] = id_value
@@ -398,20 +349,14 @@ class ClientStore:
             if table is dismissals:
                 dismissal = {"id": id_value, "form_id": row["form_id"]}
                 dismissal["dismissed_at"] = row["dismissed_at"]
-                enqueue(
-                    conn,
-                    project_id,
-                    "survey.dismissed",
-                    now,
-                    lambda: payloads.dismissal_data(conn, project_id, dismissal, contact.pk),
-                )
+                queue_dismissed(conn, project_id, dismissal, contact.pk, now)
             return True
         owner = conn.execute(
             sa.select(table.c.contact_pk).where(
                 table.c.project_id == project_id, table.c[id_col] == id_value
             )
         ).scalar_one()
-        self._check_owner(owner, contact, id_col, id_value)
+        contacts_mod.check_owner(owner, contact, id_col, id_value)
         return False  # a retry: nothing new
 
     # -- responses ------------------------------------------------------------------------
@@ -426,101 +371,17 @@ class ClientStore:
         now = self.clock.now()
         contact, identified = self._writer(conn, project, body, now)
         if identified:
-            self._identified(conn, project_id, contact.pk, now)
-        params = {"project_id": project_id, "response_id": response_id}
-        row = conn.execute(_RESPONSE, params).first()
-        if row is not None:
-            self._check_owner(row.contact_pk, contact, "response_id", response_id)
-            if row.form_id != body.form_id:
-                raise ApiError(
-                    409,
-                    "response_form_mismatch",
-                    f"form_id: response {response_id!r} belongs to form {row.form_id!r}",
-                )
-        version, answers, notes = self._answers.check(
-            conn, project_id, body.form_id, row.survey_version if row else None, body.answers
-        )
-        notes = with_dropped(notes, body.dropped)
-        changes: dict[str, Any] = {}
-        if row is None:
-            stored = {
-                "form_id": body.form_id,
-                "survey_version": version,
-                "answers": answers,
-                "notes": notes,
-                "data": body.data,
-                "locale": body.locale,
-                "page_url": body.page_url,
-                "completed": body.completed,
-                "created_at": now,
-                "updated_at": now,
-                "completed_at": now if body.completed else None,
-            }
-            conn.execute(
-                _INSERT_RESPONSE,
-                dict(stored, contact_pk=contact.pk, **params),
-            )
-        else:
-            stored = dict(row._mapping)
-            changes = _response_changes(row, body, answers, notes, now)
-            if changes:
-                changes["updated_at"] = now
-                conn.execute(
-                    responses.update().where(
-                        responses.c.project_id == project_id,
-                        responses.c.response_id == response_id,
-                    ),
-                    changes,
-                )
-                stored.update(changes)
-        if row is None or changes:  # webhooks: a completion once, any other save as update
-            completes = stored["completed"] and (row is None or "completed" in changes)
-            enqueue(
-                conn,
-                project_id,
-                "response.completed" if completes else "response.updated",
-                now,
-                lambda: payloads.response_data(conn, project_id, response_id, stored, contact.pk),
-            )
-        return {
-            "id": response_id,
-            "form_id": stored["form_id"],
-            "completed": stored["completed"],
-            "created_at": iso(stored["created_at"]),
-            "updated_at": iso(stored["updated_at"]),
-            "completed_at": iso(stored["completed_at"]),
-        }
+            queue_identified(conn, project_id, contact.pk, now)
+        return save_response(conn, self._answers, project_id, response_id, body, contact, now)
 
 
 # Built once: constructing a statement costs more than running it on SQLite.
 _PROJECT = sa.select(projects).where(projects.c.id == sa.bindparam("project_id"))
-_PROJECT_AND_SURVEYS = sa.select(
-    projects,
-    sa.select(sa.func.count())
-    .where(surveys.c.project_id == projects.c.id)
-    .scalar_subquery()
-    .label("surveys_count"),
-    # every writer of a survey sets updated_at: with the count, the version of the set
-    sa.select(sa.func.max(surveys.c.updated_at))
-    .where(surveys.c.project_id == projects.c.id)
-    .scalar_subquery()
-    .label("surveys_updated_at"),
-).where(projects.c.id == sa.bindparam("project_id"))
 _SET_CONTACT = contacts.update().where(contacts.c.pk == sa.bindparam("contact"))
 _TOUCH = (
     contacts.update()
     .where(contacts.c.pk == sa.bindparam("contact_pk"))
     .values(last_seen_at=sa.bindparam("now"))
-)
-_INSERT_RESPONSE = responses.insert()
-_RESPONSE = sa.select(responses).where(
-    responses.c.project_id == sa.bindparam("project_id"),
-    responses.c.response_id == sa.bindparam("response_id"),
-)
-_LIVE = (
-    sa.select(surveys.c.definition)
-    .where(surveys.c.project_id == sa.bindparam("project_id"), surveys.c.status == "live")
-    .order_by(surveys.c.created_at, surveys.c.id)
 )
 _TRAITS = sa.select(traits).where(
     sa.or_(
@@ -528,104 +389,3 @@ _TRAITS = sa.select(traits).where(
         traits.c.account_pk == sa.bindparam("account_pk"),  # NULL matches nothing
     )
 )
-
-
-# typed NULLs: PostgreSQL takes an untyped one in a UNION for text
-_NO_COUNT, _NO_TIME = sa.cast(sa.null(), sa.BigInteger), sa.cast(sa.null(), TS)
-
-
-def _per_form(kind: str, table: sa.Table, at: sa.Column[Any], *where: Any) -> sa.Select[Any]:
-    return (
-        sa.select(sa.literal(kind), table.c.form_id, _NO_COUNT, sa.func.min(at), sa.func.max(at))
-        .where(table.c.contact_pk == sa.bindparam("contact_pk"), *where)
-        .group_by(table.c.form_id)
-    )
-
-
-# (kind, form id or event name, event count, first, last): the time columns take their type
-# from the first part, so SQLite's stored text comes back as datetimes
-_HISTORY = sa.union_all(
-    _per_form("v", views, views.c.shown_at),
-    _per_form("d", dismissals, dismissals.c.dismissed_at),
-    _per_form("c", responses, responses.c.completed_at, responses.c.completed),
-    sa.select(sa.literal("e"), events.c.name, sa.func.count(), _NO_TIME, _NO_TIME)
-    .where(
-        events.c.contact_pk == sa.bindparam("contact_pk"),
-        events.c.name.in_(sa.bindparam("names", expanding=True)),
-    )
-    .group_by(events.c.name),
-)
-
-
-def _history(
-    conn: Connection, contact_pk: int, event_names: list[str]
-) -> tuple[dict[str, int], dict[str, History]]:
-    """Counts of the named events and, per survey, the views, dismissals and completions
-    of one contact, in one query."""
-    counts: dict[str, int] = {}
-    out: dict[str, History] = {}
-    params = {"contact_pk": contact_pk, "names": event_names}
-    for kind, key, n, first, last in conn.execute(_HISTORY, params):
-        if kind == "e":
-            counts[key] = n
-            continue
-        h = out.setdefault(key, History())
-        if kind == "v":
-            h.first_view, h.last_view = as_utc(first), as_utc(last)
-        elif kind == "d":
-            h.last_dismissal = as_utc(last)
-        else:
-            h.last_completion = as_utc(last)
-    return counts, out
-
-
-def _dumps(value: Any) -> bytes:
-    """JSON as Starlette's JSONResponse writes it."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _ping_answer(
-    project: sa.Row[Any],
-    first_seen_at: datetime,
-    last_seen_at: datetime,
-    live: LiveSurveys,
-    forms: list[int],
-) -> bytes:
-    """`{"forms": [...], "ping_interval_s": n, "contact": {...}}`, splicing in the
-    surveys as encoded once per version."""
-    rest = _dumps(
-        {
-            "ping_interval_s": project.ping_interval_s,
-            "contact": {
-                "first_seen_at": iso(first_seen_at),
-                "last_seen_at": iso(last_seen_at),
-            },
-        }
-    )
-    return b'{"forms":[' + b",".join(live.encoded[i] for i in forms) + b"]," + rest[1:]
-
-
-def _response_changes(
-    row: sa.Row[Any],
-    body: ResponseIn,
-    answers: dict[str, Any],
-    notes: list[str] | None,
-    now: datetime,
-) -> dict[str, Any]:
-    """Columns a later save changes. The latest (checked) answers, their notes and the
-    data replace the stored ones, except that a non-completed save arriving after
-    completion is stale (a delayed retry of an earlier step) and changes nothing;
-    `completed` never goes back to false."""
-    if row.completed and not body.completed:
-        return {}
-    new = {
-        "answers": answers,
-        "notes": notes,
-        "data": body.data,
-        "locale": body.locale if body.locale is not None else row.locale,
-        "page_url": body.page_url if body.page_url is not None else row.page_url,
-    }
-    changes = {k: v for k, v in new.items() if getattr(row, k) != v}
-    if body.completed and not row.completed:
-        changes.update(completed=True, completed_at=now)
-    return changes

@@ -1,4 +1,4 @@
-"""Stable URLs for PyScript apps, which may live on any origin (README "In a PyScript app").
+"""Stable URLs for PyScript apps, which may live on any origin (docs/client.md "In a PyScript app").
 
 `/static/pyscript/core.js` and `core.css` redirect to this build's versioned PyScript files.
 `/static/pyscript/mpy.json` and `py.json` are this build's configs with every URL made
@@ -14,10 +14,12 @@ import json
 from pathlib import Path
 from urllib.parse import urljoin
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from refiner_server.deps import StaticDir
 from refiner_server.http.errors import error_response
+from refiner_server.http.static import LOADER_CACHE
 
 PREFIX = "/static/pyscript/"
 #: stable name -> the manifest's key of its versioned path
@@ -42,20 +44,21 @@ def _manifest(static_dir: Path) -> dict:
     return json.loads((static_dir / "manifest.json").read_text("utf-8"))
 
 
-def install(app: FastAPI, static_dir: Path, cache_control: str) -> None:
-    """Before the `/static/{path}` route, which would answer these paths 404 otherwise."""
+#: before `static.build_router`, whose `/static/{path}` would answer these paths 404
+router = APIRouter(include_in_schema=False)
 
-    @app.api_route(PREFIX + "{name}", methods=["GET", "HEAD"], include_in_schema=False)
-    async def stable(request: Request, name: str) -> Response:
-        headers = {"cache-control": cache_control}
-        origin = str(request.base_url).rstrip("/")
-        try:
-            if name in CONFIGS:
-                return JSONResponse(config_for(static_dir, CONFIGS[name], origin), headers=headers)
-            if name in REDIRECTS:
-                manifest = _manifest(static_dir)
-                target = origin + manifest["base"] + manifest[REDIRECTS[name]]
-                return RedirectResponse(target, 302, headers=headers)
-        except (OSError, ValueError, KeyError):
-            return error_response(404, "not_built", "no PyScript files in the build output")
-        return error_response(404, "not_found", "no such file")
+
+@router.api_route(PREFIX + "{name}", methods=["GET", "HEAD"])
+async def stable(request: Request, name: str, static_dir: StaticDir) -> Response:
+    headers = {"cache-control": LOADER_CACHE}
+    origin = str(request.base_url).rstrip("/")
+    try:
+        if name in CONFIGS:
+            return JSONResponse(config_for(static_dir, CONFIGS[name], origin), headers=headers)
+        if name in REDIRECTS:
+            manifest = _manifest(static_dir)
+            target = origin + manifest["base"] + manifest[REDIRECTS[name]]
+            return RedirectResponse(target, 302, headers=headers)
+    except (OSError, ValueError, KeyError):
+        return error_response(404, "not_built", "no PyScript files in the build output")
+    return error_response(404, "not_found", "no such file")

@@ -1,7 +1,7 @@
 """Token buckets for the client API's rate limits (per project, per client address).
 
 Pure: the caller passes the time in, so tests drive a clock of their own. The buckets live in
-one process; what that means with several workers or servers is in the README ("Security").
+one process; what that means with several workers or servers is in docs/security.md ("The server").
 """
 
 from __future__ import annotations

@@ -19,10 +19,10 @@ from email.utils import formatdate
 from pathlib import Path
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
-from refiner_server.http import pyscript_apps
+from refiner_server.deps import IndexHtml, StaticDir
 from refiner_server.http.errors import error_response
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -188,35 +188,35 @@ FAVICON = Path(__file__).resolve().parent.parent / "favicon.svg"
 FAVICON_CACHE = "public, max-age=86400"
 
 
-def install(app: FastAPI, static_dir: Path | None, index_html: Path | None) -> None:
-    """Routes: `GET|HEAD /static/{path}` from `static_dir` (and the stable PyScript URLs,
-    `pyscript_apps`), `GET|HEAD /` as `index_html`,
-    and `/favicon.ico`, which browsers ask for on every page of ours (demo, dashboard,
-    /docs): an SVG, which they take whatever the name."""
-    files = FileServer()
+#: one per process: its cache is keyed by path and checked against mtime and size
+FILES = FileServer()
+#: `/favicon.ico`, which browsers ask for on every page of ours (demo, dashboard, /docs): an
+#: SVG, which they take whatever the name
+router = APIRouter(include_in_schema=False)
+#: `GET|HEAD /static/{path}` from the build output (`deps.StaticDir`), when one is served;
+#: after `pyscript_apps.router`, whose stable URLs it would answer 404 otherwise
+build_router = APIRouter(include_in_schema=False)
+#: `GET|HEAD /` as the demo page (`deps.IndexHtml`), when one is served
+index_router = APIRouter(include_in_schema=False)
 
-    @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
-    async def favicon(request: Request) -> Response:
-        return await files.serve(request, str(FAVICON), FAVICON_CACHE, "image/svg+xml")
 
-    if static_dir is not None:
-        root = os.path.abspath(static_dir)
-        pyscript_apps.install(app, Path(root), LOADER_CACHE)
+@router.api_route("/favicon.ico", methods=["GET", "HEAD"])
+async def favicon(request: Request) -> Response:
+    return await FILES.serve(request, str(FAVICON), FAVICON_CACHE, "image/svg+xml")
 
-        @app.api_route("/static/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-        async def static_file(request: Request, path: str) -> Response:
-            full = safe_join(root, path)
-            if full is None:
-                return error_response(404, "not_found", "no such file")
-            if path.startswith("v/"):
-                cache = IMMUTABLE
-            else:
-                cache = LOADER_CACHE if path == LOADER else NO_CACHE
-            return await files.serve(request, full, cache)
 
-    if index_html is not None:
-        index = os.path.abspath(index_html)
+@build_router.api_route("/static/{path:path}", methods=["GET", "HEAD"])
+async def static_file(request: Request, path: str, static_dir: StaticDir) -> Response:
+    full = safe_join(str(static_dir), path)
+    if full is None:
+        return error_response(404, "not_found", "no such file")
+    if path.startswith("v/"):
+        cache = IMMUTABLE
+    else:
+        cache = LOADER_CACHE if path == LOADER else NO_CACHE
+    return await FILES.serve(request, full, cache)
 
-        @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
-        async def demo_page(request: Request) -> Response:
-            return await files.serve(request, index, NO_CACHE, "text/html; charset=utf-8")
+
+@index_router.api_route("/", methods=["GET", "HEAD"])
+async def demo_page(request: Request, index_html: IndexHtml) -> Response:
+    return await FILES.serve(request, str(index_html), NO_CACHE, "text/html; charset=utf-8")

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from refiner_server.client.models import parse_date
-from refiner_server.surveys.fields import CHOICE_TYPES, SHAPES, Field, fault
+from refiner_server.client.rules import parse_date
+from refiner_server.surveys.fields import CHOICE_TYPES, SHAPES
+from refiner_server.surveys.kinds import Field, fault
 from refiner_web import survey as client_survey
 from refiner_web.answers import MAX_ANSWER_CHARS, answer_chars
 

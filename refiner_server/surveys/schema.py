@@ -15,11 +15,12 @@ from functools import cache
 from typing import Any
 
 import jsonschema_rs
-from fastapi import FastAPI
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from refiner_server.surveys.checks import fault_at
-from refiner_server.surveys.fields import KINDS, SHAPES, Field, Shape
+from refiner_server.surveys.fields import SHAPES
+from refiner_server.surveys.kinds import KINDS, Field, Shape
 
 SCHEMA_PATH = "/api/v1/schema/survey.json"
 #: the validator's faults that no schema states, by the start of their message
@@ -163,10 +164,16 @@ def _path(where: list[str | int]) -> str:
     return out or "survey"
 
 
-def install(app: FastAPI) -> None:
-    """`GET SCHEMA_PATH`: public (a survey's shape is no secret), for editors and tools."""
-    schema = survey_schema()
+#: `GET SCHEMA_PATH`: public (a survey's shape is no secret), for editors and tools
+router = APIRouter()
 
-    @app.get(SCHEMA_PATH, tags=["schema"], summary="JSON Schema of a survey definition")
-    def survey_definition_schema() -> JSONResponse:
-        return JSONResponse(schema, headers={"cache-control": "no-cache"})
+
+@router.get(SCHEMA_PATH, tags=["schema"], summary="JSON Schema of a survey definition")
+def survey_definition_schema() -> JSONResponse:
+    return JSONResponse(_served_schema(), headers={"cache-control": "no-cache"})
+
+
+@cache
+def _served_schema() -> dict[str, Any]:
+    """`survey_schema()`, built once per process (the tables do not change)."""
+    return survey_schema()

@@ -1,8 +1,9 @@
 """Admin API of webhooks under `/api/v1/admin/projects/{project_id}/webhooks` (bearer
 token): endpoints, their secret, the delivery log, redelivery and test sends.
 
-A module-level router: the engine (`app.state.admin_engine`) and the server's settings
-(`app.state.webhooks`) come from the request, through `admin_engine` and `settings`.
+The engine and the server's webhook settings reach the handlers through `deps`
+(`AdminEngine`, `WebhookConfig`); the token gate is `deps.admin_token`, as for the rest of
+the admin API.
 """
 
 from __future__ import annotations
@@ -11,46 +12,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field, StrictBool
-from sqlalchemy.engine import Engine
 
-from refiner_server.admin.auth import BEARER, token_gate
-from refiner_server.client.models import INT_LIMIT, NO_NUL, ErrorOut, ProjectPath
+from refiner_server.client.models import ErrorOut
+from refiner_server.client.rules import INT_LIMIT, NO_NUL, ProjectPath
 from refiner_server.db import iso
+from refiner_server.deps import AdminEngine, WebhookConfig, admin_token
 from refiner_server.http.errors import ApiError
 from refiner_server.projects import get_project
 from refiner_server.surveys.store import NotFound
 from refiner_server.webhooks import endpoints as store
 from refiner_server.webhooks.payloads import EVENTS
-from refiner_server.webhooks.settings import WebhookSettings
-
-
-def admin_engine(request: Request) -> Engine:
-    return request.app.state.admin_engine
-
-
-def settings(request: Request) -> WebhookSettings:
-    return request.app.state.webhooks
-
-
-EngineDep = Annotated[Engine, Depends(admin_engine)]
-SettingsDep = Annotated[WebhookSettings, Depends(settings)]
-
-
-def require_token(
-    engine: EngineDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
-) -> dict[str, Any]:
-    """The admin API's gate (`admin.auth.token_gate`) over the request's engine."""
-    return token_gate(engine)(credentials)
-
 
 router = APIRouter(
     prefix="/api/v1/admin/projects/{project_id}/webhooks",
     tags=["admin: webhooks"],
-    dependencies=[Depends(require_token)],
+    dependencies=[Depends(admin_token)],
     responses={
         401: {"model": ErrorOut, "description": "missing, invalid or revoked bearer token"},
         404: {"model": ErrorOut, "description": "unknown project, endpoint or delivery"},
@@ -156,7 +134,7 @@ def refusals() -> Iterator[None]:
 
 
 @router.get("", response_model=list[EndpointOut], summary="List webhook endpoints")
-def endpoints_list(project_id: ProjectPath, engine: EngineDep) -> list[dict[str, Any]]:
+def endpoints_list(project_id: ProjectPath, engine: AdminEngine) -> list[dict[str, Any]]:
     with refusals():
         get_project(engine, project_id)
         return [store.public(e) for e in store.list_endpoints(engine, project_id)]
@@ -166,7 +144,7 @@ def endpoints_list(project_id: ProjectPath, engine: EngineDep) -> list[dict[str,
     "", response_model=CreatedOut, status_code=201, summary="Add an endpoint (with a new secret)"
 )
 def endpoint_create(
-    project_id: ProjectPath, body: EndpointIn, engine: EngineDep, config: SettingsDep
+    project_id: ProjectPath, body: EndpointIn, engine: AdminEngine, config: WebhookConfig
 ) -> dict[str, Any]:
     with refusals():
         made = store.create_endpoint(
@@ -183,7 +161,7 @@ def endpoint_create(
 
 @router.get("/{endpoint_id}", response_model=EndpointOut, summary="Read an endpoint")
 def endpoint_read(
-    project_id: ProjectPath, endpoint_id: EndpointPath, engine: EngineDep
+    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine
 ) -> dict[str, Any]:
     with refusals():
         return store.public(store.get_endpoint(engine, project_id, endpoint_id))
@@ -194,8 +172,8 @@ def endpoint_update(
     project_id: ProjectPath,
     endpoint_id: EndpointPath,
     body: EndpointPatch,
-    engine: EngineDep,
-    config: SettingsDep,
+    engine: AdminEngine,
+    config: WebhookConfig,
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     with refusals():
@@ -208,7 +186,7 @@ def endpoint_update(
 
 @router.delete("/{endpoint_id}", status_code=204, summary="Delete an endpoint and its log")
 def endpoint_delete(
-    project_id: ProjectPath, endpoint_id: EndpointPath, engine: EngineDep
+    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine
 ) -> Response:
     with refusals():
         store.delete_endpoint(engine, project_id, endpoint_id)
@@ -217,7 +195,7 @@ def endpoint_delete(
 
 @router.get("/{endpoint_id}/secret", response_model=SecretOut, summary="Read the secret")
 def endpoint_secret(
-    project_id: ProjectPath, endpoint_id: EndpointPath, engine: EngineDep
+    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine
 ) -> dict[str, Any]:
     with refusals():
         return _secret(store.get_endpoint(engine, project_id, endpoint_id))
@@ -229,7 +207,7 @@ def endpoint_secret(
     summary="New secret; the previous one signs beside it for 24 h",
 )
 def endpoint_rotate(
-    project_id: ProjectPath, endpoint_id: EndpointPath, engine: EngineDep
+    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine
 ) -> dict[str, Any]:
     with refusals():
         return _secret(store.rotate_secret(engine, project_id, endpoint_id))
@@ -243,7 +221,7 @@ def endpoint_rotate(
 def deliveries_list(
     project_id: ProjectPath,
     endpoint_id: EndpointPath,
-    engine: EngineDep,
+    engine: AdminEngine,
     status: Literal["pending", "delivered", "failed"] | None = None,
     before: Annotated[
         int | None, Query(ge=1, le=INT_LIMIT, description="the last id of the previous page")
@@ -261,7 +239,10 @@ def deliveries_list(
     summary="One delivery, with its body",
 )
 def delivery_read(
-    project_id: ProjectPath, endpoint_id: EndpointPath, delivery_id: DeliveryPath, engine: EngineDep
+    project_id: ProjectPath,
+    endpoint_id: EndpointPath,
+    delivery_id: DeliveryPath,
+    engine: AdminEngine,
 ) -> dict[str, Any]:
     with refusals():
         return _delivery(store.delivery(engine, project_id, endpoint_id, delivery_id))
@@ -274,7 +255,10 @@ def delivery_read(
     summary="Send a delivered or failed message again (same webhook-id)",
 )
 def delivery_redeliver(
-    project_id: ProjectPath, endpoint_id: EndpointPath, delivery_id: DeliveryPath, engine: EngineDep
+    project_id: ProjectPath,
+    endpoint_id: EndpointPath,
+    delivery_id: DeliveryPath,
+    engine: AdminEngine,
 ) -> dict[str, int]:
     with refusals():
         store.delivery(engine, project_id, endpoint_id, delivery_id)
@@ -288,7 +272,7 @@ def delivery_redeliver(
     summary="Send every failed message again, in order",
 )
 def endpoint_redeliver_failed(
-    project_id: ProjectPath, endpoint_id: EndpointPath, engine: EngineDep
+    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine
 ) -> dict[str, int]:
     with refusals():
         return {"queued": store.redeliver(engine, project_id, endpoint_id)}
@@ -301,7 +285,7 @@ def endpoint_redeliver_failed(
     summary="Queue a `webhook.test` message",
 )
 def endpoint_test(
-    project_id: ProjectPath, endpoint_id: EndpointPath, engine: EngineDep
+    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine
 ) -> dict[str, str]:
     with refusals():
         return {"message_id": store.send_test(engine, project_id, endpoint_id)}

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from refiner_server.webhooks import slack
+from refiner_server.webhooks import payloads, slack
 from refiner_server.webhooks.payloads import TEST_EVENT, envelope
 from refiner_server.webhooks.signing import new_message_id
 from refiner_server.webhooks.tables import webhook_deliveries, webhook_endpoints
@@ -44,6 +44,49 @@ def enqueue(
         [delivery(row.id, event, bodies[row.format], now) for row in targets],
     )
     return len(targets)
+
+
+def queue_response(
+    conn: Connection,
+    project_id: str,
+    response_id: str,
+    stored: dict[str, Any],
+    contact_pk: int,
+    completes: bool,
+    now: datetime,
+) -> None:
+    """`response.completed` when this save completed it, else `response.updated`."""
+    enqueue(
+        conn,
+        project_id,
+        "response.completed" if completes else "response.updated",
+        now,
+        lambda: payloads.response_data(conn, project_id, response_id, stored, contact_pk),
+    )
+
+
+def queue_dismissed(
+    conn: Connection, project_id: str, dismissal: dict[str, Any], contact_pk: int, now: datetime
+) -> None:
+    """`survey.dismissed` for a new dismissal (`id`, `form_id`, `dismissed_at`)."""
+    enqueue(
+        conn,
+        project_id,
+        "survey.dismissed",
+        now,
+        lambda: payloads.dismissal_data(conn, project_id, dismissal, contact_pk),
+    )
+
+
+def queue_identified(conn: Connection, project_id: str, contact_pk: int, now: datetime) -> None:
+    """`contact.identified`, in the transaction that identified them."""
+    enqueue(
+        conn,
+        project_id,
+        "contact.identified",
+        now,
+        lambda: payloads.identified_data(conn, project_id, contact_pk),
+    )
 
 
 def enqueue_test(conn: Connection, endpoint: dict[str, Any], now: datetime) -> str:

@@ -1,8 +1,9 @@
 """Dashboard pages of webhooks: a project's endpoints (add one), and one endpoint with its
 delivery log and its actions (test send, redeliver, enable, rotate the secret, delete).
 
-Server-rendered like the rest of `/admin` (no script); every POST is checked to come from
-our own pages (`session.same_origin`) and answers with a redirect to the page it changed.
+Server-rendered like the rest of `/admin` (no script): a page needs a signed-in owner
+(`deps.Owner`), every POST comes from our own pages too (`deps.PostingOwner`) and answers
+with a redirect to the page it changed.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from refiner_server.dashboard import form_fields, page, refused, session, to_login
+from refiner_server.dashboard import session
+from refiner_server.dashboard.pages import form_fields, page
 from refiner_server.db import iso
+from refiner_server.deps import AdminEngine, Owner, PostingOwner, WebhookConfig
 from refiner_server.projects import get_project
 from refiner_server.surveys.store import NotFound
 from refiner_server.webhooks import endpoints as store
@@ -45,25 +48,19 @@ def endpoint_url(project_id: str, endpoint_id: str, tail: str = "") -> str:
     return hooks_url(project_id, "/" + quote(endpoint_id, safe="") + tail)
 
 
-def _engine(request: Request) -> Engine:
-    return request.app.state.admin_engine
-
-
 @router.get("")
-def endpoints_page(request: Request, project_id: str, done: str | None = None) -> Response:
-    engine = _engine(request)
-    token = session.signed_in(engine, request)
-    if token is None:
-        return to_login(request)
+def endpoints_page(
+    token: Owner, engine: AdminEngine, project_id: str, done: str | None = None
+) -> Response:
     try:
         project = get_project(engine, project_id)
     except NotFound as exc:
         return page("error.html", 404, title="Not found", message=str(exc), token=token)
-    return _list(request, token, project, notice=DONE.get(done or ""))
+    return _list(engine, token, project, notice=DONE.get(done or ""))
 
 
 def _list(
-    request: Request,
+    engine: Engine,
     token: dict[str, Any],
     project: dict[str, Any],
     status: int = 200,
@@ -78,7 +75,7 @@ def _list(
         title=("Not added: " if error else "") + f"Webhooks of {name}",
         token=token,
         project=project,
-        endpoints=store.list_endpoints(_engine(request), project["id"]),
+        endpoints=store.list_endpoints(engine, project["id"]),
         events=EVENTS,
         slack_events=slack.EVENTS,
         hooks_url=hooks_url,
@@ -90,13 +87,13 @@ def _list(
 
 
 @router.post("")
-async def create(request: Request, project_id: str) -> Response:
-    engine = _engine(request)
-    if not session.same_origin(request):
-        return refused()
-    token = await run_in_threadpool(session.signed_in, engine, request)
-    if token is None:
-        return to_login(request)
+async def create(
+    request: Request,
+    token: PostingOwner,
+    engine: AdminEngine,
+    config: WebhookConfig,
+    project_id: str,
+) -> Response:
     fields = await form_fields(request)
     body = parse_qs((await request.body()).decode("utf-8", "replace"))
     chosen = [e for e in EVENTS if e in body.get("event", [])]  # checkboxes: many values
@@ -109,29 +106,26 @@ async def create(request: Request, project_id: str) -> Response:
                 chosen or None,
                 fields.get("format", "standard"),
                 fields.get("description", "").strip()[:255],
-                allow_private=request.app.state.webhooks.allow_private,
+                allow_private=config.allow_private,
             )
         )
     except NotFound as exc:
         return page("error.html", 404, title="Not found", message=str(exc), token=token)
     except store.InvalidEndpoint as exc:
         project = await run_in_threadpool(get_project, engine, project_id)
-        return _list(request, token, project, 422, error=str(exc), form=fields)
+        return _list(engine, token, project, 422, error=str(exc), form=fields)
     return _redirect(endpoint_url(project_id, made["id"]), "created")
 
 
 @router.get("/{endpoint_id}")
 def endpoint_page(
-    request: Request,
+    token: Owner,
+    engine: AdminEngine,
     project_id: str,
     endpoint_id: str,
     status: str | None = None,
     done: str | None = None,
 ) -> Response:
-    engine = _engine(request)
-    token = session.signed_in(engine, request)
-    if token is None:
-        return to_login(request)
     status = status if status in store.STATUSES else None
     try:
         endpoint = store.get_endpoint(engine, project_id, endpoint_id)
@@ -156,62 +150,73 @@ def endpoint_page(
     )
 
 
-def _action(path: str, act: Callable[..., Any], done: str) -> None:
-    """A POST route that runs `act(engine, project_id, endpoint_id, fields)`, then shows the
-    endpoint's page announcing `done`, or what `act` returns (the list after a delete)."""
-
-    async def handler(request: Request, project_id: str, endpoint_id: str) -> Response:
-        engine = _engine(request)
-        if not session.same_origin(request):
-            return refused()
-        token = await run_in_threadpool(session.signed_in, engine, request)
-        if token is None:
-            return to_login(request)
-        fields = await form_fields(request)
-        try:
-            outcome = await run_in_threadpool(act, engine, project_id, endpoint_id, fields)
-        except (NotFound, ValueError) as exc:
-            return page("error.html", 404, title="Not found", message=str(exc), token=token)
-        if done == "deleted":
-            return RedirectResponse(hooks_url(project_id), status_code=303)
-        return _redirect(endpoint_url(project_id, endpoint_id), outcome or done)
-
-    router.add_api_route("/{endpoint_id}" + path, handler, methods=["POST"])
+async def _failed(
+    token: dict[str, Any], act: Callable[..., Any], *args: Any, **kw: Any
+) -> Response | None:
+    """Run `act(*args, **kw)` in the threadpool; the 404 page when it finds no such
+    endpoint, else None."""
+    try:
+        await run_in_threadpool(act, *args, **kw)
+    except NotFound as exc:
+        return page("error.html", 404, title="Not found", message=str(exc), token=token)
+    return None
 
 
 def _redirect(url: str, done: str) -> RedirectResponse:
     return RedirectResponse(url + "?" + urlencode({"done": done}), status_code=303)
 
 
-def _test(engine: Engine, project_id: str, endpoint_id: str, _fields: dict[str, str]) -> None:
-    store.send_test(engine, project_id, endpoint_id)
+@router.post("/{endpoint_id}/test")
+async def test_send(
+    token: PostingOwner, engine: AdminEngine, project_id: str, endpoint_id: str
+) -> Response:
+    failed = await _failed(token, store.send_test, engine, project_id, endpoint_id)
+    return failed or _redirect(endpoint_url(project_id, endpoint_id), "test")
 
 
-def _redeliver_failed(engine: Engine, project_id: str, endpoint_id: str, _f: dict) -> None:
-    store.redeliver(engine, project_id, endpoint_id)
+@router.post("/{endpoint_id}/redeliver-failed")
+async def redeliver_failed(
+    token: PostingOwner, engine: AdminEngine, project_id: str, endpoint_id: str
+) -> Response:
+    failed = await _failed(token, store.redeliver, engine, project_id, endpoint_id)
+    return failed or _redirect(endpoint_url(project_id, endpoint_id), "redelivered")
 
 
-def _redeliver(engine: Engine, project_id: str, endpoint_id: str, fields: dict) -> None:
-    store.redeliver(engine, project_id, endpoint_id, int(fields.get("delivery", "0")))
+@router.post("/{endpoint_id}/redeliver")
+async def redeliver(
+    request: Request, token: PostingOwner, engine: AdminEngine, project_id: str, endpoint_id: str
+) -> Response:
+    try:
+        delivery = int((await form_fields(request)).get("delivery", ""))
+    except ValueError:
+        message = "The delivery to send again is a number."
+        return page("error.html", 404, title="Not found", message=message, token=token)
+    failed = await _failed(token, store.redeliver, engine, project_id, endpoint_id, delivery)
+    return failed or _redirect(endpoint_url(project_id, endpoint_id), "redelivered")
 
 
-def _enabled(engine: Engine, project_id: str, endpoint_id: str, fields: dict) -> str:
-    enable = fields.get("enabled") == "1"
-    store.update_endpoint(engine, project_id, endpoint_id, enabled=enable)
-    return "enabled" if enable else "disabled"
+@router.post("/{endpoint_id}/enabled")
+async def enabled(
+    request: Request, token: PostingOwner, engine: AdminEngine, project_id: str, endpoint_id: str
+) -> Response:
+    enable = (await form_fields(request)).get("enabled") == "1"
+    act = store.update_endpoint
+    failed = await _failed(token, act, engine, project_id, endpoint_id, enabled=enable)
+    done = "enabled" if enable else "disabled"
+    return failed or _redirect(endpoint_url(project_id, endpoint_id), done)
 
 
-def _rotate(engine: Engine, project_id: str, endpoint_id: str, _fields: dict) -> None:
-    store.rotate_secret(engine, project_id, endpoint_id)
+@router.post("/{endpoint_id}/rotate")
+async def rotate(
+    token: PostingOwner, engine: AdminEngine, project_id: str, endpoint_id: str
+) -> Response:
+    failed = await _failed(token, store.rotate_secret, engine, project_id, endpoint_id)
+    return failed or _redirect(endpoint_url(project_id, endpoint_id), "rotated")
 
 
-def _delete(engine: Engine, project_id: str, endpoint_id: str, _fields: dict) -> None:
-    store.delete_endpoint(engine, project_id, endpoint_id)
-
-
-_action("/test", _test, "test")
-_action("/redeliver-failed", _redeliver_failed, "redelivered")
-_action("/redeliver", _redeliver, "redelivered")
-_action("/enabled", _enabled, "enabled")
-_action("/rotate", _rotate, "rotated")
-_action("/delete", _delete, "deleted")
+@router.post("/{endpoint_id}/delete")
+async def delete(
+    token: PostingOwner, engine: AdminEngine, project_id: str, endpoint_id: str
+) -> Response:
+    failed = await _failed(token, store.delete_endpoint, engine, project_id, endpoint_id)
+    return failed or RedirectResponse(hooks_url(project_id), status_code=303)

@@ -72,3 +72,38 @@ def test_security_benchmark_runs(runtime: str, built_static: dict, tmp_path: Pat
     ]
     shared = cases["addToResponse, {l: a, r: a} shared 20 deep"]["warnings"]
     assert shared == ["[refiner] addToResponse: arguments could not be read: more than 256 values"]
+
+
+def test_race_runs(built_static: dict, tmp_path: Path) -> None:
+    """bench/race.py --quick: every target shows its survey on both profiles (the script
+    fails otherwise), nothing leaves loopback, and each figure was measured."""
+    out = tmp_path / "race.json"
+    table = run_bench("race.py", ["--quick", "--out", str(out)])
+    assert "| budget (issue 17) |" in table
+    assert "| survey visible, mobile |" in table
+    results = json.loads(out.read_text())
+    assert (
+        results["meta"]["posthog_js"]
+        == json.loads((ROOT / "package.json").read_text())["devDependencies"]["posthog-js"]
+    )
+    loads = results["loads"]
+    targets = ("posthog", "micropython", "pyodide")
+    assert sorted(loads) == sorted(
+        [f"{p}/race/{t}" for p in ("desktop", "mobile") for t in targets]
+        + [f"{p}/host/{t}" for p in ("desktop", "mobile") for t in ("none", *targets)]
+    )
+    for profile in ("desktop", "mobile"):
+        for target in targets:
+            [race] = loads[f"{profile}/race/{target}"]
+            assert race["visible_ms"] > 0 and race["heap_mib"] > 0 and race["requests"] >= 3
+            assert race["bytes"] > 100_000
+            # the interpreter's WebAssembly is ours alone; PostHog's SDK is all JavaScript
+            assert (race["bytes_besides_wasm"] == race["bytes"]) == (target == "posthog")
+            assert (race["longest_task_after_up_ms"] is None) == (target == "posthog")
+            [host] = loads[f"{profile}/host/{target}"]
+            assert host["visible_ms"] > 0 and host["clicks"] >= 3
+        for target in ("none", *targets):
+            [host] = loads[f"{profile}/host/{target}"]
+            assert host["lcp_element"] == "hero.png" and host["lcp_ms"] > 0
+    # the mobile profile's slow network and CPU were applied
+    assert loads["mobile/host/none"][0]["lcp_ms"] > 2 * loads["desktop/host/none"][0]["lcp_ms"]

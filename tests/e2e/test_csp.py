@@ -2,8 +2,8 @@
 no `unsafe-eval`, only 'self' scripts plus WebAssembly, styles by nonce. The client boots,
 shows and records a survey, styled, and the browser reports no violation.
 
-The policy is README "Security"'s minimum; the snippet moves to a file of the site because
-inline scripts are not allowed.
+The policy is docs/security.md "Content-Security-Policy"'s minimum; the snippet moves to a
+file of the site because inline scripts are not allowed.
 """
 
 import uuid

@@ -1,4 +1,4 @@
-"""README "Nothing is lost", fault by fault, on both runtimes: the real server stopped and
+"""docs/client.md "Nothing is lost", fault by fault, on both runtimes: the real server stopped and
 started, Playwright's routing for 500s, garbage and dropped connections, Chromium's network
 emulation for a slow server, init scripts for blocked storage and disabled cookies, and a
 second real server whose rate limit answers 429 with Retry-After."""

@@ -6,7 +6,7 @@ drawn in a host of a free name and the page's elements are left alone. A page th
 it while our survey shows (the upgrade runs on our host and may write over its shadow root):
 the survey moves to a host of a free name on the question it was on. A page whose
 `attachShadow` throws: MicroPython 1.27 cannot catch that synchronous JavaScript exception,
-so the widget makes the call through `browser._guarded`; the survey is not shown (one
+so the widget makes the call through `ffi.guarded`; the survey is not shown (one
 warning) and the client goes on."""
 
 import uuid

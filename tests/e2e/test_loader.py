@@ -9,11 +9,13 @@ client's first request to the API (``ping`` after ``setProject``, ``events`` aft
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Request, Response, Route
 
 from tests.e2e.hardening import wait_in_page
@@ -114,19 +116,38 @@ def test_first_visit_first_ping_sent_by_loader(host: HostPage) -> None:
 
 def test_first_ping_answered_after_python_asks_is_awaited(host: HostPage) -> None:
     """Python takes the loader's answer at once when it is in; when it is not, it awaits it,
-    and a survey that waited for the first ping's answer shows once it comes."""
+    and a survey that waited for the first ping's answer shows once it comes.
+
+    The loader's ping is held from page load until Python is up. When that takes longer
+    than the loader's request timeout (a loaded machine booting Pyodide), the loader gives
+    up on it and Python asks again: then the survey comes with that second ping, and every
+    ping but the given-up one is the only one."""
     held: list[Route] = []
-    host.page.route(f"**{PING_PATH}", lambda route: held.append(route))
+
+    def hold_first(route: Route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    host.page.route(f"**{PING_PATH}", hold_first)
     pings = _watch_pings(host)
+    given_up: list[Request] = []
+    host.page.on(
+        "requestfailed", lambda r: given_up.append(r) if r.url.endswith(PING_PATH) else None
+    )
     host.open()
     host.wait_ready()
     host.page.evaluate("_refiner('showForm', 'demo-nps')")
+    wait_in_page(host, lambda: held)  # Playwright hands the held route over in its own time
     host.page.wait_for_timeout(300)  # Python's ping task asks for the answer meanwhile
     survey = host.page.locator("refiner-survey")
-    assert len(held) == 1 and survey.count() == 0
-    held[0].continue_()
+    if not given_up:
+        assert survey.count() == 0
+    with contextlib.suppress(PlaywrightError):  # a given-up request cannot be continued
+        held[0].continue_()
     survey.get_by_role("dialog").wait_for()
-    assert len(pings) == 1, "Python did not take the loader's answer"
+    assert len(pings) == 1 + len(given_up), "Python did not take the loader's answer"
     assert host.errors() == []
 
 

@@ -1,6 +1,6 @@
 """`refiner_web` as a Python package inside a PyScript app, on `mpy` and `py`: the commands,
-and the faults of README "Nothing is lost" that differ from the script tag's way in (there is
-no loader's try/catch `store` here: see `refiner_web.browser._guarded`)."""
+and the faults of docs/client.md "Nothing is lost" that differ from the script tag's way in
+(there is no loader's try/catch `store` here: see `refiner_web.ffi.guarded`)."""
 
 import uuid
 from pathlib import Path
@@ -143,9 +143,10 @@ def test_pyscript_app_without_storage_or_cookies_works_in_memory(
     assert host.errors() == [] and recorded(host, "__rejections") == []
 
 
-#: README "Security": what a PyScript app needs beyond the script tag's policy. PyScript's
-#: core makes functions from text (its worker hooks) as it starts, on either interpreter;
-#: 'unsafe-eval' also allows WebAssembly, so it replaces 'wasm-unsafe-eval'.
+#: docs/security.md "Content-Security-Policy in a PyScript app": what a PyScript app needs
+#: beyond the script tag's policy. PyScript's core makes functions from text (its worker
+#: hooks) as it starts, on either interpreter; 'unsafe-eval' also allows WebAssembly, so it
+#: replaces 'wasm-unsafe-eval'.
 PYSCRIPT_POLICY = POLICY.replace("'wasm-unsafe-eval'", "'unsafe-eval'")
 CSP_APP = """
 from refiner_web import refiner
@@ -181,7 +182,8 @@ def test_pyscript_app_under_a_strict_policy(
 
 def test_pyscript_core_needs_unsafe_eval(host: HostPage, built_static: dict[str, Any]) -> None:
     """Pins why PYSCRIPT_POLICY has 'unsafe-eval': under the script tag's policy PyScript
-    stops before any Python runs (when this fails, PyScript no longer needs it: README)."""
+    stops before any Python runs (when this fails, PyScript no longer needs it:
+    docs/security.md)."""
     host.page.add_init_script(VIOLATIONS)
     page = pyscript_html(host, built_static, "import js\njs.document.body.dataset.app = 'ran'")
     host.page.goto(serve_with_policy(host, "eval-%s.html" % uuid.uuid4().hex, page, HTML))
@@ -208,7 +210,7 @@ refiner("trackEvent", "from-another-origin")
 def test_pyscript_app_on_another_origin(
     host: HostPage, site: Site, db_path: Path, api: str
 ) -> None:
-    """An app on another origin than the API, with the stable URLs as README "In a PyScript
+    """An app on another origin than the API, with the stable URLs as docs/client.md "In a PyScript
     app" prints them: PyScript's core and the config from the API server, which names itself
     as the API. With `data-api` on the app's tag, that origin wins (the config comes from
     `localhost` here, the API is asked at `127.0.0.1`: the same server, by other names)."""

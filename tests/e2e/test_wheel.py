@@ -1,4 +1,4 @@
-"""The product as a user installs it (README "Install"): a wheel built from this checkout
+"""The product as a user installs it (docs/install.md): a wheel built from this checkout
 (`python -m build --wheel`, which runs build.py through setup.py), installed into a fresh
 virtualenv and started from an empty folder, serves the demo page, the loader and both
 runtimes with no checkout and no npm; Chromium answers the demo survey on each runtime.

@@ -20,7 +20,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-from refiner_server.client.models import ID_PATTERN
+from refiner_server.client.rules import ID_PATTERN
 from tests.server.admin_support import ADMIN, auth
 
 EXAMPLES = int(os.environ.get("REFINER_SCHEMATHESIS_EXAMPLES", "5"))

@@ -15,13 +15,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from refiner_server.client.models import (
+from refiner_server.client.limits import (
     MAX_BODY_BYTES,
     MAX_BODY_VALUES,
-    MAX_ITEMS,
     MAX_PING_BYTES,
     MAX_RESPONSE_BYTES,
 )
+from refiner_server.client.rules import MAX_ITEMS
 from refiner_server.db import contacts, events, responses, traits
 from refiner_server.projects import import_surveys
 from refiner_web.answers import (

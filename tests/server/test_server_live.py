@@ -10,7 +10,7 @@ import httpx
 import pytest
 import uvicorn
 
-from refiner_server.client.models import MAX_PING_BYTES
+from refiner_server.client.limits import MAX_PING_BYTES
 from refiner_server.db import events
 
 

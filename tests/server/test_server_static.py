@@ -234,7 +234,7 @@ def test_without_static_or_index(db_url):
 
 
 def test_stable_pyscript_urls(client, static_dir):
-    """README "In a PyScript app": configs and core at stable URLs, usable from any origin:
+    """docs/client.md "In a PyScript app": configs and core at stable URLs, usable from any origin:
     every URL in the config absolute at the origin asked (PyScript resolves `interpreter`
     against the page), the API named, versioned files found through the redirects."""
     manifest = {

@@ -63,6 +63,7 @@ class FakePlatform:
         self.title = "App"
         self.route_changed = self.scrolled = self.exit_intent = None
         self.locks_held_elsewhere = []
+        self.nonce = None  # BrowserPlatform's: the CSP nonce for the widget's <style>
 
     def now_ms(self):
         return self.clock
