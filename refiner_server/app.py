@@ -32,6 +32,10 @@ from refiner_server.server_api import pages as server_key_pages
 from refiner_server.server_api import routes as server_api
 from refiner_server.server_api import segment
 from refiner_server.surveys import schema as survey_schema
+from refiner_server.webhooks import api as webhooks_api
+from refiner_server.webhooks import pages as webhooks_pages
+from refiner_server.webhooks.settings import WebhookSettings
+from refiner_server.webhooks.worker import Worker, running
 
 #: settings of `serve --workers N`, read by `from_env` in each worker process
 ENV_DB, ENV_STATIC, ENV_INDEX = "REFINER_DB", "REFINER_STATIC", "REFINER_INDEX"
@@ -44,11 +48,14 @@ def create_app(
     index_html: Path | None = None,
     clock: Clock | None = None,
     limiter: Limiter | None = None,
+    webhooks: WebhookSettings | None = None,
 ) -> FastAPI:
     """Build the server over `db_url` (tables are created if missing), serving the build
     output from `static_dir` at `/static/` and `index_html` at `/` when given. `clock`
     (default: the system's) is every "now" of the client API, at `app.state.clock`.
-    `limiter`: the client API's rate limits (`serve` sets them; none by default)."""
+    `limiter`: the client API's rate limits (`serve` sets them; none by default).
+    `webhooks`: private targets allowed or not (not by default), and whether this process
+    runs a delivery worker (it does by default)."""
     setup = make_engine(db_url)  # waits for the lock: several workers may start at once
     migrate(setup)
     setup.dispose()
@@ -57,10 +64,16 @@ def create_app(
     engine = make_engine(db_url, busy_timeout_s=0)
     # the admin API runs in the threadpool: it may wait for the lock
     admin_engine = make_engine(db_url)
+    webhooks = webhooks or WebhookSettings()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+        if webhooks.deliver:
+            worker = Worker(engine, webhooks.allow_private, call=app.state.store.call)
+            async with running(worker):
+                yield
+        else:
+            yield
         engine.dispose()  # close pooled connections; SQLite checkpoints its WAL on close
         admin_engine.dispose()
 
@@ -76,6 +89,7 @@ def create_app(
     # what the routes take through `deps` (docs/internals.md, "Server wiring")
     app.state.engine = engine
     app.state.admin_engine = admin_engine
+    app.state.webhooks = webhooks
     app.state.clock = clock or Clock()
     app.state.store = ClientStore(engine, app.state.clock)
     app.state.static_dir = None if static_dir is None else Path(os.path.abspath(static_dir))
@@ -85,9 +99,11 @@ def create_app(
     app.include_router(server_api.router)
     app.include_router(segment.router)
     app.include_router(admin.router)
+    app.include_router(webhooks_api.router)
     app.include_router(docs.router)
     app.include_router(dashboard.router)
     app.include_router(server_key_pages.router)
+    app.include_router(webhooks_pages.router)
     app.add_exception_handler(SignInRequired, dashboard_pages.to_login)
     app.add_exception_handler(CrossSite, dashboard_pages.refused)
     app.add_middleware(AdminHeaders)
@@ -128,4 +144,10 @@ def from_env() -> FastAPI:
     env = os.environ
     rates = [Rate.parse(env.get(name, "off")) for name in (ENV_RATE_PROJECT, ENV_RATE_ADDRESS)]
     limiter = Limiter(*rates) if any(rates) else None
-    return create_app(env[ENV_DB], Path(env[ENV_STATIC]), Path(env[ENV_INDEX]), limiter=limiter)
+    return create_app(
+        env[ENV_DB],
+        Path(env[ENV_STATIC]),
+        Path(env[ENV_INDEX]),
+        limiter=limiter,
+        webhooks=WebhookSettings.from_env(),
+    )

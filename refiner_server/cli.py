@@ -34,6 +34,7 @@ from refiner_server.surveys.exports import count_responses, responses_csv, respo
 from refiner_server.surveys.schema import survey_schema
 from refiner_server.surveys.store import get_survey, list_surveys
 from refiner_server.tokens import create_token, list_tokens, revoke_token
+from refiner_server.webhooks.settings import WebhookSettings
 
 DEFAULT_DB = "sqlite:///refiner.db"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -89,6 +90,22 @@ def _parser() -> argparse.ArgumentParser:
         metavar="IPS",
         help="proxies whose X-Forwarded-For is believed (uvicorn's; default 127.0.0.1)",
     )
+
+    private = dict(
+        action="store_true",
+        help="webhooks may go to http URLs and private addresses (self-hosted networks, tests)",
+    )
+    serve.add_argument("--webhooks-allow-private", **private)
+    serve.add_argument(
+        "--no-webhook-delivery",
+        action="store_true",
+        help="deliver no webhooks in these processes (`refiner-server webhooks deliver` does)",
+    )
+
+    hooks = sub.add_parser("webhooks", help="webhooks").add_subparsers(dest="action", required=True)
+    deliver = hooks.add_parser("deliver", help="run a delivery worker alone, until interrupted")
+    deliver.add_argument("--allow-private", **private)
+    db_arg(deliver)
 
     migrate = sub.add_parser("migrate", help="create the tables")
     db_arg(migrate)
@@ -187,6 +204,7 @@ def _serve(args: argparse.Namespace) -> int:
         create_app,
     )
 
+    webhooks = WebhookSettings(args.webhooks_allow_private, not args.no_webhook_delivery)
     static_dir, index = default_site()
     static_dir, index = args.static or static_dir, args.index or index
     if not static_dir.is_dir():
@@ -214,12 +232,13 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ.update({ENV_DB: args.db, ENV_STATIC: str(static_dir), ENV_INDEX: str(index)})
         os.environ[ENV_RATE_PROJECT] = str(project_rate or "off")
         os.environ[ENV_RATE_ADDRESS] = str(address_rate or "off")
+        os.environ.update(webhooks.to_env())
         uvicorn.run(
             f"{app_module.__name__}:from_env", factory=True, workers=args.workers, **options
         )
         return 0
     limiter = Limiter(project_rate, address_rate) if project_rate or address_rate else None
-    app = create_app(args.db, static_dir, index, limiter=limiter)
+    app = create_app(args.db, static_dir, index, limiter=limiter, webhooks=webhooks)
     if args.demo:
         ensure_demo(app.state.engine)
     uvicorn.run(app, **options)
@@ -389,6 +408,27 @@ def _key_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _webhooks_deliver(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from refiner_server.client.store import ClientStore
+    from refiner_server.webhooks.worker import Worker
+
+    migrate(make_engine(args.db))
+    store = ClientStore(make_engine(args.db, busy_timeout_s=0))  # see `Worker(call=...)`
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        log.info("delivering webhooks from %s", args.db)
+        await Worker(store.engine, args.allow_private, call=store.call).run(stop)
+
+    asyncio.run(run())
+    return 0
+
+
 class _Loader(yaml.SafeLoader):
     """YAML without implicit timestamps: `2026-01-01` stays the string JSON would have."""
 
@@ -425,6 +465,7 @@ _COMMANDS = {
     ("key", "create"): _key_create,
     ("key", "revoke"): _key_revoke,
     ("key", "list"): _key_list,
+    ("webhooks", "deliver"): _webhooks_deliver,
 }
 
 if __name__ == "__main__":

@@ -389,3 +389,7 @@ def migrate(engine: Engine, progress: Callable[[int], None] | None = None) -> No
         if current is None:
             command.stamp(config, BASELINE)
         command.upgrade(config, "head")
+
+
+# the webhook tables join `metadata` (they import the column types above)
+from refiner_server.webhooks import tables as _webhook_tables  # noqa: E402, F401

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 from refiner_server.client.store import ClientStore
 from refiner_server.dashboard import session
 from refiner_server.tokens import verify_token
+from refiner_server.webhooks.settings import WebhookSettings
 
 
 async def client_store(request: Request) -> ClientStore:
@@ -48,10 +49,16 @@ async def index_html(request: Request) -> Path | None:
     return request.app.state.index_html
 
 
+async def webhook_settings(request: Request) -> WebhookSettings:
+    """Whether webhooks may go to private addresses (`app.state.webhooks`)."""
+    return request.app.state.webhooks
+
+
 Store = Annotated[ClientStore, Depends(client_store)]
 AdminEngine = Annotated[Engine, Depends(admin_engine)]
 StaticDir = Annotated[Path | None, Depends(static_dir)]
 IndexHtml = Annotated[Path | None, Depends(index_html)]
+WebhookConfig = Annotated[WebhookSettings, Depends(webhook_settings)]
 
 BEARER = HTTPBearer(
     auto_error=False,

@@ -81,6 +81,11 @@ def settled(
     return row
 
 
+def known_user(conn: Connection, project_id: str, user_id: str) -> bool:
+    """True when the project has a contact with this user id."""
+    return _by_user(conn, project_id, user_id) is not None
+
+
 def _anon_contact_pk(conn: Connection, project_id: str, anonymous_id: str) -> int | None:
     return conn.execute(_ANON_PK, {"project_id": project_id, "anonymous_id": anonymous_id}).scalar()
 

@@ -14,6 +14,7 @@ from refiner_server.client.contacts import check_owner
 from refiner_server.client.models import ResponseIn
 from refiner_server.db import iso, responses
 from refiner_server.http.errors import ApiError
+from refiner_server.webhooks.outbox import queue_response
 
 _INSERT_RESPONSE = responses.insert()
 _RESPONSE = sa.select(responses).where(
@@ -31,8 +32,8 @@ def save_response(
     contact: sa.Row[Any],
     now: datetime,
 ) -> dict[str, Any]:
-    """Insert or update the response `contact` sends (inside the caller's transaction);
-    its answer (`ResponseOut` without `dropped`)."""
+    """Insert or update the response `contact` sends (inside the caller's transaction,
+    which also queues its webhook messages); its answer (`ResponseOut` without `dropped`)."""
     params = {"project_id": project_id, "response_id": response_id}
     row = conn.execute(_RESPONSE, params).first()
     if row is not None:
@@ -47,6 +48,7 @@ def save_response(
         conn, project_id, body.form_id, row.survey_version if row else None, body.answers
     )
     notes = with_dropped(notes, body.dropped)
+    changes: dict[str, Any] = {}
     if row is None:
         stored = {
             "form_id": body.form_id,
@@ -78,6 +80,9 @@ def save_response(
                 changes,
             )
             stored.update(changes)
+    if row is None or changes:  # webhooks: a completion once, any other save as update
+        completes = stored["completed"] and (row is None or "completed" in changes)
+        queue_response(conn, project_id, response_id, stored, contact.pk, completes, now)
     return {
         "id": response_id,
         "form_id": stored["form_id"],

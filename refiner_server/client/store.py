@@ -55,6 +55,7 @@ from refiner_server.db import (
     views,
 )
 from refiner_server.http.errors import ApiError
+from refiner_server.webhooks.outbox import queue_dismissed, queue_identified
 
 T = TypeVar("T")
 
@@ -188,12 +189,15 @@ class ClientStore:
         body: Identified,
         now: datetime,
         vouched: bool = False,
-    ) -> sa.Row[Any]:
-        """The contact a write comes from, resolved (created, merged) as its ids say."""
+    ) -> tuple[sa.Row[Any], bool]:
+        """The contact a write comes from, resolved (created, merged) as its ids say, and
+        whether this write identified it (its user id is new to the project)."""
         anonymous_id, user_id = self._anonymous_id(project, body, vouched), body.who()
-        return contacts_mod.settled(
-            conn, project.id, anonymous_id, user_id
-        ) or contacts_mod.resolve(conn, project.id, anonymous_id, user_id, now)
+        contact = contacts_mod.settled(conn, project.id, anonymous_id, user_id)
+        if contact is not None:
+            return contact, False
+        new_user = user_id is not None and not contacts_mod.known_user(conn, project.id, user_id)
+        return contacts_mod.resolve(conn, project.id, anonymous_id, user_id, now), new_user
 
     # -- ping ---------------------------------------------------------------------------
 
@@ -233,8 +237,10 @@ class ClientStore:
         self, conn: Connection, project_id: str, body: PingIn, live: LiveSurveys, now: datetime
     ) -> bytes:
         project = self._open(conn, project_id, body)
-        contact = self._writer(conn, project, body, now)
+        contact, identified = self._writer(conn, project, body, now)
         account_pk = self._save_user(conn, project_id, contact, body.user, now)
+        if identified:  # with the traits and account of this very ping
+            queue_identified(conn, project_id, contact.pk, now)
         stored = self._traits(conn, contact.pk, account_pk) if live.want_traits else []
         forms = self._eligible(conn, project_id, body, contact.pk, live, stored, now)
         return ping_answer(project, contact.first_seen_at, now, live, forms)
@@ -271,8 +277,10 @@ class ClientStore:
     def _identify(self, conn: Connection, project_id: str, body: PingIn) -> None:
         project = self._open(conn, project_id, body, vouched=True)
         now = self.clock.now()
-        contact = self._writer(conn, project, body, now, vouched=True)
+        contact, identified = self._writer(conn, project, body, now, vouched=True)
         self._save_user(conn, project_id, contact, body.user, now)
+        if identified:
+            queue_identified(conn, project_id, contact.pk, now)
 
     def seen(self, project_id: str, body: WriteIn) -> None:
         """The contact of these ids was seen now (a page view sent by the backend)."""
@@ -281,7 +289,9 @@ class ClientStore:
     def _seen(self, conn: Connection, project_id: str, body: WriteIn) -> None:
         project = self._open(conn, project_id, body, vouched=True)
         now = self.clock.now()
-        contact = self._writer(conn, project, body, now, vouched=True)
+        contact, identified = self._writer(conn, project, body, now, vouched=True)
+        if identified:
+            queue_identified(conn, project_id, contact.pk, now)
         conn.execute(_TOUCH, {"contact_pk": contact.pk, "now": now})
 
     @staticmethod
@@ -383,12 +393,18 @@ class ClientStore:
     ) -> bool:
         project = self._open(conn, project_id, body, vouched)
         now = self.clock.now()
-        contact = self._writer(conn, project, body, now, vouched)
+        contact, identified = self._writer(conn, project, body, now, vouched)
+        if identified:
+            queue_identified(conn, project_id, contact.pk, now)
         row = {k: (now if v is None and k.endswith("_at") else v) for k, v in values.items()}
         params = dict(row, project_id=project_id, contact_pk=contact.pk, received_at=now)
         params[id_col] = id_value
         # one statement for new and retried ids alike: a stored id inserts nothing
         if conn.execute(self._insert_new[table.name], params).first() is not None:
+            if table is dismissals:
+                dismissal = {"id": id_value, "form_id": row["form_id"]}
+                dismissal["dismissed_at"] = row["dismissed_at"]
+                queue_dismissed(conn, project_id, dismissal, contact.pk, now)
             return True
         owner = conn.execute(
             sa.select(table.c.contact_pk).where(
@@ -408,7 +424,9 @@ class ClientStore:
     ) -> dict[str, Any]:
         project = self._open(conn, project_id, body)
         now = self.clock.now()
-        contact = self._writer(conn, project, body, now)
+        contact, identified = self._writer(conn, project, body, now)
+        if identified:
+            queue_identified(conn, project_id, contact.pk, now)
         return save_response(conn, self._answers, project_id, response_id, body, contact, now)
 
 

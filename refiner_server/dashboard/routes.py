@@ -25,6 +25,7 @@ from refiner_server.surveys import store as survey_store
 from refiner_server.surveys.exports import attachment, responses_csv
 from refiner_server.surveys.reports import BUCKETS, survey_summary
 from refiner_server.tokens import verify_token
+from refiner_server.webhooks.endpoints import disabled_endpoints
 
 CSS = HERE / "admin.css"
 #: statuses an owner can switch between here (launch and archive are the API's)
@@ -72,7 +73,12 @@ async def logout() -> Response:
 @router.get("")
 def index(token: Owner, engine: AdminEngine) -> Response:
     projects = [
-        dict(p, surveys=survey_store.list_surveys(engine, p["id"])) for p in list_projects(engine)
+        dict(
+            p,
+            surveys=survey_store.list_surveys(engine, p["id"]),
+            webhooks_disabled=disabled_endpoints(engine, p["id"]),
+        )
+        for p in list_projects(engine)
     ]
     return page("index.html", title="Surveys", projects=projects, token=token)
 

@@ -37,6 +37,10 @@ PROJECTS = ("p1", "sec")
 DEFINITION_BODIES = [
     f"POST {ADMIN}/projects/{{project_id}}/surveys",
     f"PUT {ADMIN}/projects/{{project_id}}/surveys/{{survey_id}}",
+    # likewise a webhook's URL: https and a public host (docs/webhooks.md "Targets"), and a
+    # Slack endpoint takes response.completed only
+    f"POST {ADMIN}/projects/{{project_id}}/webhooks",
+    f"PATCH {ADMIN}/projects/{{project_id}}/webhooks/{{endpoint_id}}",
 ]
 
 
