@@ -93,6 +93,7 @@ def test_what_the_client_accepts_the_server_stores(
     web = Client(platform, "http://127.0.0.1", View)
     web.dispatch(["setProject", "p1"])
     account = {**account_traits, "id": "acct-%d" % n}
+    user_id = ("u%d-" % n + user_id)[:255]  # a user of an earlier example keeps its traits
     web.dispatch(["identifyUser", {**user_traits, "id": user_id, "account": account}])
     web.dispatch(["addToResponse", first])
     web.dispatch(["addToResponse", second])
