@@ -99,6 +99,21 @@ def _locale(value: object) -> str:
     return value.replace("_", "-")
 
 
+def ping_user(identity: dict) -> dict:
+    """An identity from `parse_identify` as a ping carries it: the fields the server stores,
+    traits as objects (the browser client and the server API send the same shape)."""
+    account = identity["account"]
+    return {
+        "id": identity["id"],
+        "email": identity["email"],
+        "name": identity["name"],
+        "traits": dict(identity["traits"]),
+        "account": None
+        if account is None
+        else {"id": account["id"], "name": account["name"], "traits": dict(account["traits"])},
+    }
+
+
 def parse_identify(args: list, warn: object) -> dict:
     """`identifyUser(user, {signature})`: the identity with checked traits and account."""
     _expect_count(args, 2, warn)

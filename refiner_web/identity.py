@@ -4,6 +4,8 @@ and signature, and their locale, kept in the browser across page loads.
 Pure Python: the cookie and storage come from the platform and `SafeStore`.
 """
 
+from refiner_web.commands import ping_user
+
 COOKIE = "refiner_anonymous_id"
 COOKIE_MAX_AGE_S = 2 * 365 * 24 * 3600
 USER_KEY = "refiner:user"
@@ -77,16 +79,4 @@ class Identity:
 
     def user_payload(self) -> object:
         """The user as a ping carries it (None when anonymous)."""
-        user = self.user
-        if user is None:
-            return None
-        account = user["account"]
-        return {
-            "id": user["id"],
-            "email": user["email"],
-            "name": user["name"],
-            "traits": dict(user["traits"]),
-            "account": None
-            if account is None
-            else {"id": account["id"], "name": account["name"], "traits": dict(account["traits"])},
-        }
+        return None if self.user is None else ping_user(self.user)

@@ -27,17 +27,7 @@ def identify_body(
     `locale`, `account`, and traits by name), from `anonymous_id` too when given (its
     contact merges into the user's). The id was checked at the door (`models.Id`); a bad
     trait is dropped and noted in `dropped`."""
-    identity = commands.parse_identify([fields], dropped.append)
-    account = identity["account"]
-    user = {
-        "id": identity["id"],
-        "email": identity["email"],
-        "name": identity["name"],
-        "traits": dict(identity["traits"]),
-        "account": None
-        if account is None
-        else {"id": account["id"], "name": account["name"], "traits": dict(account["traits"])},
-    }
+    user = commands.ping_user(commands.parse_identify([fields], dropped.append))
     return validated(PingIn, {"user": user, "anonymous_id": anonymous_id})
 
 
