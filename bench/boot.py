@@ -278,6 +278,19 @@ def visit(page: Page, url: str) -> None:
         page.goto(url)
 
 
+def task_costs(tasks: list, visible: float, up: float | None) -> dict:
+    """Total Blocking Time to `visible` and the longest task, of all `tasks` ((start, ms)
+    pairs) and of those that begin once the interpreter is `up` (the loader's mark; None in
+    PyScript, which sets none)."""
+    return {
+        "tbt_ms": sum(max(0.0, d - 50) for start, d in tasks if start < visible),
+        "longest_task_ms": max([d for _, d in tasks] or [0]),
+        "longest_task_after_up_ms": None
+        if up is None
+        else max([d for start, d in tasks if start >= up] or [0]),
+    }
+
+
 def _measure(page: Page, way: str) -> dict:
     page.wait_for_timeout(200)  # let the last resource entries land
     nav = page.evaluate("(performance.getEntriesByName('refiner:live')[0] || {}).startTime ?? null")
@@ -292,12 +305,7 @@ def _measure(page: Page, way: str) -> dict:
     result = {
         "live_ms": nav,
         "visible_ms": visible,
-        "tbt_ms": sum(max(0.0, d - 50) for start, d in long_tasks if start < visible),
-        "longest_task_ms": max([d for _, d in long_tasks] or [0]),
-        # tasks that begin once the interpreter is up (the loader's mark; none in PyScript)
-        "longest_task_after_up_ms": None
-        if up is None
-        else max([d for start, d in long_tasks if start >= up] or [0]),
+        **task_costs(long_tasks, visible, up),
         "bytes": bytes_,
         "requests": requests,
         "heap_mb": page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0")

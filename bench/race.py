@@ -53,7 +53,7 @@ from playwright.sync_api import Browser, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script, like bench/boot.py
 
-from bench.boot import HOST, NPS, start_server  # noqa: E402
+from bench.boot import HOST, NPS, start_server, task_costs  # noqa: E402
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from bench.posthog_stub import PREFIX  # noqa: E402
 from build import compress_file  # noqa: E402
@@ -325,11 +325,7 @@ def race_load(load: Load, url: str, target: str) -> dict:
         "bytes": sum(size for _, size in before),
         "bytes_besides_wasm": sum(size for name, size in before if ".wasm" not in name),
         "requests": len(before),
-        "tbt_ms": sum(max(0.0, d - 50) for start, d in tasks if start < visible),
-        "longest_task_ms": max([d for _, d in tasks] or [0]),
-        "longest_task_after_up_ms": None
-        if up is None
-        else max([d for start, d in tasks if start >= up] or [0]),
+        **task_costs(tasks, visible, up),
         "interpreter_ms": up,
         "heap_mib": heap / 2**20,
     }
