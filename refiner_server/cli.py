@@ -191,6 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+#: seconds a worker of `serve --workers N` may take to answer uvicorn's health check
+WORKER_HEALTHCHECK_S = 60
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -233,8 +237,15 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ[ENV_RATE_PROJECT] = str(project_rate or "off")
         os.environ[ENV_RATE_ADDRESS] = str(address_rate or "off")
         os.environ.update(webhooks.to_env())
+        # uvicorn kills a worker that does not answer its health check within 5 s by
+        # default: on a loaded machine a starting worker (imports, migrations check) takes
+        # longer, and was killed and restarted without end
         uvicorn.run(
-            f"{app_module.__name__}:from_env", factory=True, workers=args.workers, **options
+            f"{app_module.__name__}:from_env",
+            factory=True,
+            workers=args.workers,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            **options,
         )
         return 0
     limiter = Limiter(project_rate, address_rate) if project_rate or address_rate else None

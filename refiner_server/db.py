@@ -7,7 +7,9 @@ Times are stored as UTC; SQLite drops the offset, so readers go through `as_utc`
 from __future__ import annotations
 
 import functools
+import select
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -282,13 +284,12 @@ def make_engine(url: str, busy_timeout_s: float = 30, **kwargs: Any) -> Engine:
     with SQLITE_BUSY when a read transaction upgrades to a write. The server passes
     `busy_timeout_s=0` and waits for the lock itself without blocking its event loop
     (`ClientStore.call`). `postgresql://` URLs use psycopg 3 (SQLAlchemy's default would be
-    psycopg2); pooled connections are checked before use, so a restarted database server
-    costs a reconnect rather than a failed request."""
+    psycopg2); pooled connections are checked before use (`_check_out`), so a restarted
+    database server costs a reconnect rather than a failed request."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": busy_timeout_s})
     else:
         url = _with_driver(url)
-        kwargs.setdefault("pool_pre_ping", True)
         if "poolclass" not in kwargs:
             # the threadpool runs up to 40 handlers at once; beyond the pool they queue
             kwargs.setdefault("pool_size", 10)
@@ -297,7 +298,33 @@ def make_engine(url: str, busy_timeout_s: float = 30, **kwargs: Any) -> Engine:
     if is_sqlite(engine):
         event.listen(engine, "connect", functools.partial(_sqlite_on_connect, busy_timeout_s))
         event.listen(engine, "begin", _sqlite_on_begin)
+    elif not kwargs.get("pool_pre_ping"):
+        event.listen(engine, "checkin", _checked_in)
+        event.listen(engine, "checkout", functools.partial(_check_out, engine.dialect))
     return engine
+
+
+#: a pooled PostgreSQL connection idle longer than this gets a real ping (`_check_out`)
+PING_IDLE_S = 10.0
+
+
+def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _check_out(dialect: sa.Dialect, dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+    """Liveness of a pooled PostgreSQL connection without a round trip per checkout
+    (`pool_pre_ping` costs one `SELECT 1` each, as much as a statement of a ping): an idle
+    connection has nothing to read, so it is pinged only when its socket is readable (the
+    server's notice and EOF when it shut down or restarted) or when it has been idle for
+    over `PING_IDLE_S` (the silent drops a socket does not show). A failed ping makes the
+    pool replace it (`DisconnectionError`)."""
+    idle = time.monotonic() - record.info.get("idle_since", time.monotonic())
+    try:
+        if idle > PING_IDLE_S or select.select([dbapi_conn.fileno()], [], [], 0)[0]:
+            dialect.do_ping(dbapi_conn)
+    except (OSError, ValueError, dialect.loaded_dbapi.Error) as exc:
+        raise sa.exc.DisconnectionError(str(exc)) from exc
 
 
 def _with_driver(url: str) -> str:

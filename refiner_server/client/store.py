@@ -78,6 +78,11 @@ class ClientStore:
         # SQLITE_BUSY. PostgreSQL runs writers concurrently and retries unique-key races.
         self._lock = threading.Lock() if is_sqlite(engine) else nullcontext()
         self._inline = is_sqlite(engine)
+        # PostgreSQL reads in autocommit: no BEGIN and ROLLBACK round trips. Under its READ
+        # COMMITTED every statement takes its own snapshot, in a transaction or not.
+        self._read_options: dict[str, Any] = {"readonly": True}
+        if not self._inline:
+            self._read_options["isolation_level"] = "AUTOCOMMIT"
         self._live = LiveCache()
         self._answers = AnswerChecks()
         insert = sqlite_insert if is_sqlite(engine) else pg_insert
@@ -115,8 +120,9 @@ class ClientStore:
 
     def _read(self) -> Connection:
         """A read-only connection: `BEGIN` rather than `BEGIN IMMEDIATE` on SQLite, so it
-        neither takes nor waits for the write lock (WAL readers see a snapshot)."""
-        return self.engine.connect().execution_options(readonly=True)
+        neither takes nor waits for the write lock (WAL readers see a snapshot); no
+        transaction at all on PostgreSQL."""
+        return self.engine.connect().execution_options(**self._read_options)
 
     def _run(self, fn: Any, *args: Any) -> Any:
         """Run `fn(conn, *args)` in a transaction; retry when a concurrent writer won a

@@ -67,3 +67,19 @@ def test_a_deadlock_victim_is_retryable(db_url):
         t.join(30)
     engine.dispose()
     assert len(errors) == 1 and is_retryable(errors[0])
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_pooled_connection_the_server_ended_is_replaced(db_url):
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+    with make_engine(db_url, poolclass=sa.NullPool).connect() as admin:
+        assert admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        gone = sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+        while admin.execute(gone, {"pid": pid}).scalar():
+            pass  # until the backend has exited (and told its client)
+    # the pooled connection is dead: the checkout notices (its socket turned readable)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar() != pid
+    engine.dispose()
