@@ -68,11 +68,16 @@ def languages(key: str) -> list[str]:
     return [FALLBACK] + sorted(code for code in codes if code != FALLBACK)
 
 
+def language(key: str, locale: str) -> str:
+    """The language a survey from template `key` asked in `locale` is worded in."""
+    return locale if locale in _template(key)["copy"] else FALLBACK
+
+
 def build(key: str, survey_id: str, locale: str = FALLBACK) -> dict[str, Any]:
     """A draft definition from template `key` with id `survey_id`, written in `locale` (or
     English, when the template has no words in it); its other languages as translations."""
     template = _template(key)
-    lang = locale if locale in template["copy"] else FALLBACK
+    lang = language(key, locale)
     words = template["copy"][lang]
     survey = copying.deepcopy(template["survey"])
     strings = words.get("questions", {})
