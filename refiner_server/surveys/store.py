@@ -155,6 +155,28 @@ def delete_survey(engine: Engine, project_id: str, survey_id: str) -> None:
         conn.execute(surveys.delete().where(*_key(project_id, survey_id)))
 
 
+def what_goes_with(engine: Engine, project_id: str, survey_id: str) -> dict[str, int]:
+    """What deleting the survey deletes with it, counted (its confirmation says so)."""
+    counts = {}
+    with engine.connect() as conn:
+        _existing(conn, project_id, survey_id)
+        for name, table in (("responses", responses), ("views", views), ("dismissals", dismissals)):
+            counts[name] = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(table.c.project_id == project_id, table.c.form_id == survey_id)
+            ).scalar_one()
+        counts["versions"] = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(survey_versions)
+            .where(
+                survey_versions.c.project_id == project_id,
+                survey_versions.c.survey_id == survey_id,
+            )
+        ).scalar_one()
+    return counts
+
+
 def list_surveys(engine: Engine, project_id: str) -> list[dict[str, Any]]:
     """The project's surveys in creation order, each with its `responses` and `completed`
     counts (one grouped query for all of them)."""
@@ -345,13 +367,15 @@ def _row(conn: Connection, project_id: str, survey_id: str) -> sa.Row[Any] | Non
 
 
 def _version(conn: Connection, project_id: str, survey_id: str, version: int) -> sa.Row[Any]:
-    row = conn.execute(
-        sa.select(survey_versions).where(
-            survey_versions.c.project_id == project_id,
-            survey_versions.c.survey_id == survey_id,
-            survey_versions.c.version == version,
-        )
-    ).first()
+    row = None
+    if 1 <= version < 2**31:  # PostgreSQL's integer: a larger one is no version either
+        row = conn.execute(
+            sa.select(survey_versions).where(
+                survey_versions.c.project_id == project_id,
+                survey_versions.c.survey_id == survey_id,
+                survey_versions.c.version == version,
+            )
+        ).first()
     if row is None:
         raise NotFound(f"survey {survey_id!r} has no version {version}")
     return row
