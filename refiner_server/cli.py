@@ -30,9 +30,10 @@ from refiner_server.projects import (
     list_projects,
 )
 from refiner_server.server_api.keys import create_key, list_keys, revoke_key
+from refiner_server.surveys import templates
 from refiner_server.surveys.exports import count_responses, responses_csv, responses_json
 from refiner_server.surveys.schema import survey_schema
-from refiner_server.surveys.store import get_survey, list_surveys
+from refiner_server.surveys.store import create_from_template, get_survey, list_surveys
 from refiner_server.tokens import create_token, list_tokens, revoke_token
 from refiner_server.webhooks.settings import WebhookSettings
 
@@ -131,6 +132,14 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--project", required=True)
     db_arg(imp)
     survey.add_parser("schema", help="print the JSON Schema of a definition (docs/surveys.md)")
+    new = survey.add_parser("new", help="create a draft survey from a template")
+    new.add_argument("--template", required=True, choices=templates.ORDER)
+    new.add_argument("--locale", default="en", help="its words' language (default en)")
+    new.add_argument("--project", required=True)
+    new.add_argument("--id", help="the survey's id (default: the template's, made unique)")
+    new.add_argument("--name", help="default: the template's name in that language")
+    db_arg(new)
+    survey.add_parser("templates", help="list the templates and their languages")
     exp = survey.add_parser("export", help="print definitions (JSON; YAML for -o *.yaml)")
     exp.add_argument("id", nargs="?", help="one survey (default: all, as a list)")
     exp.add_argument("--project", required=True)
@@ -328,6 +337,21 @@ def _survey_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _survey_new(args: argparse.Namespace) -> int:
+    made = create_from_template(
+        _engine(args), args.project, args.template, args.locale, args.id, args.name
+    )
+    locale = templates.language(args.template, args.locale)
+    print(f"created {made['id']} ({made['status']}, {locale}) in {args.project}")
+    return 0
+
+
+def _survey_templates(_args: argparse.Namespace) -> int:
+    for entry in templates.catalogue():
+        print(f"{entry['key']:<12}{entry['name']} ({', '.join(entry['languages'])})")
+    return 0
+
+
 def _survey_schema(_args: argparse.Namespace) -> int:
     print(json.dumps(survey_schema(), indent=2))
     return 0
@@ -467,6 +491,8 @@ _COMMANDS = {
     ("project", "create"): _project_create,
     ("project", "list"): _project_list,
     ("survey", "import"): _survey_import,
+    ("survey", "new"): _survey_new,
+    ("survey", "templates"): _survey_templates,
     ("survey", "schema"): _survey_schema,
     ("survey", "export"): _survey_export,
     ("responses", "export"): _responses_export,

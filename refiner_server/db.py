@@ -86,6 +86,10 @@ survey_versions = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("definition", sa.JSON, nullable=False),
     sa.Column("created_at", TS, nullable=False),
+    #: who made it: the signed-in principal's name (None: the CLI, or before 0007)
+    sa.Column("author", LONG),
+    #: how it came to be when not by an edit: "from template nps", "restored version 2"
+    sa.Column("note", LONG),
     sa.PrimaryKeyConstraint("project_id", "survey_id", "version"),
     sa.ForeignKeyConstraint(
         ["project_id", "survey_id"], ["surveys.project_id", "surveys.id"], ondelete="CASCADE"

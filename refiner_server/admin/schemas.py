@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
 from pydantic import BaseModel, Field, StrictBool
@@ -76,6 +76,35 @@ class SurveyVersion(BaseModel):
     version: int
     definition: dict[str, Any]
     created_at: str
+    author: str | None = Field(description="who made it: the name of the token or person")
+    note: str | None = Field(
+        description="how it came to be when not by an edit (template, restore, duplicate)"
+    )
+
+
+class SurveyChange(BaseModel):
+    """One difference between two versions (`surveys.diff`)."""
+
+    area: str = Field(description="questions, logic, trigger, audience, translations, ...")
+    kind: Literal["added", "removed", "moved", "changed"]
+    path: str = Field(description="where, e.g. questions.score.title")
+    before: Any
+    after: Any
+    text: str = Field(description="the change in words")
+
+
+class TemplateQuestion(BaseModel):
+    id: str
+    type: str
+    title: str
+
+
+class TemplateOut(BaseModel):
+    key: str
+    name: str
+    about: str
+    languages: list[str] = Field(description="the languages it is worded in, English first")
+    questions: list[TemplateQuestion]
 
 
 class ResponseRow(BaseModel):

@@ -1,16 +1,26 @@
-"""Admin routes of surveys: create, read, update (a new version when the definition
-changes), launch/pause/resume/archive, delete, versions and the summary."""
+"""Admin routes of surveys: the templates, create (blank or from a template), read, update
+(a new version when the definition changes), launch/pause/resume/archive, duplicate,
+delete, versions with their differences and restore, and the summary. Each version records
+the name of the token that made it."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Response
+from pydantic import BaseModel, Field
 
 from refiner_server.admin.refusals import refusals
-from refiner_server.admin.schemas import SurveyListItem, SurveyOut, SurveyVersion
-from refiner_server.client.rules import FormPath, ProjectPath, Timestamp
-from refiner_server.deps import AdminEngine
+from refiner_server.admin.schemas import (
+    SurveyChange,
+    SurveyListItem,
+    SurveyOut,
+    SurveyVersion,
+    TemplateOut,
+)
+from refiner_server.client.rules import INT_LIMIT, FormPath, ProjectPath, Timestamp
+from refiner_server.deps import AdminEngine, AdminToken
+from refiner_server.surveys import diff, templates
 from refiner_server.surveys import store as survey_store
 from refiner_server.surveys.reports import survey_summary
 
@@ -22,7 +32,29 @@ Definition = Annotated[
     Body(description="a survey definition (DESIGN.md §4); faults answer 422 naming the path"),
 ]
 
+VersionPath = Annotated[int, Path(ge=1, le=INT_LIMIT, description="a version number")]
+
 router = APIRouter(tags=["admin: surveys"])
+
+
+class FromTemplate(BaseModel):
+    """A new draft from a template."""
+
+    template: Literal[templates.ORDER] = Field(description="a key of GET /templates")  # type: ignore[valid-type]
+    locale: str = Field(
+        "en", max_length=35, description="its words' language; English when it has none in it"
+    )
+    id: str | None = Field(None, description="the survey's id (default: the first free one)")
+    name: str | None = Field(None, max_length=255, description="default: the template's name")
+
+
+class NewId(BaseModel):
+    id: str | None = Field(None, description="the copy's id (default: <id>-copy, -copy-2, ...)")
+
+
+@router.get("/templates", response_model=list[TemplateOut], summary="The survey templates")
+def templates_list() -> list[dict[str, Any]]:
+    return templates.catalogue()
 
 
 @router.get(BASE, response_model=list[SurveyListItem], summary="List surveys with counts")
@@ -33,10 +65,25 @@ def surveys_list(project_id: ProjectPath, engine: AdminEngine) -> list[dict[str,
 
 @router.post(BASE, response_model=SurveyOut, status_code=201, summary="Create a survey")
 def survey_create(
-    project_id: ProjectPath, definition: Definition, engine: AdminEngine
+    project_id: ProjectPath, definition: Definition, engine: AdminEngine, token: AdminToken
 ) -> dict[str, Any]:
     with refusals():
-        return survey_store.create_survey(engine, project_id, definition)
+        return survey_store.create_survey(engine, project_id, definition, token["name"])
+
+
+@router.post(
+    BASE + "/from-template",
+    response_model=SurveyOut,
+    status_code=201,
+    summary="Create a draft survey from a template, in a language",
+)
+def survey_from_template(
+    project_id: ProjectPath, body: FromTemplate, engine: AdminEngine, token: AdminToken
+) -> dict[str, Any]:
+    with refusals():
+        return survey_store.create_from_template(
+            engine, project_id, body.template, body.locale, body.id, body.name, token["name"]
+        )
 
 
 @router.get(BASE + "/{survey_id}", response_model=SurveyOut, summary="Read a survey")
@@ -53,10 +100,33 @@ def survey_read(
     summary="Replace a survey's definition (a new version when it changed)",
 )
 def survey_update(
-    project_id: ProjectPath, survey_id: FormPath, definition: Definition, engine: AdminEngine
+    project_id: ProjectPath,
+    survey_id: FormPath,
+    definition: Definition,
+    engine: AdminEngine,
+    token: AdminToken,
 ) -> dict[str, Any]:
     with refusals():
-        return survey_store.update_survey(engine, project_id, survey_id, definition)
+        return survey_store.update_survey(engine, project_id, survey_id, definition, token["name"])
+
+
+@router.post(
+    BASE + "/{survey_id}/duplicate",
+    response_model=SurveyOut,
+    status_code=201,
+    summary="Copy a survey as a new draft",
+)
+def survey_duplicate(
+    project_id: ProjectPath,
+    survey_id: FormPath,
+    engine: AdminEngine,
+    token: AdminToken,
+    body: Annotated[NewId | None, Body()] = None,
+) -> dict[str, Any]:
+    with refusals():
+        return survey_store.duplicate_survey(
+            engine, project_id, survey_id, body.id if body else None, token["name"]
+        )
 
 
 class StatusChange:
@@ -106,6 +176,44 @@ def survey_versions(
 ) -> list[dict[str, Any]]:
     with refusals():
         return survey_store.list_versions(engine, project_id, survey_id)
+
+
+@router.get(
+    BASE + "/{survey_id}/versions/{version}/changes",
+    response_model=list[SurveyChange],
+    summary="What changed from one version (`since`, default the one before) to another",
+)
+def survey_changes(
+    project_id: ProjectPath,
+    survey_id: FormPath,
+    version: VersionPath,
+    engine: AdminEngine,
+    since: Annotated[int | None, Query(ge=1, le=INT_LIMIT, description="the older version")] = None,
+) -> list[dict[str, Any]]:
+    with refusals():
+        new = survey_store.get_version(engine, project_id, survey_id, version)
+        if since is None and version == 1:
+            return []
+        old = survey_store.get_version(
+            engine, project_id, survey_id, version - 1 if since is None else since
+        )
+    return diff.changes(old["definition"], new["definition"])
+
+
+@router.post(
+    BASE + "/{survey_id}/versions/{version}/restore",
+    response_model=SurveyOut,
+    summary="Make an old version's content current again, as a new version",
+)
+def survey_restore(
+    project_id: ProjectPath,
+    survey_id: FormPath,
+    version: VersionPath,
+    engine: AdminEngine,
+    token: AdminToken,
+) -> dict[str, Any]:
+    with refusals():
+        return survey_store.restore_version(engine, project_id, survey_id, version, token["name"])
 
 
 @router.get(

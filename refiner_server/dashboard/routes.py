@@ -1,5 +1,6 @@
 """The dashboard's routes under `/admin`: sign in and out, the surveys, one survey's page
-with its charts and latest answers, pause/resume, and its responses as CSV.
+with its charts, latest answers and versions, launch/pause/resume/archive, and its
+responses as CSV (the rest of a survey's life is `library`).
 
 A page needs a signed-in owner (`deps.Owner`; without one the app redirects to the sign-in
 form), a form that changes something comes from our own pages too (`deps.PostingOwner`).
@@ -28,8 +29,24 @@ from refiner_server.tokens import verify_token
 from refiner_server.webhooks.endpoints import disabled_endpoints
 
 CSS = HERE / "admin.css"
-#: statuses an owner can switch between here (launch and archive are the API's)
-TOGGLE = {"live": "paused", "paused": "live"}
+#: from each status, where an owner can take a survey here, and the button's verb
+TRANSITIONS = {
+    "draft": (("live", "Launch"), ("archived", "Archive")),
+    "live": (("paused", "Pause"), ("archived", "Archive")),
+    "paused": (("live", "Resume"), ("archived", "Archive")),
+    "archived": (("paused", "Unarchive"),),
+}
+#: what the page after a change says (`?done=`)
+NOTICES = {
+    "launch": "Survey launched",
+    "pause": "Survey paused",
+    "resume": "Survey resumed",
+    "archive": "Survey archived",
+    "unarchive": "Survey unarchived (paused)",
+    "created": "Survey created as a draft",
+    "duplicated": "Copy created as a draft",
+    "restored": "Version restored as a new version",
+}
 
 router = APIRouter(prefix=session.PATH, include_in_schema=False)
 
@@ -71,7 +88,7 @@ async def logout() -> Response:
 
 
 @router.get("")
-def index(token: Owner, engine: AdminEngine) -> Response:
+def index(token: Owner, engine: AdminEngine, deleted: str | None = None) -> Response:
     projects = [
         dict(
             p,
@@ -80,7 +97,9 @@ def index(token: Owner, engine: AdminEngine) -> Response:
         )
         for p in list_projects(engine)
     ]
-    return page("index.html", title="Surveys", projects=projects, token=token)
+    notice = None if deleted is None else "Survey deleted: %s" % deleted
+    title = "Surveys" if notice is None else "%s · Surveys" % notice
+    return page("index.html", title=title, projects=projects, token=token, notice=notice)
 
 
 @router.get("/projects/{project_id}/surveys/{survey_id}")
@@ -108,8 +127,7 @@ def survey_page(
     definition = survey["definition"]
     titles = {q["id"]: q.get("title") or q["id"] for q in definition.get("questions") or []}
     series = summary["over_time"]
-    done = done if done in TOGGLE else None
-    notice = None if done is None else "Survey paused" if done == "paused" else "Survey resumed"
+    notice = NOTICES.get(done or "")
     # A status message present at load is not announced; a page's title is, at once.
     return page(
         "survey.html",
@@ -131,7 +149,9 @@ def survey_page(
             )
             for r in latest_responses(engine, project_id, survey_id)
         ],
-        toggle=TOGGLE.get(summary["status"]),
+        transitions=TRANSITIONS.get(summary["status"], ()),
+        survey=survey,
+        history=survey_store.version_history(engine, project_id, survey_id),
         period={"bucket": bucket, "since": first, "until": last},
         notice=notice,
     )
@@ -142,14 +162,19 @@ async def change_status(
     request: Request, token: PostingOwner, engine: AdminEngine, project_id: str, survey_id: str
 ) -> Response:
     status = (await form_fields(request)).get("status", "")
-    if status not in TOGGLE:
-        message = "Only live and paused can be chosen here."
-        return page("error.html", 422, title="Not changed", message=message, token=token)
     try:
+        current = await run_in_threadpool(survey_store.get_survey, engine, project_id, survey_id)
+        verbs = dict(TRANSITIONS.get(current["status"], ()))
+        if status not in verbs:
+            message = "A %s survey can be made %s here." % (
+                current["status"],
+                " or ".join(verbs) or "nothing else",
+            )
+            return page("error.html", 422, title="Not changed", message=message, token=token)
         await run_in_threadpool(survey_store.set_status, engine, project_id, survey_id, status)
     except survey_store.NotFound as exc:
         return page("error.html", 404, title="Not found", message=str(exc), token=token)
-    target = survey_url(project_id, survey_id) + "?" + urlencode({"done": status})
+    target = survey_url(project_id, survey_id) + "?" + urlencode({"done": verbs[status].lower()})
     return RedirectResponse(target, status_code=303)
 
 

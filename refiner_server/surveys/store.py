@@ -1,9 +1,13 @@
-"""Survey definitions in the database: create, read, update, status, delete, versions.
+"""Survey definitions in the database: create, read, update, status, delete, versions,
+restore, duplicate.
 
-Every definition a survey has had is kept in `survey_versions`; an edit that changes the
-definition (anything but `status`) makes a new version, and a response records the version
-it answered (set by the client endpoint). Every write sets `surveys.updated_at`, which is how
-each server process notices that its cache of live surveys is stale (`store.py`).
+Every definition a survey has had is kept in `survey_versions`, with who made it (`author`,
+the signed-in principal's name) and, when it was not an edit, how it came to be (`note`); an
+edit that changes the definition (anything but `status`) makes a new version, restoring an
+old one makes a new version with its content, so nothing is ever lost, and a response
+records the version it answered (set by the client endpoint). Every write sets
+`surveys.updated_at`, which is how each server process notices that its cache of live
+surveys is stale (`store.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from refiner_server.db import (
     utcnow,
     views,
 )
+from refiner_server.surveys import diff, templates
 from refiner_server.surveys.checks import DefinitionError, check_definition
 from refiner_server.surveys.fields import SURVEY_STATUSES
 
@@ -36,15 +41,61 @@ class Conflict(ValueError):
     """The survey exists already (create) or the ids disagree (update)."""
 
 
-def create_survey(engine: Engine, project_id: str, definition: Any) -> dict[str, Any]:
+def create_survey(
+    engine: Engine,
+    project_id: str,
+    definition: Any,
+    author: str | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
     """Store a new survey as version 1; `Conflict` when the id is taken."""
     definition = check_definition(definition)
     with engine.begin() as conn:
         _project(conn, project_id)
         if _row(conn, project_id, definition["id"]) is not None:
             raise Conflict(f"survey {definition['id']!r} already exists")
-        _save(conn, project_id, definition, utcnow())
+        _save(conn, project_id, definition, utcnow(), author, note)
         return _public(_row(conn, project_id, definition["id"]))
+
+
+def create_from_template(
+    engine: Engine,
+    project_id: str,
+    template: str,
+    locale: str = templates.FALLBACK,
+    survey_id: str | None = None,
+    name: str | None = None,
+    author: str | None = None,
+) -> dict[str, Any]:
+    """A new draft from a template (`surveys.templates`), worded in `locale`, under
+    `survey_id` or the first free id named after the template."""
+    definition = templates.build(
+        template, survey_id or free_id(engine, project_id, template), locale
+    )
+    if name:
+        definition["name"] = name
+    note = f"from template {template} ({templates.language(template, locale)})"
+    return create_survey(engine, project_id, definition, author, note)
+
+
+def free_id(engine: Engine, project_id: str, base: str) -> str:
+    """`base`, or `base-2`, `base-3`, ... : the first id no survey of the project has."""
+    with engine.connect() as conn:
+        taken = set(
+            conn.execute(
+                sa.select(surveys.c.id).where(
+                    surveys.c.project_id == project_id,
+                    sa.or_(
+                        surveys.c.id == base, surveys.c.id.startswith(base + "-", autoescape=True)
+                    ),
+                )
+            ).scalars()
+        )
+    n, found = 1, base
+    while found in taken:
+        n += 1
+        found = f"{base[: 63 - len(str(n))]}-{n}"
+    return found
 
 
 def get_survey(engine: Engine, project_id: str, survey_id: str) -> dict[str, Any]:
@@ -53,7 +104,11 @@ def get_survey(engine: Engine, project_id: str, survey_id: str) -> dict[str, Any
 
 
 def update_survey(
-    engine: Engine, project_id: str, survey_id: str, definition: Any
+    engine: Engine,
+    project_id: str,
+    survey_id: str,
+    definition: Any,
+    author: str | None = None,
 ) -> dict[str, Any]:
     """Replace the definition; a new version when anything but `status` changed."""
     if isinstance(definition, dict):
@@ -63,7 +118,7 @@ def update_survey(
         raise DefinitionError("id", f"must be {survey_id!r}, the survey being updated")
     with engine.begin() as conn:
         _existing(conn, project_id, survey_id)
-        _save(conn, project_id, definition, utcnow())
+        _save(conn, project_id, definition, utcnow(), author)
         return _public(_row(conn, project_id, survey_id))
 
 
@@ -100,6 +155,28 @@ def delete_survey(engine: Engine, project_id: str, survey_id: str) -> None:
         conn.execute(surveys.delete().where(*_key(project_id, survey_id)))
 
 
+def what_goes_with(engine: Engine, project_id: str, survey_id: str) -> dict[str, int]:
+    """What deleting the survey deletes with it, counted (its confirmation says so)."""
+    counts = {}
+    with engine.connect() as conn:
+        _existing(conn, project_id, survey_id)
+        for name, table in (("responses", responses), ("views", views), ("dismissals", dismissals)):
+            counts[name] = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(table.c.project_id == project_id, table.c.form_id == survey_id)
+            ).scalar_one()
+        counts["versions"] = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(survey_versions)
+            .where(
+                survey_versions.c.project_id == project_id,
+                survey_versions.c.survey_id == survey_id,
+            )
+        ).scalar_one()
+    return counts
+
+
 def list_surveys(engine: Engine, project_id: str) -> list[dict[str, Any]]:
     """The project's surveys in creation order, each with its `responses` and `completed`
     counts (one grouped query for all of them)."""
@@ -133,6 +210,59 @@ def list_surveys(engine: Engine, project_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def restore_version(
+    engine: Engine, project_id: str, survey_id: str, version: int, author: str | None = None
+) -> dict[str, Any]:
+    """Make the content of `version` the survey's again, as a new version (the status stays
+    as it is); nothing changes when it is the current content already."""
+    with engine.begin() as conn:
+        row = _existing(conn, project_id, survey_id)
+        old = _version(conn, project_id, survey_id, version)
+        definition = dict(old.definition, status=row.status)
+        _save(conn, project_id, definition, utcnow(), author, f"restored version {version}")
+        return _public(_row(conn, project_id, survey_id))
+
+
+def duplicate_survey(
+    engine: Engine,
+    project_id: str,
+    survey_id: str,
+    new_id: str | None = None,
+    author: str | None = None,
+) -> dict[str, Any]:
+    """A copy of the survey's current definition as a new draft, named "(copy)", under
+    `new_id` or the first free `<id>-copy`."""
+    source = get_survey(engine, project_id, survey_id)
+    copy = dict(
+        source["definition"],
+        id=new_id or free_id(engine, project_id, f"{survey_id[:59]}-copy"),
+        name=f"{source['name']} (copy)",
+        status="draft",
+    )
+    note = f"duplicated from {survey_id} version {source['version']}"
+    return create_survey(engine, project_id, copy, author, note)
+
+
+def get_version(engine: Engine, project_id: str, survey_id: str, version: int) -> dict[str, Any]:
+    with engine.connect() as conn:
+        _existing(conn, project_id, survey_id)
+        return _version_out(_version(conn, project_id, survey_id, version))
+
+
+def version_history(engine: Engine, project_id: str, survey_id: str) -> list[dict[str, Any]]:
+    """Every version, newest first, each with a one-line summary of what it changed from
+    the one before (`diff.summary`) and without its definition."""
+    versions = list_versions(engine, project_id, survey_id)
+    out = []
+    previous = None
+    for entry in versions:
+        line = diff.summary(previous, entry["definition"])
+        previous = entry["definition"]
+        summary = f"{entry['note'].capitalize()}: {line}" if entry["note"] else line
+        out.append({k: v for k, v in entry.items() if k != "definition"} | {"summary": summary})
+    return out[::-1]
+
+
 def list_versions(engine: Engine, project_id: str, survey_id: str) -> list[dict[str, Any]]:
     """Every version of a survey, oldest first."""
     with engine.connect() as conn:
@@ -145,10 +275,17 @@ def list_versions(engine: Engine, project_id: str, survey_id: str) -> list[dict[
             )
             .order_by(survey_versions.c.version)
         ).all()
-    return [
-        {"version": r.version, "definition": r.definition, "created_at": iso(r.created_at)}
-        for r in rows
-    ]
+    return [_version_out(r) for r in rows]
+
+
+def _version_out(row: sa.Row[Any]) -> dict[str, Any]:
+    return {
+        "version": row.version,
+        "definition": row.definition,
+        "created_at": iso(row.created_at),
+        "author": row.author,
+        "note": row.note,
+    }
 
 
 def upsert_surveys(
@@ -171,7 +308,14 @@ def upsert_surveys(
     return ids
 
 
-def _save(conn: Connection, project_id: str, definition: dict[str, Any], now: Any) -> None:
+def _save(
+    conn: Connection,
+    project_id: str,
+    definition: dict[str, Any],
+    now: Any,
+    author: str | None = None,
+    note: str | None = None,
+) -> None:
     """Insert or update one checked definition, recording a new version when it changed."""
     row = _row(conn, project_id, definition["id"])
     values = {"definition": definition, "status": definition["status"], "updated_at": now}
@@ -198,6 +342,8 @@ def _save(conn: Connection, project_id: str, definition: dict[str, Any], now: An
             version=version,
             definition=definition,
             created_at=now,
+            author=author,
+            note=note,
         )
     )
 
@@ -218,6 +364,21 @@ def _project(conn: Connection, project_id: str) -> None:
 
 def _row(conn: Connection, project_id: str, survey_id: str) -> sa.Row[Any] | None:
     return conn.execute(sa.select(surveys).where(*_key(project_id, survey_id))).first()
+
+
+def _version(conn: Connection, project_id: str, survey_id: str, version: int) -> sa.Row[Any]:
+    row = None
+    if 1 <= version < 2**31:  # PostgreSQL's integer: a larger one is no version either
+        row = conn.execute(
+            sa.select(survey_versions).where(
+                survey_versions.c.project_id == project_id,
+                survey_versions.c.survey_id == survey_id,
+                survey_versions.c.version == version,
+            )
+        ).first()
+    if row is None:
+        raise NotFound(f"survey {survey_id!r} has no version {version}")
+    return row
 
 
 def _existing(conn: Connection, project_id: str, survey_id: str) -> sa.Row[Any]:

@@ -27,6 +27,7 @@ def admin_routes(app):
                 action="pause",
                 endpoint_id="wh-1",
                 delivery_id=1,
+                version=1,
             )
             out.extend((method.upper(), url) for method in ops)
     return out
@@ -36,7 +37,9 @@ def test_the_admin_api_has_every_operation_of_the_issue(app):
     routes = set(admin_routes(app))
     webhooks = {route for route in routes if "/webhooks" in route[1]}
     assert len(webhooks) == 12  # issue 20's: endpoints, their deliveries, test, redeliver
-    assert len(routes - webhooks) == 22  # launch, pause, resume, archive: a route each
+    # launch, pause, resume, archive: a route each; issue 18's templates, from a template,
+    # duplicate, a version's changes and its restore
+    assert len(routes - webhooks) == 27
     for method, tail in [
         ("POST", "/projects"),
         ("PATCH", "/projects/p1"),
@@ -44,6 +47,11 @@ def test_the_admin_api_has_every_operation_of_the_issue(app):
         ("DELETE", "/projects/p1/surveys/live-one"),
         ("POST", "/projects/p1/surveys/live-one/pause"),
         ("GET", "/projects/p1/surveys/live-one/versions"),
+        ("GET", "/templates"),
+        ("POST", "/projects/p1/surveys/from-template"),
+        ("POST", "/projects/p1/surveys/live-one/duplicate"),
+        ("GET", "/projects/p1/surveys/live-one/versions/1/changes"),
+        ("POST", "/projects/p1/surveys/live-one/versions/1/restore"),
         ("GET", "/projects/p1/surveys/live-one/summary"),
         ("DELETE", "/projects/p1/contacts/1"),
         ("GET", "/projects/p1/accounts/a"),

@@ -146,8 +146,8 @@ def test_pause_and_resume(client, engine, survey, token):
     assert "<title>Survey paused: " in r.text  # announced on load, unlike a role=status
     assert get_survey(engine, "p1", "rep")["status"] == "paused"
     assert "rep" not in [f["id"] for f in client.post(f"{API}/ping", json=ping).json()["forms"]]
-    bad = client.post(PAGE + "/status", data={"status": "archived"}, headers=ORIGIN)
-    assert bad.status_code == 422
+    bad = client.post(PAGE + "/status", data={"status": "draft"}, headers=ORIGIN)
+    assert bad.status_code == 422 and "A paused survey can be made live or archived" in bad.text
     client.post(PAGE + "/status", data={"status": "live"}, headers=ORIGIN)
     assert get_survey(engine, "p1", "rep")["status"] == "live"
     missing = client.post(
