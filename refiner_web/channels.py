@@ -8,6 +8,7 @@ hidden fields with the same `prefill`.
 """
 
 from refiner_web.appearance import accent_colour, text_on
+from refiner_web.strings import match_locale
 from refiner_web.triggers import page_matches
 from refiner_web.values import check_field_value
 
@@ -100,4 +101,65 @@ def launcher(forms: list, url: str) -> object:
         found = button(form)
         if found is not None and page_matches(found["pages"], url):
             return form["id"], found
+    return None
+
+
+def _language_tag(value: object) -> object:
+    """`value` as a language tag (`de`, `pt-BR`), or None when it is not one."""
+    if not isinstance(value, str) or not 0 < len(value) <= 35:
+        return None
+    for char in value:
+        if not (char in FIELD_CHARS and char != "."):
+            return None
+    return value.replace("_", "-")
+
+
+def page_locale(asked: object, accept_language: object) -> object:
+    """The link page's locale: the query's `lang`, else the browser's first language
+    (its Accept-Language header), else None (the survey's own words)."""
+    found = _language_tag(asked)
+    if found is not None or not isinstance(accept_language, str):
+        return found
+    first = accept_language.split(",")[0].split(";")[0].strip()
+    return _language_tag(first) if first != "*" else None
+
+
+#: what the link page says to a person this browser saw answer before (a public link asks
+#: once; `refiner_web.strings.match_locale` picks the language)
+ANSWERED = {
+    "en": "You have already answered this survey. Thank you!",
+    "de": "Sie haben diese Umfrage bereits beantwortet. Vielen Dank!",
+    "fr": "Vous avez déjà répondu à ce sondage. Merci !",
+    "es": "Ya respondió esta encuesta. ¡Gracias!",
+    "ar": "لقد أجبت على هذا الاستطلاع بالفعل. شكرًا لك!",
+}
+
+
+def start_link_page(client: object, settings: dict) -> object:
+    """Starts the link page's client (`refiner_web.boot`) from the settings the server
+    wrote into the page: its project, survey, prefilled hidden fields, locale and one-time
+    link. It never pings (the page asks one survey, whoever the person is) and keeps its
+    locale off storage. Returns the words to show instead of the survey when this browser
+    answered it before (a public link asks once), else None once the survey is asked for."""
+    form = settings.get("form")
+    client.dispatch(["setProject", settings.get("project")])
+    client.pinger.stop()
+    locale = settings.get("locale")
+    if isinstance(locale, str):
+        client.identity.locale = locale
+    data = settings.get("data")
+    if isinstance(data, dict) and data:
+        client.dispatch(["addToResponse", data])
+    link = settings.get("link")
+    client.link = link if isinstance(link, str) else None
+    client.finish_boot()
+    if not isinstance(form, dict) or not isinstance(form.get("id"), str):
+        client.warn("link page: no survey in its settings")
+        return None
+    client.forms = [form]
+    client.forms_known = True
+    surveys = client.survey_layer()
+    if client.link is None and surveys._done(form["id"], form) == "already completed":
+        return ANSWERED[match_locale(locale, list(ANSWERED)) or "en"]
+    surveys.show(form["id"], True)
     return None
