@@ -62,7 +62,7 @@ class Client:
         self.pinger = Pinger(self)
         self.moments = Moments(self)
         platform.on_visibility(self._page_hidden, self._page_visible)
-        platform.on_route_change(self.moments.route_changed)
+        platform.on_route_change(self._route_changed)
 
     # -- the command queue -------------------------------------------------------------
 
@@ -195,6 +195,13 @@ class Client:
         self.warn("%s: %s" % (command[:64], text))
 
     # -- the page ----------------------------------------------------------------------
+
+    def _route_changed(self) -> None:
+        """A single-page app moved: triggers count from here, and the feedback button
+        follows its page rules."""
+        self.moments.route_changed()
+        if self.surveys is not None and self.surveys.feedback is not None:
+            self.surveys.feedback.refresh()
 
     def _page_hidden(self) -> None:
         self.pinger.page_hidden()

@@ -67,7 +67,6 @@ class Surveys:
             from refiner_web.feedback import Feedback
 
             self.feedback = Feedback(self, client.make_button)
-            client.platform.on_route_change(self.feedback.refresh)
 
     # -- requests ----------------------------------------------------------------------
 
