@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from refiner_server import admin
 from refiner_server.admin import docs
+from refiner_server.channels import page as link_pages
 from refiner_server.client import routes as client_api
 from refiner_server.client.limits import MAX_BODY_VALUES, body_limit, json_values
 from refiner_server.client.store import ClientStore
@@ -106,6 +107,7 @@ def create_app(
     app.include_router(dashboard_library.router)
     app.include_router(server_key_pages.router)
     app.include_router(webhooks_pages.router)
+    app.include_router(link_pages.router)
     app.add_exception_handler(SignInRequired, dashboard_pages.to_login)
     app.add_exception_handler(CrossSite, dashboard_pages.refused)
     app.add_middleware(AdminHeaders)

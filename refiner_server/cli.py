@@ -145,6 +145,13 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--project", required=True)
     exp.add_argument("-o", "--output", type=Path, help="file to write (default stdout)")
     db_arg(exp)
+    link = survey.add_parser("link", help="mint a one-time link for one person (docs/channels.md)")
+    link.add_argument("id", help="the survey (its channels.link must not be off)")
+    link.add_argument("--project", required=True)
+    link.add_argument("--user", required=True, help="the person's user id")
+    link.add_argument("--days", type=float, default=30, help="days until it expires (30)")
+    link.add_argument("--base-url", default="", help="prefix of the printed link, e.g. https://x")
+    db_arg(link)
 
     answers = sub.add_parser("responses", help="responses").add_subparsers(
         dest="action", required=True
@@ -374,6 +381,14 @@ def _survey_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _survey_link(args: argparse.Namespace) -> int:
+    from refiner_server.channels.links import mint
+
+    minted = mint(_engine(args), args.project, args.id, args.user, args.days)
+    print(args.base_url.rstrip("/") + minted["path"])
+    return 0
+
+
 def _responses_export(args: argparse.Namespace) -> int:
     engine = _engine(args)
     get_project(engine, args.project)
@@ -495,6 +510,7 @@ _COMMANDS = {
     ("survey", "templates"): _survey_templates,
     ("survey", "schema"): _survey_schema,
     ("survey", "export"): _survey_export,
+    ("survey", "link"): _survey_link,
     ("responses", "export"): _responses_export,
     ("token", "create"): _token_create,
     ("token", "revoke"): _token_revoke,

@@ -254,6 +254,19 @@ responses = sa.Table(
     sa.Index("ix_responses_project_created", "project_id", "created_at", "response_id"),
 )
 
+#: the one-time links (refiner_server/channels/links.py) spent by a completed response
+link_uses = sa.Table(
+    "link_uses",
+    metadata,
+    _project_fk(),
+    sa.Column("token_id", sa.String(32), nullable=False),  # the token's nonce
+    sa.Column("form_id", ID, nullable=False),
+    sa.Column("user_id", LONG, nullable=False),
+    sa.Column("response_id", ID, nullable=False),
+    sa.Column("used_at", TS, nullable=False),
+    sa.PrimaryKeyConstraint("project_id", "token_id"),
+)
+
 #: tables that point at a contact; a merge moves their rows to the surviving contact
 CONTACT_OWNED = (events, views, dismissals, responses)
 

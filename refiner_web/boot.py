@@ -3,25 +3,34 @@ bridge, or inside a PyScript app. The client and everything under it are pure; w
 need of the browser (the platform, the view that draws a survey) is made here and handed
 down."""
 
+import json
+
 import js
 
 from refiner_web.browser import BrowserPlatform
+from refiner_web.channels import start_link_page
 from refiner_web.client import Client
 from refiner_web.ffi import proxy
 from refiner_web.jsvalues import decode_call
 
 
-def _client(platform: BrowserPlatform, api: str) -> Client:
-    """The client over `platform`, its surveys drawn by the widget. The widget is imported
-    when the first view is made (boot imports it early, see `_load_survey_layer_soon`), not
-    before the page goes live."""
+def _client(platform: BrowserPlatform, api: str, page: bool = False) -> Client:
+    """The client over `platform`, its surveys drawn by the widget, with a feedback button
+    (`refiner_web.launcher`); on the link page (`page`) in the full-page layout, with no
+    button. The widget is imported when the first view is made (boot imports it early, see
+    `_load_survey_layer_soon`), not before the page goes live."""
 
     def make_view(form: dict, locale: object, hooks: object) -> object:
         from refiner_web.widget import SurveyView
 
-        return SurveyView(form, locale, hooks, platform.nonce, client.warn)
+        return SurveyView(form, locale, hooks, platform.nonce, client.warn, page)
 
-    client = Client(platform, api, make_view)
+    def make_button(form_id: str, spec: dict, pressed: object) -> object:
+        from refiner_web.launcher import Launcher
+
+        return Launcher(form_id, spec, pressed, platform.nonce, client.warn)
+
+    client = Client(platform, api, make_view, None if page else make_button)
     return client
 
 
@@ -38,12 +47,32 @@ def start() -> Client:
     """Runs the calls queued before we were ready, in order, then goes live."""
     import refiner_bridge
 
+    if refiner_bridge.linkPage:
+        return _start_link_page(refiner_bridge)
     client = _client(BrowserPlatform(refiner_bridge, refiner_bridge.nonce), refiner_bridge.api)
     for call in refiner_bridge.drain():
         _run_encoded(client, call)
     client.finish_boot()
     refiner_bridge.listen(proxy(lambda call: _run_encoded(client, call)))
     _load_survey_layer_soon(client)
+    return client
+
+
+def _start_link_page(bridge: object) -> Client:
+    """The link page (`/s/{project}/{survey}`): its settings come from the page, not from
+    `_refiner` calls, and it sets no cookie (`refiner_web.channels.start_link_page`)."""
+    platform = BrowserPlatform(bridge, bridge.nonce, cookies=False)
+    client = _client(platform, bridge.api, page=True)
+    try:
+        settings = json.loads(bridge.linkPage)
+    except ValueError:
+        client.warn("link page: its settings are not JSON")
+        return client
+    answered = start_link_page(client, settings if isinstance(settings, dict) else {})
+    if answered is not None:
+        note = js.document.createElement("p")
+        note.textContent = answered
+        js.document.getElementById("refiner-page").appendChild(note)
     return client
 
 

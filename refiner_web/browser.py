@@ -70,11 +70,14 @@ class LocalStorage:
 class BrowserPlatform:
     """What `refiner_web.client.Client` needs from the browser."""
 
-    def __init__(self, bridge: object = None, nonce: object = None) -> None:
+    def __init__(self, bridge: object = None, nonce: object = None, cookies: bool = True) -> None:
         """`bridge` is the loader's `refiner_bridge` (None in a PyScript app); `nonce` that
         of the loader's tag or the app's script tag, for the widget's <style> on a page whose
-        `style-src` allows styles by nonce only (None, or "" from the loader, when none)."""
+        `style-src` allows styles by nonce only (None, or "" from the loader, when none);
+        `cookies` False on the link page, which sets none (the anonymous id stays in
+        localStorage)."""
         self.bridge = bridge
+        self.cookies = cookies
         self.nonce = nonce if isinstance(nonce, str) and nonce else None
         self.local_storage = LocalStorage(bridge)
         self.tasks = []
@@ -98,6 +101,8 @@ class BrowserPlatform:
         return self.local_storage
 
     def get_cookie(self, name: str) -> object:
+        if not self.cookies:
+            return None
         try:
             cookies = self.local_storage.cookie()
         except JsRefused:
@@ -109,6 +114,8 @@ class BrowserPlatform:
         return None
 
     def set_cookie(self, name: str, value: str, max_age_s: int) -> None:
+        if not self.cookies:
+            return
         secure = "; Secure" if js.location.protocol == "https:" else ""
         text = "%s=%s; Max-Age=%d; Path=/; SameSite=Lax%s" % (name, value, max_age_s, secure)
         try:

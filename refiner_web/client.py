@@ -35,12 +35,18 @@ _CONTROL = re.compile("[\x01-\x1f\x7f]")
 
 class Client:
     """State of one page's client and the dispatcher of its commands. `make_view(form,
-    locale, hooks)` makes the view that draws a survey (see `refiner_web.surveys`)."""
+    locale, hooks)` makes the view that draws a survey (see `refiner_web.surveys`);
+    `make_button(form_id, spec, pressed)` the feedback button (`refiner_web.feedback`),
+    None where there is none (the link page)."""
 
-    def __init__(self, platform: object, api: str, make_view: object) -> None:
+    def __init__(
+        self, platform: object, api: str, make_view: object, make_button: object = None
+    ) -> None:
         self.platform = platform
         self.api = api.rstrip("/")
         self.make_view = make_view
+        self.make_button = make_button
+        self.link = None  # a one-time link's token, sent with every write (the link page)
         self.storage = SafeStore(platform.storage(), self.warn)
         self.outbox = Outbox(self.storage, platform.random_id())
         self.project = None
@@ -56,7 +62,7 @@ class Client:
         self.pinger = Pinger(self)
         self.moments = Moments(self)
         platform.on_visibility(self._page_hidden, self._page_visible)
-        platform.on_route_change(self.moments.route_changed)
+        platform.on_route_change(self._route_changed)
 
     # -- the command queue -------------------------------------------------------------
 
@@ -157,7 +163,10 @@ class Client:
         return self.surveys
 
     def record(self, kind: str, key: str, method: str, path: str, fields: dict) -> None:
-        """Queues a write of the survey layer (a view, a dismissal, a response)."""
+        """Queues a write of the survey layer (a view, a dismissal, a response); through a
+        one-time link, with its token (the server files it under the link's person)."""
+        if self.link is not None:
+            fields["link"] = self.link
         self.sender.write(kind + ":" + key, method, path, self.identity.ids(fields))
 
     def hidden_fields(self) -> dict:
@@ -186,6 +195,13 @@ class Client:
         self.warn("%s: %s" % (command[:64], text))
 
     # -- the page ----------------------------------------------------------------------
+
+    def _route_changed(self) -> None:
+        """A single-page app moved: triggers count from here, and the feedback button
+        follows its page rules."""
+        self.moments.route_changed()
+        if self.surveys is not None and self.surveys.feedback is not None:
+            self.surveys.feedback.refresh()
 
     def _page_hidden(self) -> None:
         self.pinger.page_hidden()

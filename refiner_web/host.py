@@ -62,11 +62,11 @@ def new_host(position: str, form_id: str, modal: bool, nonce: object, warn) -> t
     options = js.Object.new()
     options.mode = "open"
     root = guarded("attachShadow", host.attachShadow.bind(host), options)
-    _add_styles(root, nonce, warn)
+    add_styles(root, nonce, warn)
     return host, root
 
 
-def _add_styles(root: object, nonce: object, warn) -> None:  # noqa: ANN001
+def add_styles(root: object, nonce: object, warn) -> None:  # noqa: ANN001
     """A constructed style sheet (not subject to the page's `style-src`), else <style> with
     the nonce of the loader's tag or of a PyScript app's (a page whose `style-src` allows
     styles by nonce only)."""
@@ -132,9 +132,14 @@ def frame(root: object, run: object, look: dict, modal: bool) -> tuple:
     return panel, meter, bar, dismiss, screen, live
 
 
-def insert(host: object) -> None:
-    """Puts the host at the end of the page's body (of its root element when it has none)."""
+def insert(host: object, page: bool = False) -> None:
+    """Puts the host at the end of the page's body (of its root element when it has none);
+    on the link page (`page`), into its <main>."""
     doc = js.document
+    main = doc.getElementById("refiner-page") if page else None
+    if page and not absent(main):
+        main.appendChild(host)
+        return
     (doc.documentElement if absent(doc.body) else doc.body).appendChild(host)
 
 

@@ -62,6 +62,11 @@ class Surveys:
         self.view = None
         self.fetching = []
         self.state = client.storage.get_json(STATE_KEY) or {}
+        self.feedback = None
+        if client.make_button is not None:
+            from refiner_web.feedback import Feedback
+
+            self.feedback = Feedback(self, client.make_button)
 
     # -- requests ----------------------------------------------------------------------
 
@@ -88,8 +93,14 @@ class Surveys:
             self.view.close()
 
     def forms_changed(self) -> None:
-        """A ping answered: requests that waited for their survey may go on."""
+        """A ping answered: requests that waited for their survey may go on, and the
+        feedback button follows what was served."""
+        if self.feedback is not None:
+            self.feedback.refresh()
         self._advance()
+
+    def on_screen(self, form_id: str) -> bool:
+        return self._on_screen(form_id)
 
     def triggered(self, form_ids: list) -> None:
         """Surveys whose trigger fired: shown like a plain `showForm`, if still allowed."""
@@ -281,6 +292,8 @@ class Surveys:
         self.current = hooks
         self.view = self.make_view(hooks.form, self.client.identity.locale, hooks)
         self.view.open()
+        if self.feedback is not None and self.current is hooks:
+            self.feedback.opened(hooks.form_id, self.view)
 
     # -- what the view reports -----------------------------------------------------------
 
@@ -342,5 +355,7 @@ class Surveys:
         if self.current is hooks:
             self.current = None
             self.view = None
+        if self.feedback is not None:
+            self.feedback.closed(hooks.form_id)
         self.client.lifecycle.emit("onClose", [hooks.form_id])
         self._advance()

@@ -38,7 +38,9 @@ RENDERERS = {
 class SurveyView:
     """One survey on screen. `hooks` hears: shown(), navigated(question, progress),
     answered(answers, completed), dismissed(), closed(). `nonce` is the CSP
-    nonce for a <style> (None without one); `warn(message)` the client's warning path."""
+    nonce for a <style> (None without one); `warn(message)` the client's warning path.
+    `page`: the link page's full-page layout, in its <main>, with no way to dismiss it
+    (nothing is under it) and a thank-you screen that stays."""
 
     def __init__(
         self,
@@ -47,6 +49,7 @@ class SurveyView:
         hooks: object,
         nonce: object,
         warn,  # noqa: ANN001 - the client's warning function
+        page: bool = False,
     ) -> None:
         self.run = SurveyRun(form, locale)
         self.form_id = self.run.form_id
@@ -54,7 +57,10 @@ class SurveyView:
         self.nonce = nonce
         self.warn = warn
         self.look = self.run.appearance()
-        self.modal = is_modal(self.look["position"], js.window.innerHeight)
+        self.page = page
+        if page:
+            self.look["position"] = "page"
+        self.modal = not page and is_modal(self.look["position"], js.window.innerHeight)
         self.proxies = []  # live as long as the view
         self.screen_proxies = []  # handlers of the question on screen
         self.retired = []  # handlers of the previous screen, freed on the next render
@@ -150,10 +156,12 @@ class SurveyView:
             self._listen(overlay, "mousedown", lambda event: event.preventDefault(), False)
         panel, meter, self.bar, dismiss, self.screen, self.live = frame(root, self.run, look, modal)
         self._listen(dismiss, "click", self.guard(self._dismiss), False)
+        if self.page:
+            dismiss.setAttribute("hidden", "")
         self._listen(root, "keydown", self.guard(self.focus.keydown), False)
         self._listen_document("focusin", self.guard(self.focus.focusin))
         self.host, self.root, self.panel, self.meter = host, root, panel, meter
-        insert(host)
+        insert(host, self.page)
         self._render(False)
         if modal:
             focus_first(self.screen)
@@ -215,11 +223,20 @@ class SurveyView:
     def escape(self) -> None:
         """Esc dismisses a modal survey (it asked for the person's attention); a corner, top
         or bottom one is only closed (`onClose`, no dismissal), so the way out from under it
-        costs nothing. Focus goes back where it came from (`Focus.give_back`)."""
+        costs nothing. Focus goes back where it came from (`Focus.give_back`). The link
+        page's survey stays: it is the page."""
+        if self.page:
+            return
         if self.modal or self.run.finished:
             self._dismiss()
         else:
             self.close()
+
+    def take_focus(self) -> None:
+        """Focus into the survey (opened by the feedback button); it goes back to where it
+        came from on close (`Focus.give_back`)."""
+        if self.screen is not None and not self.closing:
+            focus_first(self.screen)
 
     def finish(self, *_: object) -> None:
         if self.closing:
@@ -319,11 +336,14 @@ class SurveyView:
         self._progress(100, run.text("position") % run.position())
         button = questions.thank_you(self, thanks, screen)
         self.panel.classList.add("done")
+        if self.page:  # the page ends here: nothing to close, no focus lost to the body
+            button.parentNode.remove()
+            button = nodes(screen, "#rf-title")[0]
         if refocus:
             button.focus()
         if self.live is not None:
             self._announce(thanks["title"])
-        if thanks["auto_close_s"]:
+        if thanks["auto_close_s"] and not self.page:
             self._later(self.guard(self.finish), int(thanks["auto_close_s"] * 1000))
 
     def _announce(self, text: str) -> None:

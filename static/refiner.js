@@ -124,6 +124,9 @@
   var src = script.src;
   var runtime = (script.getAttribute("data-runtime") || "micropython").toLowerCase();
   var api = (script.getAttribute("data-api") || new URL(src).origin).replace(/\/+$/, "");
+  // The link page's settings (refiner_server/channels/page.py): a JSON block it names
+  var pageTag = script.getAttribute("data-page");
+  var linkPage = pageTag ? (d.getElementById(pageTag) || {}).textContent || "" : "";
   var live = null;
 
   // A call the page made unreadable (a getter that throws, a non-array in the queue) costs
@@ -197,6 +200,7 @@
     api: api,
     nonce: script.nonce || "", // for the widget's <style> under a nonce-based style-src
     runtime: runtime,
+    linkPage: linkPage,
     drain: function () {
       return queue.splice(0, queue.length).map(readable).filter(Boolean);
     },
@@ -392,7 +396,9 @@
       return r.arrayBuffer();
     });
     pack.catch(function () { /* reported below */ });
-    try { sendFirstPing(); } catch (_) { /* blocked storage or cookies: Python pings */ }
+    if (!linkPage) {
+      try { sendFirstPing(); } catch (_) { /* blocked storage or cookies: Python pings */ }
+    }
     var py = await started;
     try { performance.mark("refiner:interpreter"); } catch (_) { /* ignore */ }
     // Into the working directory, which both interpreters import from ('' in sys.path):

@@ -2,9 +2,11 @@
 """Screenshots of the survey widget: every question type, light and dark, into
 ``docs/screenshots/<name>-<theme>.png``; and an accent that would vanish on the panel
 (#ffff00 on light, #111111 on dark) as the widget adjusts it: ``accent-nps-<theme>.png``,
-``accent-choice-<theme>.png``.
+``accent-choice-<theme>.png``; the channels (docs/channels.md): a link page on a phone and a
+desktop, the feedback button closed and open (``link-*.png``, ``feedback-*.png``).
 
-Usage: ``python tools/screenshots.py [--runtime micropython|pyodide] [--out DIR]``
+Usage: ``python tools/screenshots.py [--runtime micropython|pyodide] [--out DIR] [--channels]``
+(``--channels``: those of the channels only)
 
 Runs what the e2e tests run: ``build.py`` output, ``refiner-server serve --demo`` on a free
 port with a throwaway database, Debian Chromium (``REFINER_CHROMIUM``), and the real client
@@ -88,14 +90,17 @@ def forms() -> list:
     return out + [modal, rtl]
 
 
-def shoot(page: Page, path: Path, target: str = "refiner-survey .panel") -> None:
+def shoot(page: Page, path: Path, target: str | None = "refiner-survey .panel") -> None:
     page.evaluate(
         "(() => { const h = document.querySelector('refiner-survey');"
         " const a = h && h.shadowRoot.activeElement; if (a && a.tagName !== 'INPUT'"
         " && a.tagName !== 'TEXTAREA') a.blur(); })()"
     )
     page.mouse.move(0, 0)
-    page.locator(target).screenshot(path=str(path), animations="disabled")
+    if target is None:  # the viewport
+        page.screenshot(path=str(path), animations="disabled")
+    else:
+        page.locator(target).screenshot(path=str(path), animations="disabled")
     print("wrote", path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 
@@ -109,15 +114,69 @@ def close(page: Page, form_id: str) -> None:
     page.wait_for_function("!document.querySelector('refiner-survey')")
 
 
-def serve_host(runtime: str):  # noqa: ANN201 - a Playwright route handler
-    html = host_html(runtime, "<main><h1>Host page</h1></main>")
+def serve_host(runtime: str, body: str = "<main><h1>Host page</h1></main>"):  # noqa: ANN201
+    """A Playwright route handler that answers with a host page of `body`."""
+    html = host_html(runtime, body)
     return lambda route: route.fulfill(body=html, headers={"content-type": "text/html"})
+
+
+CHANNEL_FORMS = [
+    {
+        "id": "shot-link",
+        "status": "live",
+        "questions": [
+            dict(ALL_TYPES[0], required=False, labels=LABELS),
+            {"id": "idea", "type": "text", "title": "What should we improve?"},
+        ],
+        "hidden_fields": ["plan"],
+        "channels": {"link": "public", "title": "Two minutes for us?"},
+    },
+    {
+        "id": "shot-button",
+        "status": "live",
+        "questions": [{"id": "idea", "type": "text", "title": "What should we improve?"}],
+        "frequency": {"repeat": "each_trigger"},
+        "channels": {"button": {"label": "Feedback", "position": "right", "background": "#0a7"}},
+    },
+]
+SITE = (
+    "<main style='font:16px/1.5 system-ui;max-width:40rem;margin:2rem auto;padding:0 1rem'>"
+    "<h1>Acme dashboard</h1><p>Your projects, your numbers, your week.</p></main>"
+)
+
+
+def channel_shots(browser: object, base_url: str, runtime: str, out: Path) -> None:
+    """The link page on a phone (light) and a desktop (dark); the feedback button on a site,
+    closed (light) and open (dark)."""
+    for name, viewport, theme in (
+        ("link-phone-light", {"width": 390, "height": 700}, "light"),
+        ("link-desktop-dark", {"width": 1024, "height": 600}, "dark"),
+    ):
+        page = browser.new_page(viewport=viewport, reduced_motion="reduce", color_scheme=theme)
+        page.goto("%s/s/demo/shot-link?plan=pro&runtime=%s" % (base_url, runtime))
+        page.wait_for_selector("refiner-survey .title")
+        shoot(page, out / (name + ".png"), None)
+        page.close()
+    for theme in ("light", "dark"):
+        page = browser.new_page(
+            viewport={"width": 800, "height": 520}, reduced_motion="reduce", color_scheme=theme
+        )
+        page.route(base_url + "/test/feedback.html", serve_host(runtime, SITE))
+        page.goto(base_url + "/test/feedback.html")
+        button = page.locator("refiner-feedback").get_by_role("button", name="Feedback")
+        button.wait_for()
+        if theme == "dark":
+            button.click()
+            page.wait_for_selector("refiner-survey .title")
+        shoot(page, out / ("feedback-%s.png" % ("open-dark" if theme == "dark" else "light")), None)
+        page.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runtime", default="micropython", choices=["micropython", "pyodide"])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--channels", action="store_true", help="only the channels' shots")
     args = parser.parse_args(argv)
     subprocess.run([sys.executable, "build.py", "--fast", "--quiet"], cwd=ROOT, check=True)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -126,13 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     try:
         path = work / "forms.json"
-        path.write_text(json.dumps(forms()), "utf-8")
+        path.write_text(json.dumps(forms() + CHANNEL_FORMS), "utf-8")
         command = ["survey", "import", str(path), "--project", "demo", "--db", server.db_url]
         if server_cli(command) != 0:
             return 1
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for theme in ("light", "dark"):
+            channel_shots(browser, server.base_url, args.runtime, args.out)
+            for theme in ("light", "dark") if not args.channels else ():
                 page = browser.new_page(
                     viewport={"width": 420, "height": 640},
                     reduced_motion="reduce",

@@ -157,6 +157,8 @@ class WriteIn(Identified):
     user_id: UserId | None = None
     #: the user's account, sent only so that a signature covering it can be checked
     account_id: UserId | None = None
+    #: a one-time link's token (docs/channels.md): the write is filed under its person
+    link: Short | None = None
 
 
 class EventIn(WriteIn):

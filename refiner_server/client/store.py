@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
+from refiner_server.channels import links
 from refiner_server.client import contacts as contacts_mod
 from refiner_server.client import origins
 from refiner_server.client.answer_checks import AnswerChecks
@@ -176,9 +177,28 @@ class ClientStore:
         the site's backend with a server key of the project (`server_api`), which stands in
         for a signature."""
         project = self._project(conn, project_id)
-        if not vouched:
+        if isinstance(body, WriteIn) and body.link is not None:
+            self._through_link(project, body)
+        elif not vouched:
             self._check_identity(project, body)
         return project
+
+    def _through_link(self, project: sa.Row[Any], body: WriteIn) -> dict[str, Any]:
+        """A write through a one-time link: its token vouches for the person it names,
+        who the write is filed under (the browser's anonymous id is left out: a forwarded
+        link must not merge the forwarder's history into that person). Its claims."""
+        try:
+            claims = links.read_token(
+                project.secret,
+                project.id,
+                getattr(body, "form_id", None),
+                body.link,
+                self.clock.now(),
+            )
+        except links.LinkRefused as exc:
+            raise exc.api_error() from None
+        body.user_id, body.anonymous_id, body.signature = claims["user_id"], None, None
+        return claims
 
     @staticmethod
     def _anonymous_id(project: sa.Row[Any], body: Identified, vouched: bool) -> str | None:
@@ -428,12 +448,22 @@ class ClientStore:
     def _response(
         self, conn: Connection, project_id: str, response_id: str, body: ResponseIn
     ) -> dict[str, Any]:
+        link = body.link
         project = self._open(conn, project_id, body)
+        claims = None
+        if link is not None:  # `_open` checked it; its claims, again
+            claims = links.read_token(
+                project.secret, project_id, body.form_id, link, self.clock.now()
+            )
+            links.check_unspent(conn, project_id, claims, response_id)
         now = self.clock.now()
         contact, identified = self._writer(conn, project, body, now)
         if identified:
             queue_identified(conn, project_id, contact.pk, now)
-        return save_response(conn, self._answers, project_id, response_id, body, contact, now)
+        stored = save_response(conn, self._answers, project_id, response_id, body, contact, now)
+        if claims is not None and stored["completed"]:
+            links.spend(conn, project_id, claims, response_id, now)
+        return stored
 
 
 # Built once: constructing a statement costs more than running it on SQLite.

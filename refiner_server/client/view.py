@@ -16,8 +16,12 @@ CLIENT_PARTS = ("id", "questions", "logic", "thank_you", "appearance", "translat
 
 def client_view(definition: dict[str, Any]) -> dict[str, Any]:
     """The parts of `definition` the client uses; of `frequency`, only `repeat` (whether a
-    completed or dismissed survey may show again on this page)."""
+    completed or dismissed survey may show again on this page); of `channels`, only the
+    feedback `button` (its link settings are the link page's, drawn by the server)."""
     view = {key: definition[key] for key in CLIENT_PARTS if key in definition}
+    channels = definition.get("channels")
+    if isinstance(channels, dict) and isinstance(channels.get("button"), dict):
+        view["channels"] = {"button": channels["button"]}
     frequency = definition.get("frequency")
     if isinstance(frequency, dict) and "repeat" in frequency:
         view["frequency"] = {"repeat": frequency["repeat"]}

@@ -20,7 +20,7 @@ from typing import Any
 
 from refiner_server.client.audience import DAYS_OPS, EVENT_OPS, TRAIT_OPS, VALUELESS_OPS
 from refiner_server.surveys.kinds import Field, Has, Is, Not, Shape
-from refiner_web import appearance, definition
+from refiner_web import appearance, channels, definition
 from refiner_web.answers import MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX
 from refiner_web.triggers import (
     DELAY_FROM,
@@ -261,6 +261,17 @@ def _survey_fields() -> tuple[Field, ...]:
             "by language code: strings that replace the definition's",
             of="translation",
         ),
+        Field(
+            "hidden_fields",
+            "names",
+            "names of hidden fields a link page prefills from its query string (?plan=pro)",
+        ),
+        Field(
+            "channels",
+            "object",
+            "where else it is asked: its link page, a feedback button",
+            of="channels",
+        ),
     )
 
 
@@ -413,6 +424,49 @@ SHAPES: dict[str, Shape] = {
         )
     ),
     "trigger": Shape(_trigger_fields()),
+    "channels": Shape(
+        (
+            Field(
+                "link",
+                "enum",
+                "its page /s/{project}/{survey}: off; public, for anyone with the address; "
+                "one_time, only through one-time links minted per person",
+                channels.LINK_ACCESS[0],
+                values=channels.LINK_ACCESS,
+            ),
+            Field("title", "string", "the link page's title (default: the first question's)"),
+            Field("description", "string", "the link page's description for link previews"),
+            Field("button", "object", "a feedback button that opens it on demand", of="button"),
+        ),
+        closed=True,
+    ),
+    "button": Shape(
+        (
+            Field(
+                "label",
+                "string",
+                "the button's text",
+                channels.DEFAULT_LABEL,
+                low=1,
+                high=channels.MAX_LABEL,
+            ),
+            Field(
+                "position",
+                "enum",
+                "a tab on the right or left edge, or a corner button",
+                channels.BUTTON_POSITIONS[0],
+                values=channels.BUTTON_POSITIONS,
+            ),
+            Field(
+                "background",
+                "colour",
+                "its colour, #rgb or #rrggbb (the text is black or white, as reads better)",
+                appearance.DEFAULT_ACCENT,
+            ),
+            Field("pages", "object", "the pages it shows on: include and exclude", of="pages"),
+        ),
+        closed=True,
+    ),
     "pages": Shape(
         (
             Field(

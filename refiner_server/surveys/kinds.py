@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from refiner_server.client.rules import parse_date
-from refiner_web import appearance, definition
+from refiner_web import appearance, channels, definition
 from refiner_web.triggers import regex_fault
 
 #: what MicroPython's `re` cannot compile: counted repetition, named groups, lookarounds
@@ -209,6 +209,31 @@ def _regex(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
     return None
 
 
+def _names(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    """Hidden-field names: a list of distinct names a link's query string can carry."""
+    if (
+        isinstance(value, list)
+        and len(value) <= channels.MAX_HIDDEN_FIELDS
+        and all(channels.is_field_name(name) for name in value)
+        and len(set(value)) == len(value)
+    ):
+        return None
+    return (
+        f"must be a list of at most {channels.MAX_HIDDEN_FIELDS} distinct names of "
+        f"1-{channels.MAX_FIELD_NAME} characters from [A-Za-z0-9_.-]"
+    )
+
+
+def _names_schema(f: Field) -> dict[str, Any]:
+    most = channels.MAX_FIELD_NAME
+    return {
+        "type": "array",
+        "maxItems": channels.MAX_HIDDEN_FIELDS,
+        "uniqueItems": True,
+        "items": {"type": "string", "pattern": f"^[A-Za-z0-9_.-]{{1,{most}}}$"},
+    }
+
+
 def _string_schema(f: Field) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
     if f.chars is not None:
@@ -246,6 +271,7 @@ KINDS: dict[str, tuple[Callable[[Field, Any, dict], str | None], Callable[[Field
     ),
     "date": (_date, lambda f: {"type": "string"}),
     "regex": (_regex, lambda f: {"type": "string", "minLength": 1}),
+    "names": (_names, _names_schema),
 }
 
 
