@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from refiner_server.db import as_utc, iso
+from refiner_server.db import as_utc, iso, projects
 from refiner_server.surveys.store import NotFound
 from refiner_server.team.passwords import Passwords
 from refiner_server.team.roles import check_role
@@ -41,6 +41,8 @@ def invite(
     (ValueError: change their role instead)."""
     email = normal_email(email)
     check_role(role)
+    if conn.execute(sa.select(projects.c.id).where(projects.c.id == project_id)).first() is None:
+        raise NotFound(f"no project {project_id!r}")
     person = user_by_email(conn, email)
     if person is not None:
         m = memberships.c

@@ -9,6 +9,8 @@ changed and goes to the audit log.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -22,13 +24,13 @@ from refiner_server.dashboard.pages import form_fields, page
 from refiner_server.deps import AdminEngine, SameSite
 from refiner_server.projects import get_project
 from refiner_server.surveys.store import NotFound, list_surveys
-from refiner_server.team import audit, invitations
+from refiner_server.team import audit, invitations, people
 from refiner_server.team.access import Limits, NotAllowed, PageOwner, PasswordHasher, PostingOwner
 from refiner_server.team.passwords import MIN_LENGTH, WeakPassword
 from refiner_server.team.principal import Principal
 from refiner_server.team.roles import ROLES
 from refiner_server.team.sessions import open_session
-from refiner_server.team.users import LastOwner, members, remove_member, set_role, user_by_id
+from refiner_server.team.users import LastOwner, members
 
 router = APIRouter(prefix=session.PATH, include_in_schema=False)
 PEOPLE = "/projects/{project_id}/people"
@@ -79,7 +81,7 @@ def _people_page(
 
 
 @router.get(PEOPLE)
-def people(
+def people_page(
     request: Request, who: PageOwner, engine: AdminEngine, project_id: str, done: str | None = None
 ) -> Response:
     notice = DONE.get(done or "")
@@ -94,21 +96,10 @@ async def invite(
     email, role = fields.get("email", ""), fields.get("role", "")
     now = request.app.state.clock.now()
 
-    def make() -> tuple[dict[str, Any], str]:
-        with engine.begin() as conn:
-            made, raw = invitations.invite(conn, project_id, email, role, who.label, now)
-            audit.record(
-                conn,
-                project_id=project_id,
-                actor=who,
-                action="invitation.created",
-                subject="invitation:" + made["id"],
-                detail={"email": made["email"], "role": role},
-            )
-        return made, raw
-
     try:
-        made, raw = await run_in_threadpool(make)
+        made, raw = await run_in_threadpool(
+            people.invite, engine, who, project_id, email, role, now
+        )
     except ValueError as exc:
         return await run_in_threadpool(
             _people_page,
@@ -140,12 +131,7 @@ async def change_role(
     request: Request, who: PostingOwner, engine: AdminEngine, project_id: str, user_id: str
 ) -> Response:
     role = (await form_fields(request)).get("role", "")
-
-    def change() -> None:
-        with engine.begin() as conn:
-            before = set_role(conn, project_id, user_id, role)
-            _record_member(conn, who, project_id, user_id, "member.role_changed", before, role)
-
+    change = partial(people.change_role, engine, who, project_id, user_id, role)
     return await _member_change(request, engine, who, project_id, change, "role")
 
 
@@ -153,11 +139,7 @@ async def change_role(
 async def remove(
     request: Request, who: PostingOwner, engine: AdminEngine, project_id: str, user_id: str
 ) -> Response:
-    def change() -> None:
-        with engine.begin() as conn:
-            before = remove_member(conn, project_id, user_id)
-            _record_member(conn, who, project_id, user_id, "member.removed", before, None)
-
+    change = partial(people.remove, engine, who, project_id, user_id)
     return await _member_change(request, engine, who, project_id, change, "removed")
 
 
@@ -166,24 +148,17 @@ async def revoke(
     request: Request, who: PostingOwner, engine: AdminEngine, project_id: str, invitation_id: str
 ) -> Response:
     now = request.app.state.clock.now()
-
-    def change() -> None:
-        with engine.begin() as conn:
-            gone = invitations.revoke(conn, project_id, invitation_id, now)
-            audit.record(
-                conn,
-                project_id=project_id,
-                actor=who,
-                action="invitation.revoked",
-                subject="invitation:" + invitation_id,
-                detail={"email": gone["email"], "role": gone["role"]},
-            )
-
+    change = partial(people.withdraw, engine, who, project_id, invitation_id, now)
     return await _member_change(request, engine, who, project_id, change, "revoked")
 
 
 async def _member_change(
-    request: Request, engine: Engine, who: Principal, project_id: str, change: Any, done: str
+    request: Request,
+    engine: Engine,
+    who: Principal,
+    project_id: str,
+    change: Callable[[], None],
+    done: str,
 ) -> Response:
     try:
         await run_in_threadpool(change)
@@ -199,29 +174,6 @@ async def _member_change(
         )
     target = project_url(project_id, "people") + "?" + urlencode({"done": done})
     return RedirectResponse(target, status_code=303)
-
-
-def _record_member(
-    conn: Any,
-    who: Principal,
-    project_id: str,
-    user_id: str,
-    action: str,
-    before: str,
-    after: str | None,
-) -> None:
-    person = user_by_id(conn, user_id)
-    detail: dict[str, Any] = {"email": person["email"] if person else user_id, "from": before}
-    if after is not None:
-        detail["to"] = after
-    audit.record(
-        conn,
-        project_id=project_id,
-        actor=who,
-        action=action,
-        subject="member:" + user_id,
-        detail=detail,
-    )
 
 
 # -- the audit log -------------------------------------------------------------------------

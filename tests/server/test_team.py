@@ -21,6 +21,7 @@ from refiner_server.team.sessions import ABSOLUTE, IDLE
 from refiner_server.team.tables import audit_log, sessions, users
 from refiner_server.team.tables import invitations as invitations_table
 from refiner_server.team.users import LastOwner, remove_member, set_role
+from refiner_server.tokens import create_token
 
 from .team_support import CHEAP, PASSWORD, SAME_ORIGIN, cheap_passwords, cookie_of, person
 
@@ -321,3 +322,51 @@ def test_the_schema_keeps_sessions_of_one_owner_kind(db_url):
         now = sa.func.now()
         conn.execute(sessions.insert().values(id_hash="x" * 64, created_at=now, last_seen_at=now))
     engine.dispose()
+
+
+def test_owners_manage_people_through_the_admin_api(app, client, engine, db):
+    _, raw = create_token(engine, "ops", project_id="p1", role="owner")
+    h = {"Authorization": f"Bearer {raw}"}
+    base = "/api/v1/admin/projects/p1"
+    r = client.post(
+        f"{base}/invitations", json={"email": "Eve@example.com", "role": "owner"}, headers=h
+    )
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["email"] == "eve@example.com" and made["path"].startswith("/admin/join/rfi_")
+    listed = client.get(f"{base}/invitations", headers=h).json()
+    assert [i["id"] for i in listed] == [made["id"]] and "path" not in listed[0]
+    joined = client.post(
+        made["path"], data={"password": PASSWORD, "repeat": PASSWORD}, headers=SAME_ORIGIN
+    )
+    assert joined.status_code == 200 and "Your role: owner" in joined.text
+    (eve,) = client.get(f"{base}/members", headers=h).json()
+    assert (eve["email"], eve["role"]) == ("eve@example.com", "owner")
+    last = client.patch(f"{base}/members/{eve['id']}", json={"role": "viewer"}, headers=h)
+    assert last.status_code == 409 and last.json()["error"]["code"] == "last_owner"
+    assert client.delete(f"{base}/members/{eve['id']}", headers=h).status_code == 409
+    person(app, "second@example.com", p1="owner")
+    r = client.patch(f"{base}/members/{eve['id']}", json={"role": "viewer"}, headers=h)
+    assert r.status_code == 204
+    assert client.delete(f"{base}/members/{eve['id']}", headers=h).status_code == 204
+    assert client.delete(f"{base}/members/{eve['id']}", headers=h).status_code == 404
+    r = client.post(
+        f"{base}/invitations", json={"email": "x@example.com", "role": "boss"}, headers=h
+    )
+    assert r.status_code == 422
+    again = client.post(
+        f"{base}/invitations", json={"email": "x@example.com", "role": "viewer"}, headers=h
+    )
+    gone = client.delete(f"{base}/invitations/{again.json()['id']}", headers=h)
+    assert gone.status_code == 204
+    assert client.get(again.json()["path"]).status_code == 404
+    assert client.get("/api/v1/admin/projects/sec/members", headers=h).status_code == 404
+    actions = [r["action"] for r in db.rows(audit_log)]
+    assert actions == [
+        "invitation.created",
+        "invitation.accepted",
+        "member.role_changed",
+        "member.removed",
+        "invitation.created",
+        "invitation.revoked",
+    ]
