@@ -69,6 +69,9 @@ async def login(
             limits.failed(email, host, now.timestamp())
             return _form(401, next=target, email=email, error=WRONG_PASSWORD)
         opened = await run_in_threadpool(lambda: open_session(engine, now, user_id=user["id"]))
+    earlier = request.cookies.get(session.COOKIE)
+    if earlier:  # signing in again, maybe as someone else: the earlier session ends
+        await run_in_threadpool(close, engine, earlier)
     response = RedirectResponse(target, status_code=303)
     session.sign_in(request, response, opened)
     return response
