@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
+from refiner_server.client.rules import INT_LIMIT
 from refiner_server.dashboard import session
 from refiner_server.dashboard.pages import form_fields, page
 from refiner_server.deps import AdminEngine, SameSite
@@ -76,6 +77,7 @@ def _people_page(
         invitations=invitations.pending(engine, project_id, request.app.state.clock.now()),
         roles=ROLES,
         action=project_url(project_id, "people"),
+        audit_url=project_url(project_id, "audit"),
         **extra,
     )
 
@@ -185,7 +187,7 @@ def audit_page(
     engine: AdminEngine,
     project_id: str,
     survey: str | None = None,
-    before: int | None = None,
+    before: Annotated[int | None, Query(ge=1, le=INT_LIMIT)] = None,
 ) -> Response:
     try:
         project = get_project(engine, project_id)
