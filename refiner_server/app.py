@@ -34,6 +34,11 @@ from refiner_server.server_api import pages as server_key_pages
 from refiner_server.server_api import routes as server_api
 from refiner_server.server_api import segment
 from refiner_server.surveys import schema as survey_schema
+from refiner_server.team import pages as team_pages
+from refiner_server.team import signin
+from refiner_server.team.access import NotAllowed
+from refiner_server.team.passwords import Passwords
+from refiner_server.team.throttle import SignInLimits
 from refiner_server.webhooks import api as webhooks_api
 from refiner_server.webhooks import pages as webhooks_pages
 from refiner_server.webhooks.settings import WebhookSettings
@@ -51,13 +56,15 @@ def create_app(
     clock: Clock | None = None,
     limiter: Limiter | None = None,
     webhooks: WebhookSettings | None = None,
+    passwords: Passwords | None = None,
 ) -> FastAPI:
     """Build the server over `db_url` (tables are created if missing), serving the build
     output from `static_dir` at `/static/` and `index_html` at `/` when given. `clock`
     (default: the system's) is every "now" of the client API, at `app.state.clock`.
     `limiter`: the client API's rate limits (`serve` sets them; none by default).
     `webhooks`: private targets allowed or not (not by default), and whether this process
-    runs a delivery worker (it does by default)."""
+    runs a delivery worker (it does by default). `passwords`: the argon2 parameters of
+    the dashboard's people (argon2-cffi's defaults unless given)."""
     setup = make_engine(db_url)  # waits for the lock: several workers may start at once
     migrate(setup)
     setup.dispose()
@@ -92,6 +99,8 @@ def create_app(
     app.state.engine = engine
     app.state.admin_engine = admin_engine
     app.state.webhooks = webhooks
+    app.state.passwords = passwords or Passwords()
+    app.state.sign_in_limits = SignInLimits()
     app.state.clock = clock or Clock()
     app.state.store = ClientStore(engine, app.state.clock)
     app.state.static_dir = None if static_dir is None else Path(os.path.abspath(static_dir))
@@ -105,11 +114,14 @@ def create_app(
     app.include_router(docs.router)
     app.include_router(dashboard.router)
     app.include_router(dashboard_library.router)
+    app.include_router(signin.router)
+    app.include_router(team_pages.router)
     app.include_router(server_key_pages.router)
     app.include_router(webhooks_pages.router)
     app.include_router(link_pages.router)
     app.add_exception_handler(SignInRequired, dashboard_pages.to_login)
     app.add_exception_handler(CrossSite, dashboard_pages.refused)
+    app.add_exception_handler(NotAllowed, team_pages.not_allowed)
     app.add_middleware(AdminHeaders)
     app.include_router(survey_schema.router)
     app.include_router(static.router)

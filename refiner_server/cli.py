@@ -34,6 +34,9 @@ from refiner_server.surveys import templates
 from refiner_server.surveys.exports import count_responses, responses_csv, responses_json
 from refiner_server.surveys.schema import survey_schema
 from refiner_server.surveys.store import create_from_template, get_survey, list_surveys
+from refiner_server.team import users
+from refiner_server.team.passwords import Passwords
+from refiner_server.team.roles import ROLES
 from refiner_server.tokens import create_token, list_tokens, revoke_token
 from refiner_server.webhooks.settings import WebhookSettings
 
@@ -173,6 +176,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     make = token.add_parser("create", help="create a token (printed once)")
     make.add_argument("name", help="who or what uses it")
+    make.add_argument("--project", help="scope it to one project (default: the whole server)")
+    make.add_argument("--role", choices=ROLES, help="its role in --project")
     db_arg(make)
     revoke = token.add_parser("revoke", help="revoke a token for good")
     revoke.add_argument("id")
@@ -192,6 +197,28 @@ def _parser() -> argparse.ArgumentParser:
     listing = key.add_parser("list", help="list keys (never their secret)")
     listing.add_argument("--project", help="one project's keys (default: all)")
     db_arg(listing)
+
+    user = sub.add_parser("user", help="people who sign in to the dashboard").add_subparsers(
+        dest="action", required=True
+    )
+    make = user.add_parser(
+        "create",
+        help="create an account; the password is asked for (or read from standard input)",
+    )
+    make.add_argument("email")
+    for role in reversed(ROLES):
+        make.add_argument(
+            f"--{role}-of",
+            action="append",
+            default=[],
+            metavar="PROJECT",
+            help=f"make them {role} of PROJECT (repeatable)",
+        )
+    db_arg(make)
+    again = user.add_parser("password", help="set a new password (asked for, or standard input)")
+    again.add_argument("email")
+    db_arg(again)
+    db_arg(user.add_parser("list", help="list accounts and their roles"))
     return p
 
 
@@ -283,13 +310,16 @@ def demo_banner(host: str, port: int, db: str) -> str:
     url = make_url(db)
     if url.drivername.startswith("sqlite") and url.database and url.database != ":memory:":
         url = url.set(database=str(Path(url.database).resolve()))
-    command = shlex.join(
-        [program, "token", "create", "me", "--db", url.render_as_string(hide_password=True)]
+    shown_db = url.render_as_string(hide_password=True)
+    command = shlex.join([program, "token", "create", "me", "--db", shown_db])
+    person = shlex.join(
+        [program, "user", "create", "you@example.com", "--owner-of", "demo", "--db", shown_db]
     )
     return "\n".join(
         [
             f"refiner-web demo:  {origin}/  (?runtime=pyodide for Pyodide)",
             f"dashboard:         {origin}/admin  (sign in with a token: {command})",
+            f"                   (or as a person, owner of the demo: {person})",
             f"API reference:     {origin}/docs",
         ]
     )
@@ -413,8 +443,16 @@ def _responses_export(args: argparse.Namespace) -> int:
 
 
 def _token_create(args: argparse.Namespace) -> int:
-    token_id, raw = create_token(_engine(args), args.name)
-    print(f"created token {token_id} ({args.name}); it is shown only this once:")
+    if (args.project is None) != (args.role is None):
+        raise ValueError("--project and --role go together")
+    engine = _engine(args)
+    scope = {}
+    if args.project is not None:
+        get_project(engine, args.project)
+        scope = {"project_id": args.project, "role": args.role}
+    token_id, raw = create_token(engine, args.name, **scope)
+    where = f"{args.role} of {args.project}" if scope else "the whole server"
+    print(f"created token {token_id} ({args.name}, {where}); it is shown only this once:")
     print(raw)
     return 0
 
@@ -429,9 +467,57 @@ def _token_revoke(args: argparse.Namespace) -> int:
 def _token_list(args: argparse.Namespace) -> int:
     for t in list_tokens(_engine(args)):
         state = f"revoked {t['revoked_at']}" if t["revoked_at"] else "live"
-        print(
-            f"{t['id']}\t{t['name']}\t{t['created_at']}\tused {t['last_used_at'] or '-'}\t{state}"
-        )
+        scope = f"{t['role']}@{t['project_id']}" if t["project_id"] else "server"
+        used = t["last_used_at"] or "-"
+        print(f"{t['id']}\t{t['name']}\t{scope}\t{t['created_at']}\tused {used}\t{state}")
+    return 0
+
+
+def _new_password(email: str) -> str:
+    """Asked twice on a terminal; else the first line of standard input (scripts)."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    password = getpass.getpass(f"password for {email}: ")
+    if getpass.getpass("the same again: ") != password:
+        raise ValueError("the two passwords differ")
+    return password
+
+
+def _user_create(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    email = users.normal_email(args.email)
+    chosen = [(p, role) for role in ROLES for p in getattr(args, f"{role}_of")]
+    for project_id, _role in chosen:
+        get_project(engine, project_id)
+    password = _new_password(email)
+    with engine.begin() as conn:
+        user_id = users.create_user(conn, Passwords(), email, password)
+        for project_id, role in chosen:
+            users.add_member(conn, project_id, user_id, role)
+    roles = ", ".join(f"{role} of {p}" for p, role in chosen) or "no project yet"
+    print(f"created {email} ({roles}): sign in at /admin")
+    return 0
+
+
+def _user_password(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    with engine.connect() as conn:
+        person = users.user_by_email(conn, args.email)
+    if person is None:
+        raise LookupError(f"no account {args.email!r}")
+    password = _new_password(person["email"])
+    with engine.begin() as conn:
+        users.set_password(conn, Passwords(), person["id"], password)
+    print(f"new password set for {person['email']}")
+    return 0
+
+
+def _user_list(args: argparse.Namespace) -> int:
+    for person in users.list_users(_engine(args)):
+        roles = " ".join(f"{role}@{p}" for p, role in sorted(person["roles"].items())) or "-"
+        print(f"{person['email']}\t{roles}\t{person['created_at']}")
     return 0
 
 
@@ -518,6 +604,9 @@ _COMMANDS = {
     ("key", "create"): _key_create,
     ("key", "revoke"): _key_revoke,
     ("key", "list"): _key_list,
+    ("user", "create"): _user_create,
+    ("user", "password"): _user_password,
+    ("user", "list"): _user_list,
     ("webhooks", "deliver"): _webhooks_deliver,
 }
 

@@ -96,12 +96,15 @@ survey_versions = sa.Table(
     ),
 )
 
-#: admin API bearer tokens, global to the server; only the SHA-256 of the secret is kept
+#: admin API bearer tokens; only the SHA-256 of the secret is kept. Without a project a
+#: token has the whole server; with one, its `role` there (`team.principal`)
 admin_tokens = sa.Table(
     "admin_tokens",
     metadata,
     sa.Column("id", ID, primary_key=True),
     sa.Column("name", LONG, nullable=False),
+    sa.Column("project_id", ID, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("role", sa.String(16), nullable=True),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("revoked_at", TS, nullable=True),
@@ -435,5 +438,6 @@ def migrate(engine: Engine, progress: Callable[[int], None] | None = None) -> No
         command.upgrade(config, "head")
 
 
-# the webhook tables join `metadata` (they import the column types above)
+# the webhook and team tables join `metadata` (they import the column types above)
+from refiner_server.team import tables as _team_tables  # noqa: E402, F401
 from refiner_server.webhooks import tables as _webhook_tables  # noqa: E402, F401

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 
 from refiner_server.client.store import ClientStore
 from refiner_server.dashboard import session
+from refiner_server.team.principal import Principal
 from refiner_server.tokens import verify_token
 from refiner_server.webhooks.settings import WebhookSettings
 
@@ -89,7 +90,7 @@ AdminToken = Annotated[dict[str, Any], Depends(admin_token)]
 
 
 class SignInRequired(Exception):
-    """A dashboard page without a live token in its cookie: the app answers with a
+    """A dashboard page without a live session in its cookie: the app answers with a
     redirect to the sign-in form (`dashboard.pages.to_login`)."""
 
 
@@ -98,17 +99,18 @@ class CrossSite(Exception):
     403 and changes nothing (`dashboard.pages.refused`)."""
 
 
-def dashboard_token(request: Request, engine: AdminEngine) -> dict[str, Any] | None:
-    """The live token of the dashboard's cookie, or None."""
+def dashboard_token(request: Request, engine: AdminEngine) -> Principal | None:
+    """Who the dashboard's cookie signs in (a person or a token), or None."""
     return session.signed_in(engine, request)
 
 
-def dashboard_owner(request: Request, engine: AdminEngine) -> dict[str, Any]:
-    """The live token of the dashboard's cookie; `SignInRequired` without one."""
-    token = dashboard_token(request, engine)
-    if token is None:
+def dashboard_owner(request: Request, engine: AdminEngine) -> Principal:
+    """Who the dashboard's cookie signs in; `SignInRequired` without a live session. Pages
+    of one project check the role too (`team.access`)."""
+    principal = dashboard_token(request, engine)
+    if principal is None:
         raise SignInRequired
-    return token
+    return principal
 
 
 def same_site(request: Request) -> None:
@@ -117,18 +119,18 @@ def same_site(request: Request) -> None:
         raise CrossSite
 
 
-def posting_owner(request: Request, engine: AdminEngine) -> dict[str, Any]:
-    """The owner behind a POST that changes something, its origin checked first: a
-    cross-site request is refused before any token is looked at."""
+def posting_owner(request: Request, engine: AdminEngine) -> Principal:
+    """Who is behind a POST that changes something, its origin checked first: a
+    cross-site request is refused before any session is looked at."""
     same_site(request)
     return dashboard_owner(request, engine)
 
 
-#: the signed-in owner's token, or None (the sign-in form)
-OptionalOwner = Annotated[dict[str, Any] | None, Depends(dashboard_token)]
-#: the signed-in owner's token; a page without one redirects to the sign-in form
-Owner = Annotated[dict[str, Any], Depends(dashboard_owner)]
+#: who is signed in, or None (the sign-in form)
+OptionalOwner = Annotated[Principal | None, Depends(dashboard_token)]
+#: who is signed in, whatever their roles; a page without one redirects to the sign-in form
+Owner = Annotated[Principal, Depends(dashboard_owner)]
 #: the same behind the same-origin check, for forms that change something
-PostingOwner = Annotated[dict[str, Any], Depends(posting_owner)]
+PostingOwner = Annotated[Principal, Depends(posting_owner)]
 #: the same-origin check alone, for forms posted before sign-in (`dependencies=[SameSite]`)
 SameSite = Depends(same_site)

@@ -40,6 +40,8 @@ from refiner_server.db import (
 from refiner_server.deps import AdminEngine
 from refiner_server.surveys.exports import public_response
 from refiner_server.surveys.store import NotFound
+from refiner_server.team.access import ApiOwner, ApiViewer
+from refiner_server.team.audit import record
 
 #: per contact and kind, the newest this many events, views, dismissals and responses
 HISTORY = 1000
@@ -64,6 +66,7 @@ router = APIRouter(tags=["admin: contacts"])
 def contacts_list(
     project_id: ProjectPath,
     engine: AdminEngine,
+    _who: ApiViewer,
     q: Annotated[str | None, text_query("part of a user id or email")] = None,
     user_id: Annotated[str | None, text_query()] = None,
     email: Annotated[str | None, text_query()] = None,
@@ -97,7 +100,7 @@ def contacts_list(
     summary="One contact: traits, anonymous ids, events, views, dismissals, responses",
 )
 def contact_read(
-    project_id: ProjectPath, contact_id: ContactPath, engine: AdminEngine
+    project_id: ProjectPath, contact_id: ContactPath, engine: AdminEngine, _who: ApiViewer
 ) -> dict[str, Any]:
     with refusals(), engine.connect() as conn:
         row = _contact(conn, project_id, contact_id)
@@ -131,17 +134,28 @@ def contact_read(
     summary="Erase a contact and everything about it (GDPR)",
 )
 def contact_erase(
-    project_id: ProjectPath, contact_id: ContactPath, engine: AdminEngine
+    project_id: ProjectPath, contact_id: ContactPath, engine: AdminEngine, who: ApiOwner
 ) -> dict[str, Any]:
     with refusals(), engine.begin() as conn:
         _contact(conn, project_id, contact_id)
-        return {"deleted": erase_contact(conn, contact_id)}
+        deleted = erase_contact(conn, contact_id)
+        # the log keeps the counts, never who the contact was
+        record(
+            conn,
+            project_id=project_id,
+            actor=who,
+            action="contact.erased",
+            subject=f"contact:{contact_id}",
+            detail={"deleted": deleted},
+        )
+        return {"deleted": deleted}
 
 
 @router.get(BASE + "/accounts", response_model=list[Account], summary="List accounts")
 def accounts_list(
     project_id: ProjectPath,
     engine: AdminEngine,
+    _who: ApiViewer,
     q: Annotated[str | None, text_query("part of an account id or name")] = None,
     after: Annotated[str | None, text_query()] = None,
     limit: Limit = 50,
@@ -165,7 +179,7 @@ def accounts_list(
     summary="One account with its traits and members",
 )
 def account_read(
-    project_id: ProjectPath, account_id: AccountPath, engine: AdminEngine
+    project_id: ProjectPath, account_id: AccountPath, engine: AdminEngine, _who: ApiViewer
 ) -> dict[str, Any]:
     with refusals(), engine.connect() as conn:
         row = conn.execute(

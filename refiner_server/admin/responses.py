@@ -21,6 +21,7 @@ from refiner_server.surveys.exports import (
     responses_json,
     responses_rows,
 )
+from refiner_server.team.access import ApiViewer
 
 #: `<microseconds since EPOCH>|<response id>` (ids as the client API takes them)
 CURSOR = r"^[0-9]{1,17}\|[A-Za-z0-9_-]{1,64}$"
@@ -55,6 +56,7 @@ def responses_list(
     project_id: ProjectPath,
     filters: Filters,
     engine: AdminEngine,
+    _who: ApiViewer,
     after: Annotated[
         str | None,
         Query(
@@ -90,6 +92,7 @@ def responses_export(
     project_id: ProjectPath,
     filters: Filters,
     engine: AdminEngine,
+    _who: ApiViewer,
     format: Literal["csv", "json"] = "csv",
 ) -> StreamingResponse:
     with refusals():

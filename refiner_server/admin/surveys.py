@@ -1,7 +1,8 @@
 """Admin routes of surveys: the templates, create (blank or from a template), read, update
 (a new version when the definition changes), launch/pause/resume/archive, duplicate,
-delete, versions with their differences and restore, and the summary. Each version records
-the name of the token that made it."""
+delete, versions with their differences and restore, and the summary. Reads need a
+viewer, changes an editor, deletion (its answers go with it) an owner; every change goes to
+the audit log, and each version records who made it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
 
 from refiner_server.admin.refusals import refusals
 from refiner_server.admin.schemas import (
@@ -19,14 +21,18 @@ from refiner_server.admin.schemas import (
     TemplateOut,
 )
 from refiner_server.client.rules import INT_LIMIT, FormPath, ProjectPath, Timestamp
-from refiner_server.deps import AdminEngine, AdminToken
+from refiner_server.deps import AdminEngine
 from refiner_server.surveys import diff, templates
 from refiner_server.surveys import store as survey_store
 from refiner_server.surveys.reports import survey_summary
+from refiner_server.team.access import ApiEditor, ApiOwner, ApiViewer
+from refiner_server.team.audit import record
+from refiner_server.team.principal import Principal
 
 BASE = "/projects/{project_id}/surveys"
 #: the status each action leads to
 ACTIONS = {"launch": "live", "resume": "live", "pause": "paused", "archive": "archived"}
+DONE = {"launch": "launched", "resume": "resumed", "pause": "paused", "archive": "archived"}
 Definition = Annotated[
     dict[str, Any],
     Body(description="a survey definition (DESIGN.md §4); faults answer 422 naming the path"),
@@ -58,17 +64,21 @@ def templates_list() -> list[dict[str, Any]]:
 
 
 @router.get(BASE, response_model=list[SurveyListItem], summary="List surveys with counts")
-def surveys_list(project_id: ProjectPath, engine: AdminEngine) -> list[dict[str, Any]]:
+def surveys_list(
+    project_id: ProjectPath, engine: AdminEngine, _who: ApiViewer
+) -> list[dict[str, Any]]:
     with refusals():
         return survey_store.list_surveys(engine, project_id)
 
 
 @router.post(BASE, response_model=SurveyOut, status_code=201, summary="Create a survey")
 def survey_create(
-    project_id: ProjectPath, definition: Definition, engine: AdminEngine, token: AdminToken
+    project_id: ProjectPath, definition: Definition, engine: AdminEngine, who: ApiEditor
 ) -> dict[str, Any]:
     with refusals():
-        return survey_store.create_survey(engine, project_id, definition, token["name"])
+        made = survey_store.create_survey(engine, project_id, definition, who.label)
+    _changed(engine, who, project_id, made, "survey.created")
+    return made
 
 
 @router.post(
@@ -78,17 +88,19 @@ def survey_create(
     summary="Create a draft survey from a template, in a language",
 )
 def survey_from_template(
-    project_id: ProjectPath, body: FromTemplate, engine: AdminEngine, token: AdminToken
+    project_id: ProjectPath, body: FromTemplate, engine: AdminEngine, who: ApiEditor
 ) -> dict[str, Any]:
     with refusals():
-        return survey_store.create_from_template(
-            engine, project_id, body.template, body.locale, body.id, body.name, token["name"]
+        made = survey_store.create_from_template(
+            engine, project_id, body.template, body.locale, body.id, body.name, who.label
         )
+    _changed(engine, who, project_id, made, "survey.created", template=body.template)
+    return made
 
 
 @router.get(BASE + "/{survey_id}", response_model=SurveyOut, summary="Read a survey")
 def survey_read(
-    project_id: ProjectPath, survey_id: FormPath, engine: AdminEngine
+    project_id: ProjectPath, survey_id: FormPath, engine: AdminEngine, _who: ApiViewer
 ) -> dict[str, Any]:
     with refusals():
         return survey_store.get_survey(engine, project_id, survey_id)
@@ -104,10 +116,13 @@ def survey_update(
     survey_id: FormPath,
     definition: Definition,
     engine: AdminEngine,
-    token: AdminToken,
+    who: ApiEditor,
 ) -> dict[str, Any]:
     with refusals():
-        return survey_store.update_survey(engine, project_id, survey_id, definition, token["name"])
+        before = survey_store.get_survey(engine, project_id, survey_id)["version"]
+        saved = survey_store.update_survey(engine, project_id, survey_id, definition, who.label)
+    _changed(engine, who, project_id, saved, "survey.updated", previous_version=before)
+    return saved
 
 
 @router.post(
@@ -120,13 +135,15 @@ def survey_duplicate(
     project_id: ProjectPath,
     survey_id: FormPath,
     engine: AdminEngine,
-    token: AdminToken,
+    who: ApiEditor,
     body: Annotated[NewId | None, Body()] = None,
 ) -> dict[str, Any]:
     with refusals():
-        return survey_store.duplicate_survey(
-            engine, project_id, survey_id, body.id if body else None, token["name"]
+        made = survey_store.duplicate_survey(
+            engine, project_id, survey_id, body.id if body else None, who.label
         )
+    _changed(engine, who, project_id, made, "survey.duplicated", source=survey_id)
+    return made
 
 
 class StatusChange:
@@ -134,20 +151,23 @@ class StatusChange:
     status, never a `{action}` parameter, which would take `summary` and `versions` too (a
     POST there was a 422, not a 405)."""
 
-    def __init__(self, status: str) -> None:
-        self.status = status
+    def __init__(self, action: str) -> None:
+        self.status = ACTIONS[action]
+        self.done = "survey." + DONE[action]
 
     def handle(
-        self, project_id: ProjectPath, survey_id: FormPath, engine: AdminEngine
+        self, project_id: ProjectPath, survey_id: FormPath, engine: AdminEngine, who: ApiEditor
     ) -> dict[str, Any]:
         with refusals():
-            return survey_store.set_status(engine, project_id, survey_id, self.status)
+            changed = survey_store.set_status(engine, project_id, survey_id, self.status)
+        _changed(engine, who, project_id, changed, self.done)
+        return changed
 
 
 for _action, _status in ACTIONS.items():
     router.add_api_route(
         BASE + "/{survey_id}/" + _action,
-        StatusChange(_status).handle,
+        StatusChange(_action).handle,
         methods=["POST"],
         response_model=SurveyOut,
         summary=f"{_action.capitalize()} a survey (status {_status})",
@@ -160,9 +180,18 @@ for _action, _status in ACTIONS.items():
     status_code=204,
     summary="Delete a survey with its versions, views, dismissals and responses",
 )
-def survey_delete(project_id: ProjectPath, survey_id: FormPath, engine: AdminEngine) -> Response:
+def survey_delete(
+    project_id: ProjectPath, survey_id: FormPath, engine: AdminEngine, who: ApiOwner
+) -> Response:
     with refusals():
         survey_store.delete_survey(engine, project_id, survey_id)
+    record(
+        engine,
+        project_id=project_id,
+        actor=who,
+        action="survey.deleted",
+        subject="survey:" + survey_id,
+    )
     return Response(status_code=204)
 
 
@@ -172,7 +201,7 @@ def survey_delete(project_id: ProjectPath, survey_id: FormPath, engine: AdminEng
     summary="Every version of a survey, oldest first",
 )
 def survey_versions(
-    project_id: ProjectPath, survey_id: FormPath, engine: AdminEngine
+    project_id: ProjectPath, survey_id: FormPath, engine: AdminEngine, _who: ApiViewer
 ) -> list[dict[str, Any]]:
     with refusals():
         return survey_store.list_versions(engine, project_id, survey_id)
@@ -188,6 +217,7 @@ def survey_changes(
     survey_id: FormPath,
     version: VersionPath,
     engine: AdminEngine,
+    _who: ApiViewer,
     since: Annotated[int | None, Query(ge=1, le=INT_LIMIT, description="the older version")] = None,
 ) -> list[dict[str, Any]]:
     with refusals():
@@ -210,10 +240,14 @@ def survey_restore(
     survey_id: FormPath,
     version: VersionPath,
     engine: AdminEngine,
-    token: AdminToken,
+    who: ApiEditor,
 ) -> dict[str, Any]:
     with refusals():
-        return survey_store.restore_version(engine, project_id, survey_id, version, token["name"])
+        restored = survey_store.restore_version(
+            engine, project_id, survey_id, version, who.label
+        )
+    _changed(engine, who, project_id, restored, "survey.restored", restored_version=version)
+    return restored
 
 
 @router.get(
@@ -226,6 +260,7 @@ def survey_summary_read(
     project_id: ProjectPath,
     survey_id: FormPath,
     engine: AdminEngine,
+    _who: ApiViewer,
     since: Annotated[Timestamp | None, Query(description="created at or after")] = None,
     until: Annotated[Timestamp | None, Query(description="created before")] = None,
     bucket: Literal["day", "week"] = "day",
@@ -239,3 +274,23 @@ def survey_summary_read(
             until=until,
             bucket=bucket,
         )
+
+
+def _changed(
+    engine: Engine,
+    who: Principal,
+    project_id: str,
+    survey: dict[str, Any],
+    action: str,
+    **more: Any,
+) -> None:
+    """The audit row of a change that left `survey` (the store's answer) as it is."""
+    detail = {"version": survey["version"], "status": survey["status"], **more}
+    record(
+        engine,
+        project_id=project_id,
+        actor=who,
+        action=action,
+        subject="survey:" + survey["id"],
+        detail=detail,
+    )

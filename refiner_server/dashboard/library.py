@@ -3,9 +3,9 @@ language), duplicate, delete behind a confirmation that counts what goes with it
 comparison of two versions, and restoring an old one. Launch, pause, resume and archive are
 `routes.change_status`.
 
-Every change is a form posted from our own pages (`deps.PostingOwner`, as the other
-dashboard POSTs), made in the signed-in owner's name (each version records it), and answered
-with a redirect to the page that shows the result.
+Every change is a form posted from our own pages by someone with the role it needs
+(`team.access`: an editor, an owner to delete), made in their name (each version records
+it, the audit log too), and answered with a redirect to the page that shows the result.
 """
 
 from __future__ import annotations
@@ -19,11 +19,20 @@ from starlette.concurrency import run_in_threadpool
 
 from refiner_server.dashboard import session
 from refiner_server.dashboard.pages import form_fields, page, survey_url
-from refiner_server.deps import AdminEngine, Owner, PostingOwner
+from refiner_server.deps import AdminEngine
 from refiner_server.projects import get_project
 from refiner_server.surveys import diff, templates
 from refiner_server.surveys import store as survey_store
 from refiner_server.surveys.checks import DefinitionError
+from refiner_server.team.access import (
+    PageEditor,
+    PageOwner,
+    PageViewer,
+    PostingEditor,
+    PostingOwner,
+)
+from refiner_server.team.audit import record
+from refiner_server.team.principal import Principal
 
 #: the languages the client ships its own words in (refiner_web.strings), by name
 LANGUAGES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español", "ar": "العربية"}
@@ -41,12 +50,28 @@ def done(project_id: str, survey_id: str, what: str) -> RedirectResponse:
     return RedirectResponse(target, status_code=303)
 
 
-def not_found(token: dict[str, Any], exc: Exception) -> Response:
+def not_found(token: Principal, exc: Exception) -> Response:
     return page("error.html", 404, title="Not found", message=str(exc), token=token)
 
 
+async def audit(
+    engine: Any, who: Principal, project_id: str, survey_id: str, action: str, **detail: Any
+) -> None:
+    """The audit row of a change made here."""
+    await run_in_threadpool(
+        lambda: record(
+            engine,
+            project_id=project_id,
+            actor=who,
+            action=action,
+            subject="survey:" + survey_id,
+            detail=detail or None,
+        )
+    )
+
+
 @router.get("/projects/{project_id}/new-survey")
-def new_survey_form(token: Owner, engine: AdminEngine, project_id: str) -> Response:
+def new_survey_form(token: PageEditor, engine: AdminEngine, project_id: str) -> Response:
     try:
         project = get_project(engine, project_id)
     except LookupError as exc:
@@ -55,7 +80,7 @@ def new_survey_form(token: Owner, engine: AdminEngine, project_id: str) -> Respo
 
 
 def new_survey_page(
-    token: dict[str, Any],
+    token: Principal,
     project: dict[str, Any],
     fields: dict[str, str],
     error: str | None = None,
@@ -78,7 +103,7 @@ def new_survey_page(
 
 @router.post("/projects/{project_id}/new-survey")
 async def new_survey(
-    request: Request, token: PostingOwner, engine: AdminEngine, project_id: str
+    request: Request, token: PostingEditor, engine: AdminEngine, project_id: str
 ) -> Response:
     fields = await form_fields(request)
     template = fields.get("template", BLANK)
@@ -92,7 +117,7 @@ async def new_survey(
     try:
         if template == BLANK:
             made = await run_in_threadpool(
-                blank_survey, engine, project_id, survey_id, name, token["name"]
+                blank_survey, engine, project_id, survey_id, name, token.label
             )
         elif template in templates.ORDER and locale in LANGUAGES:
             made = await run_in_threadpool(
@@ -103,12 +128,13 @@ async def new_survey(
                 locale,
                 survey_id,
                 name,
-                token["name"],
+                token.label,
             )
         else:
             raise DefinitionError("template", "choose one of the templates and a language")
     except (DefinitionError, survey_store.Conflict) as exc:
         return new_survey_page(token, project, fields, str(exc), 422)
+    await audit(engine, token, project_id, made["id"], "survey.created", template=template)
     return done(project_id, made["id"], "created")
 
 
@@ -127,19 +153,20 @@ def blank_survey(
 
 @router.post("/projects/{project_id}/surveys/{survey_id}/duplicate")
 async def duplicate(
-    token: PostingOwner, engine: AdminEngine, project_id: str, survey_id: str
+    token: PostingEditor, engine: AdminEngine, project_id: str, survey_id: str
 ) -> Response:
     try:
         made = await run_in_threadpool(
-            survey_store.duplicate_survey, engine, project_id, survey_id, None, token["name"]
+            survey_store.duplicate_survey, engine, project_id, survey_id, None, token.label
         )
     except survey_store.NotFound as exc:
         return not_found(token, exc)
+    await audit(engine, token, project_id, made["id"], "survey.duplicated", source=survey_id)
     return done(project_id, made["id"], "duplicated")
 
 
 @router.get("/projects/{project_id}/surveys/{survey_id}/delete")
-def delete_form(token: Owner, engine: AdminEngine, project_id: str, survey_id: str) -> Response:
+def delete_form(token: PageOwner, engine: AdminEngine, project_id: str, survey_id: str) -> Response:
     try:
         survey = survey_store.get_survey(engine, project_id, survey_id)
     except survey_store.NotFound as exc:
@@ -163,12 +190,13 @@ async def delete(
         await run_in_threadpool(survey_store.delete_survey, engine, project_id, survey_id)
     except survey_store.NotFound as exc:
         return not_found(token, exc)
+    await audit(engine, token, project_id, survey_id, "survey.deleted")
     return RedirectResponse("/admin?" + urlencode({"deleted": survey["name"]}), status_code=303)
 
 
 @router.get("/projects/{project_id}/surveys/{survey_id}/versions/compare")
 def compare(
-    token: Owner,
+    token: PageViewer,
     engine: AdminEngine,
     project_id: str,
     survey_id: str,
@@ -201,12 +229,13 @@ def compare(
 
 @router.post("/projects/{project_id}/surveys/{survey_id}/versions/{version}/restore")
 async def restore(
-    token: PostingOwner, engine: AdminEngine, project_id: str, survey_id: str, version: int
+    token: PostingEditor, engine: AdminEngine, project_id: str, survey_id: str, version: int
 ) -> Response:
     try:
         await run_in_threadpool(
-            survey_store.restore_version, engine, project_id, survey_id, version, token["name"]
+            survey_store.restore_version, engine, project_id, survey_id, version, token.label
         )
     except survey_store.NotFound as exc:
         return not_found(token, exc)
+    await audit(engine, token, project_id, survey_id, "survey.restored", restored_version=version)
     return done(project_id, survey_id, "restored")

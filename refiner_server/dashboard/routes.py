@@ -1,11 +1,12 @@
-"""The dashboard's routes under `/admin`: sign in and out, the surveys, one survey's page
-with its charts, latest answers and versions, launch/pause/resume/archive, and its
-responses as CSV (the rest of a survey's life is `library`).
+"""The dashboard's routes under `/admin`: the surveys of the projects one belongs to, one
+survey's page with its charts, latest answers and versions, launch/pause/resume/archive, and
+its responses as CSV (the rest of a survey's life is `library`; sign-in and sign-out are
+`team.signin`'s).
 
-A page needs a signed-in owner (`deps.Owner`; without one the app redirects to the sign-in
-form), a form that changes something comes from our own pages too (`deps.PostingOwner`).
-Reads and writes go through the admin helpers (`survey_store`, `exports`, `reports`) on the
-admin engine, in the threadpool.
+A page needs someone signed in (`deps.Owner`; without one the app redirects to the sign-in
+form) with a role in its project (`team.access`: viewer to read, editor to pause); a form
+that changes something comes from our own pages too. Reads and writes go through the admin
+helpers (`survey_store`, `exports`, `reports`) on the admin engine, in the threadpool.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from starlette.concurrency import run_in_threadpool
 from refiner_server.dashboard import session, views
 from refiner_server.dashboard.latest import latest_responses
 from refiner_server.dashboard.pages import HERE, form_fields, page, parse_day, survey_url
-from refiner_server.deps import AdminEngine, OptionalOwner, Owner, PostingOwner, SameSite
+from refiner_server.deps import AdminEngine, Owner
 from refiner_server.projects import list_projects
 from refiner_server.surveys import store as survey_store
 from refiner_server.surveys.exports import attachment, responses_csv
 from refiner_server.surveys.reports import BUCKETS, survey_summary
-from refiner_server.tokens import verify_token
+from refiner_server.team.access import PageViewer, PostingEditor
+from refiner_server.team.audit import record
 from refiner_server.webhooks.endpoints import disabled_endpoints
 
 CSS = HERE / "admin.css"
@@ -35,6 +37,14 @@ TRANSITIONS = {
     "live": (("paused", "Pause"), ("archived", "Archive")),
     "paused": (("live", "Resume"), ("archived", "Archive")),
     "archived": (("paused", "Unarchive"),),
+}
+#: what the audit log calls each change
+DONE = {
+    "launch": "launched",
+    "pause": "paused",
+    "resume": "resumed",
+    "archive": "archived",
+    "unarchive": "unarchived",
 }
 #: what the page after a change says (`?done=`)
 NOTICES = {
@@ -60,42 +70,16 @@ def stylesheet() -> Response:
     )
 
 
-@router.get("/login")
-def login_form(token: OptionalOwner, next: str | None = None) -> Response:
-    if token is not None:
-        return RedirectResponse(session.safe_next(next), status_code=303)
-    return page("login.html", title="Sign in", next=session.safe_next(next), token=None)
-
-
-@router.post("/login", dependencies=[SameSite])
-async def login(request: Request, engine: AdminEngine) -> Response:
-    fields = await form_fields(request)
-    raw = fields.get("token", "").strip()
-    target = session.safe_next(fields.get("next"))
-    if await run_in_threadpool(verify_token, engine, raw) is None:
-        error = "That token is not valid or has been revoked."
-        return page("login.html", 401, title="Sign in", next=target, error=error, token=None)
-    response = RedirectResponse(target, status_code=303)
-    session.sign_in(request, response, raw)
-    return response
-
-
-@router.post("/logout", dependencies=[SameSite])
-async def logout() -> Response:
-    response = RedirectResponse("/admin/login", status_code=303)
-    session.sign_out(response)
-    return response
-
-
 @router.get("")
 def index(token: Owner, engine: AdminEngine, deleted: str | None = None) -> Response:
     projects = [
         dict(
             p,
+            role=token.role_in(p["id"]),
             surveys=survey_store.list_surveys(engine, p["id"]),
             webhooks_disabled=disabled_endpoints(engine, p["id"]),
         )
-        for p in list_projects(engine)
+        for p in token.visible(list_projects(engine))
     ]
     notice = None if deleted is None else "Survey deleted: %s" % deleted
     title = "Surveys" if notice is None else "%s · Surveys" % notice
@@ -104,7 +88,7 @@ def index(token: Owner, engine: AdminEngine, deleted: str | None = None) -> Resp
 
 @router.get("/projects/{project_id}/surveys/{survey_id}")
 def survey_page(
-    token: Owner,
+    token: PageViewer,
     engine: AdminEngine,
     project_id: str,
     survey_id: str,
@@ -149,7 +133,8 @@ def survey_page(
             )
             for r in latest_responses(engine, project_id, survey_id)
         ],
-        transitions=TRANSITIONS.get(summary["status"], ()),
+        role=token.role_in(project_id),
+        transitions=TRANSITIONS.get(summary["status"], ()) if token.may(project_id, "editor") else (),
         survey=survey,
         history=survey_store.version_history(engine, project_id, survey_id),
         period={"bucket": bucket, "since": first, "until": last},
@@ -159,7 +144,7 @@ def survey_page(
 
 @router.post("/projects/{project_id}/surveys/{survey_id}/status")
 async def change_status(
-    request: Request, token: PostingOwner, engine: AdminEngine, project_id: str, survey_id: str
+    request: Request, token: PostingEditor, engine: AdminEngine, project_id: str, survey_id: str
 ) -> Response:
     status = (await form_fields(request)).get("status", "")
     try:
@@ -174,12 +159,22 @@ async def change_status(
         await run_in_threadpool(survey_store.set_status, engine, project_id, survey_id, status)
     except survey_store.NotFound as exc:
         return page("error.html", 404, title="Not found", message=str(exc), token=token)
-    target = survey_url(project_id, survey_id) + "?" + urlencode({"done": verbs[status].lower()})
+    verb = verbs[status].lower()
+    await run_in_threadpool(
+        lambda: record(
+            engine,
+            project_id=project_id,
+            actor=token,
+            action="survey." + DONE[verb],
+            subject="survey:" + survey_id,
+        )
+    )
+    target = survey_url(project_id, survey_id) + "?" + urlencode({"done": verb})
     return RedirectResponse(target, status_code=303)
 
 
 @router.get("/projects/{project_id}/surveys/{survey_id}/responses.csv")
-def download(token: Owner, engine: AdminEngine, project_id: str, survey_id: str) -> Response:
+def download(token: PageViewer, engine: AdminEngine, project_id: str, survey_id: str) -> Response:
     try:
         survey_store.get_survey(engine, project_id, survey_id)
     except survey_store.NotFound as exc:

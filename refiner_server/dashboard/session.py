@@ -1,30 +1,30 @@
 """Who is signed in to the dashboard, and which POSTs may change anything.
 
-The cookie holds the admin token itself (HttpOnly, SameSite=Strict, Path=/admin, Secure
-on https) and is verified again on every request, so revoking the token signs its owner
-out at once. A POST must come from our own pages: `Sec-Fetch-Site: same-origin`, or, from
-a browser that does not send it, an `Origin` naming this host.
+The cookie (HttpOnly, SameSite=Strict, Path=/admin, Secure on https) holds the random id
+of a server-side session (`team.sessions`) of a person or of an admin token, looked up on
+every request: expiry, sign-out everywhere, a revoked token or a removed person end it at
+once. A POST must come from our own pages: `Sec-Fetch-Site: same-origin`, or, from a
+browser that does not send it, an `Origin` naming this host.
 """
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Engine
 
-from refiner_server.tokens import verify_token
+from refiner_server.team.principal import Principal
+from refiner_server.team.sessions import resolve
 
 COOKIE = "refiner_admin"
 PATH = "/admin"
 
 
-def signed_in(engine: Engine, request: Request) -> dict[str, Any] | None:
-    """The live token of the request's cookie, or None."""
-    raw = request.cookies.get(COOKIE)
-    return verify_token(engine, raw) if raw else None
+def signed_in(engine: Engine, request: Request) -> Principal | None:
+    """Who the request's cookie signs in (its session live, at the app's clock), or None."""
+    return resolve(engine, request.cookies.get(COOKIE), request.app.state.clock.now())
 
 
 def sign_in(request: Request, response: Response, raw: str) -> None:

@@ -1,7 +1,7 @@
 """The dashboard page of a project's server keys, `/admin/projects/{id}/keys`: list them
 (prefix, name, created, last used, revoked), create one (its secret shown on the answer
-page only, never again) and revoke one. The dashboard's session and CSRF rule
-(`deps.Owner`, `deps.PostingOwner`) and headers."""
+page only, never again) and revoke one: the project's owners only (`team.access`), with
+the dashboard's session, CSRF rule and headers; each change goes to the audit log."""
 
 from __future__ import annotations
 
@@ -15,10 +15,13 @@ from starlette.concurrency import run_in_threadpool
 
 from refiner_server.dashboard import session
 from refiner_server.dashboard.pages import form_fields, page
-from refiner_server.deps import AdminEngine, Owner, PostingOwner
+from refiner_server.deps import AdminEngine
 from refiner_server.projects import get_project
-from refiner_server.server_api.keys import create_key, list_keys, revoke_key
+from refiner_server.server_api.keys import PREFIX, create_key, list_keys, revoke_key
 from refiner_server.surveys.store import NotFound
+from refiner_server.team.access import PageOwner, PostingOwner
+from refiner_server.team.audit import record
+from refiner_server.team.principal import Principal
 
 router = APIRouter(prefix=session.PATH + "/projects/{project_id}/keys", include_in_schema=False)
 
@@ -28,7 +31,7 @@ def keys_url(project_id: str) -> str:
 
 
 def _keys_page(
-    engine: Engine, token: dict[str, Any], project_id: str, status: int = 200, **extra: Any
+    engine: Engine, token: Principal, project_id: str, status: int = 200, **extra: Any
 ) -> Response:
     try:
         project = get_project(engine, project_id)
@@ -48,7 +51,9 @@ def _keys_page(
 
 
 @router.get("")
-def keys(token: Owner, engine: AdminEngine, project_id: str, done: str | None = None) -> Response:
+def keys(
+    token: PageOwner, engine: AdminEngine, project_id: str, done: str | None = None
+) -> Response:
     notice = "Key revoked" if done == "revoked" else None
     return _keys_page(engine, token, project_id, notice=notice, title=notice or "Server keys")
 
@@ -64,9 +69,10 @@ async def create(
             _keys_page, engine, token, project_id, 422, error=error, key_name=name
         )
     try:
-        _key_id, raw = await run_in_threadpool(create_key, engine, project_id, name)
+        key_id, raw = await run_in_threadpool(create_key, engine, project_id, name)
     except NotFound as exc:
         return page("error.html", 404, title="Not found", message=str(exc), token=token)
+    await run_in_threadpool(_recorded, engine, token, project_id, "key.created", key_id, name)
     return await run_in_threadpool(
         _keys_page, engine, token, project_id, 201, created=raw, title="Key created"
     )
@@ -79,4 +85,19 @@ async def revoke(
     if not await run_in_threadpool(revoke_key, engine, key_id, project_id):
         message = f"No live key {key_id!r} in project {project_id!r}."
         return page("error.html", 404, title="Not found", message=message, token=token)
+    await run_in_threadpool(_recorded, engine, token, project_id, "key.revoked", key_id)
     return RedirectResponse(keys_url(project_id) + "?done=revoked", status_code=303)
+
+
+def _recorded(
+    engine: Engine, who: Principal, project_id: str, action: str, key_id: str, name: str = ""
+) -> None:
+    detail = {"name": name} if name else {}
+    record(
+        engine,
+        project_id=project_id,
+        actor=who,
+        action=action,
+        subject="key:" + key_id,
+        detail=dict(detail, prefix=PREFIX + key_id),
+    )

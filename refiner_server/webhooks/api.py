@@ -3,7 +3,8 @@ token): endpoints, their secret, the delivery log, redelivery and test sends.
 
 The engine and the server's webhook settings reach the handlers through `deps`
 (`AdminEngine`, `WebhookConfig`); the token gate is `deps.admin_token`, as for the rest of
-the admin API.
+the admin API, and every route needs an owner of the project (`team.access.ApiOwner`:
+endpoints hold secrets); changes go to the audit log.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field, StrictBool
+from sqlalchemy.engine import Engine
 
 from refiner_server.client.models import ErrorOut
 from refiner_server.client.rules import INT_LIMIT, NO_NUL, ProjectPath
@@ -22,6 +24,9 @@ from refiner_server.deps import AdminEngine, WebhookConfig, admin_token
 from refiner_server.http.errors import ApiError
 from refiner_server.projects import get_project
 from refiner_server.surveys.store import NotFound
+from refiner_server.team.access import ApiOwner
+from refiner_server.team.audit import record
+from refiner_server.team.principal import Principal
 from refiner_server.webhooks import endpoints as store
 from refiner_server.webhooks.payloads import EVENTS
 
@@ -134,7 +139,9 @@ def refusals() -> Iterator[None]:
 
 
 @router.get("", response_model=list[EndpointOut], summary="List webhook endpoints")
-def endpoints_list(project_id: ProjectPath, engine: AdminEngine) -> list[dict[str, Any]]:
+def endpoints_list(
+    project_id: ProjectPath, engine: AdminEngine, _who: ApiOwner
+) -> list[dict[str, Any]]:
     with refusals():
         get_project(engine, project_id)
         return [store.public(e) for e in store.list_endpoints(engine, project_id)]
@@ -144,7 +151,11 @@ def endpoints_list(project_id: ProjectPath, engine: AdminEngine) -> list[dict[st
     "", response_model=CreatedOut, status_code=201, summary="Add an endpoint (with a new secret)"
 )
 def endpoint_create(
-    project_id: ProjectPath, body: EndpointIn, engine: AdminEngine, config: WebhookConfig
+    project_id: ProjectPath,
+    body: EndpointIn,
+    engine: AdminEngine,
+    config: WebhookConfig,
+    who: ApiOwner,
 ) -> dict[str, Any]:
     with refusals():
         made = store.create_endpoint(
@@ -156,12 +167,14 @@ def endpoint_create(
             body.description,
             allow_private=config.allow_private,
         )
+    detail = {"url": made["url"], "events": made["events"], "format": made["format"]}
+    _record(engine, who, project_id, made["id"], "webhook.created", detail)
     return dict(store.public(made), secret=made["secret"])
 
 
 @router.get("/{endpoint_id}", response_model=EndpointOut, summary="Read an endpoint")
 def endpoint_read(
-    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine
+    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine, _who: ApiOwner
 ) -> dict[str, Any]:
     with refusals():
         return store.public(store.get_endpoint(engine, project_id, endpoint_id))
@@ -174,28 +187,32 @@ def endpoint_update(
     body: EndpointPatch,
     engine: AdminEngine,
     config: WebhookConfig,
+    who: ApiOwner,
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     with refusals():
-        return store.public(
+        changed = store.public(
             store.update_endpoint(
                 engine, project_id, endpoint_id, allow_private=config.allow_private, **changes
             )
         )
+    _record(engine, who, project_id, endpoint_id, "webhook.updated", changes)
+    return changed
 
 
 @router.delete("/{endpoint_id}", status_code=204, summary="Delete an endpoint and its log")
 def endpoint_delete(
-    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine
+    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine, who: ApiOwner
 ) -> Response:
     with refusals():
         store.delete_endpoint(engine, project_id, endpoint_id)
+    _record(engine, who, project_id, endpoint_id, "webhook.deleted")
     return Response(status_code=204)
 
 
 @router.get("/{endpoint_id}/secret", response_model=SecretOut, summary="Read the secret")
 def endpoint_secret(
-    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine
+    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine, _who: ApiOwner
 ) -> dict[str, Any]:
     with refusals():
         return _secret(store.get_endpoint(engine, project_id, endpoint_id))
@@ -207,10 +224,12 @@ def endpoint_secret(
     summary="New secret; the previous one signs beside it for 24 h",
 )
 def endpoint_rotate(
-    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine
+    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine, who: ApiOwner
 ) -> dict[str, Any]:
     with refusals():
-        return _secret(store.rotate_secret(engine, project_id, endpoint_id))
+        rotated = _secret(store.rotate_secret(engine, project_id, endpoint_id))
+    _record(engine, who, project_id, endpoint_id, "webhook.secret_rotated")
+    return rotated
 
 
 @router.get(
@@ -222,6 +241,7 @@ def deliveries_list(
     project_id: ProjectPath,
     endpoint_id: EndpointPath,
     engine: AdminEngine,
+    _who: ApiOwner,
     status: Literal["pending", "delivered", "failed"] | None = None,
     before: Annotated[
         int | None, Query(ge=1, le=INT_LIMIT, description="the last id of the previous page")
@@ -243,6 +263,7 @@ def delivery_read(
     endpoint_id: EndpointPath,
     delivery_id: DeliveryPath,
     engine: AdminEngine,
+    _who: ApiOwner,
 ) -> dict[str, Any]:
     with refusals():
         return _delivery(store.delivery(engine, project_id, endpoint_id, delivery_id))
@@ -259,6 +280,7 @@ def delivery_redeliver(
     endpoint_id: EndpointPath,
     delivery_id: DeliveryPath,
     engine: AdminEngine,
+    _who: ApiOwner,
 ) -> dict[str, int]:
     with refusals():
         store.delivery(engine, project_id, endpoint_id, delivery_id)
@@ -272,7 +294,7 @@ def delivery_redeliver(
     summary="Send every failed message again, in order",
 )
 def endpoint_redeliver_failed(
-    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine
+    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine, _who: ApiOwner
 ) -> dict[str, int]:
     with refusals():
         return {"queued": store.redeliver(engine, project_id, endpoint_id)}
@@ -285,10 +307,28 @@ def endpoint_redeliver_failed(
     summary="Queue a `webhook.test` message",
 )
 def endpoint_test(
-    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine
+    project_id: ProjectPath, endpoint_id: EndpointPath, engine: AdminEngine, _who: ApiOwner
 ) -> dict[str, str]:
     with refusals():
         return {"message_id": store.send_test(engine, project_id, endpoint_id)}
+
+
+def _record(
+    engine: Engine,
+    who: Principal,
+    project_id: str,
+    endpoint_id: str,
+    action: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    record(
+        engine,
+        project_id=project_id,
+        actor=who,
+        action=action,
+        subject="webhook:" + endpoint_id,
+        detail=detail,
+    )
 
 
 def _secret(endpoint: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """Dashboard pages of webhooks: a project's endpoints (add one), and one endpoint with its
 delivery log and its actions (test send, redeliver, enable, rotate the secret, delete).
 
-Server-rendered like the rest of `/admin` (no script): a page needs a signed-in owner
-(`deps.Owner`), every POST comes from our own pages too (`deps.PostingOwner`) and answers
-with a redirect to the page it changed.
+Server-rendered like the rest of `/admin` (no script): a page needs an owner of the project
+signed in (`team.access.PageOwner`), every POST comes from our own pages too
+(`PostingOwner`), answers with a redirect to the page it changed, and a change of an
+endpoint goes to the audit log.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from starlette.concurrency import run_in_threadpool
 from refiner_server.dashboard import session
 from refiner_server.dashboard.pages import form_fields, page
 from refiner_server.db import iso
-from refiner_server.deps import AdminEngine, Owner, PostingOwner, WebhookConfig
+from refiner_server.deps import AdminEngine, WebhookConfig
 from refiner_server.projects import get_project
 from refiner_server.surveys.store import NotFound
+from refiner_server.team.access import PageOwner, PostingOwner
+from refiner_server.team.audit import record
+from refiner_server.team.principal import Principal
 from refiner_server.webhooks import endpoints as store
 from refiner_server.webhooks import slack
 from refiner_server.webhooks.payloads import EVENTS
@@ -50,7 +54,7 @@ def endpoint_url(project_id: str, endpoint_id: str, tail: str = "") -> str:
 
 @router.get("")
 def endpoints_page(
-    token: Owner, engine: AdminEngine, project_id: str, done: str | None = None
+    token: PageOwner, engine: AdminEngine, project_id: str, done: str | None = None
 ) -> Response:
     try:
         project = get_project(engine, project_id)
@@ -61,7 +65,7 @@ def endpoints_page(
 
 def _list(
     engine: Engine,
-    token: dict[str, Any],
+    token: Principal,
     project: dict[str, Any],
     status: int = 200,
     error: str | None = None,
@@ -114,12 +118,22 @@ async def create(
     except store.InvalidEndpoint as exc:
         project = await run_in_threadpool(get_project, engine, project_id)
         return _list(engine, token, project, 422, error=str(exc), form=fields)
+    await run_in_threadpool(
+        lambda: record(
+            engine,
+            project_id=project_id,
+            actor=token,
+            action="webhook.created",
+            subject="webhook:" + made["id"],
+            detail={"url": made["url"], "events": made["events"], "format": made["format"]},
+        )
+    )
     return _redirect(endpoint_url(project_id, made["id"]), "created")
 
 
 @router.get("/{endpoint_id}")
 def endpoint_page(
-    token: Owner,
+    token: PageOwner,
     engine: AdminEngine,
     project_id: str,
     endpoint_id: str,
@@ -151,14 +165,27 @@ def endpoint_page(
 
 
 async def _failed(
-    token: dict[str, Any], act: Callable[..., Any], *args: Any, **kw: Any
+    token: Principal, act: Callable[..., Any], *args: Any, audit: str = "", **kw: Any
 ) -> Response | None:
-    """Run `act(*args, **kw)` in the threadpool; the 404 page when it finds no such
-    endpoint, else None."""
+    """Run `act(engine, project_id, endpoint_id, ...)` (`args`) in the threadpool; the 404
+    page when it finds no such endpoint, else None, and the change in the audit log under
+    the action `audit` when one is given."""
     try:
         await run_in_threadpool(act, *args, **kw)
     except NotFound as exc:
         return page("error.html", 404, title="Not found", message=str(exc), token=token)
+    if audit:
+        engine, project_id, endpoint_id = args[:3]
+        await run_in_threadpool(
+            lambda: record(
+                engine,
+                project_id=project_id,
+                actor=token,
+                action=audit,
+                subject="webhook:" + endpoint_id,
+                detail=kw,
+            )
+        )
     return None
 
 
@@ -201,7 +228,9 @@ async def enabled(
 ) -> Response:
     enable = (await form_fields(request)).get("enabled") == "1"
     act = store.update_endpoint
-    failed = await _failed(token, act, engine, project_id, endpoint_id, enabled=enable)
+    failed = await _failed(
+        token, act, engine, project_id, endpoint_id, audit="webhook.updated", enabled=enable
+    )
     done = "enabled" if enable else "disabled"
     return failed or _redirect(endpoint_url(project_id, endpoint_id), done)
 
@@ -210,7 +239,9 @@ async def enabled(
 async def rotate(
     token: PostingOwner, engine: AdminEngine, project_id: str, endpoint_id: str
 ) -> Response:
-    failed = await _failed(token, store.rotate_secret, engine, project_id, endpoint_id)
+    failed = await _failed(
+        token, store.rotate_secret, engine, project_id, endpoint_id, audit="webhook.secret_rotated"
+    )
     return failed or _redirect(endpoint_url(project_id, endpoint_id), "rotated")
 
 
@@ -218,5 +249,7 @@ async def rotate(
 async def delete(
     token: PostingOwner, engine: AdminEngine, project_id: str, endpoint_id: str
 ) -> Response:
-    failed = await _failed(token, store.delete_endpoint, engine, project_id, endpoint_id)
+    failed = await _failed(
+        token, store.delete_endpoint, engine, project_id, endpoint_id, audit="webhook.deleted"
+    )
     return failed or RedirectResponse(hooks_url(project_id), status_code=303)
