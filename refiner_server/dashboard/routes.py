@@ -134,7 +134,9 @@ def survey_page(
             for r in latest_responses(engine, project_id, survey_id)
         ],
         role=token.role_in(project_id),
-        transitions=TRANSITIONS.get(summary["status"], ()) if token.may(project_id, "editor") else (),
+        transitions=(
+            TRANSITIONS.get(summary["status"], ()) if token.may(project_id, "editor") else ()
+        ),
         survey=survey,
         history=survey_store.version_history(engine, project_id, survey_id),
         period={"bucket": bucket, "since": first, "until": last},
