@@ -13,6 +13,7 @@ from refiner_server.channels import links
 from refiner_server.client.rules import FormPath, ProjectPath
 from refiner_server.deps import AdminEngine
 from refiner_server.http.errors import ApiError
+from refiner_server.team.access import ApiEditor
 
 
 class LinkIn(BaseModel):
@@ -37,10 +38,15 @@ router = APIRouter(tags=["admin: surveys"])
     summary="Mint a one-time link for one person",
 )
 def link_create(
-    project_id: ProjectPath, survey_id: FormPath, body: LinkIn, engine: AdminEngine
+    project_id: ProjectPath,
+    survey_id: FormPath,
+    body: LinkIn,
+    engine: AdminEngine,
+    _who: ApiEditor,
 ) -> dict[str, Any]:
     """A signed link that files the answers under `user_id` and answers once; the survey's
-    `channels.link` must not be `off`."""
+    `channels.link` must not be `off`. An editor's: whoever may change the survey may ask
+    people to answer it."""
     with refusals():
         try:
             return links.mint(engine, project_id, survey_id, body.user_id, body.days)

@@ -39,11 +39,11 @@ def test_the_admin_api_has_every_operation_of_the_issue(app):
     routes = set(admin_routes(app))
     webhooks = {route for route in routes if "/webhooks" in route[1]}
     assert len(webhooks) == 12  # issue 20's: endpoints, their deliveries, test, redeliver
-    # launch, pause, resume, archive: a route each; issue 18's templates, from a template,
-    # duplicate, a version's changes and its restore
     team = {r for r in routes if r[1].split("/")[6:7] in (["audit"], ["members"], ["invitations"])}
     assert len(team) == 7  # issue 18's audit log, members and invitations
-    assert len(routes - webhooks - team) == 27
+    # launch, pause, resume, archive: a route each; issue 18's templates, from a template,
+    # duplicate, a version's changes and its restore; issue 19's one-time links
+    assert len(routes - webhooks - team) == 28
     for method, tail in [
         ("POST", "/projects"),
         ("PATCH", "/projects/p1"),

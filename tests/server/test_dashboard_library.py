@@ -64,7 +64,7 @@ def test_a_survey_from_a_template_is_a_draft_shown_in_the_dashboard_and_served_t
     assert "nps" not in served(owner)
     assert "status-draft" in owner.get("/admin").text
     (v1,) = list_versions(engine, "p1", "nps")
-    assert (v1["author"], v1["note"]) == ("Ana <b>", "from template nps (fr)")
+    assert (v1["author"], v1["note"]) == ("token Ana <b>", "from template nps (fr)")
     assert (
         "Ana &lt;b&gt;" in page.text
         and "From template nps (fr): Created with 3 questions" in page.text
@@ -168,7 +168,7 @@ def test_history_compare_and_restore(owner, engine):
     versions = list_versions(engine, "p1", "nps")
     assert [v["version"] for v in versions] == [1, 2, 3]
     assert versions[2]["definition"] == versions[0]["definition"]
-    assert versions[2]["author"] == "Ana <b>"
+    assert versions[2]["author"] == "token Ana <b>"
     assert "Restored version 1: 7 changes: questions, logic, translations" in r.text
     assert owner.post(PAGE + "/versions/7/restore", headers=ORIGIN).status_code == 404
 

@@ -47,7 +47,7 @@ def test_a_survey_from_a_template_is_a_draft_in_its_language_served_to_nobody(cl
     assert client.post(f"{SURVEYS}/nps/launch", headers=h).json()["status"] == "live"
     assert "nps" in live_ids(client) and "nps-2" not in live_ids(client)
     (v1,) = client.get(f"{SURVEYS}/nps/versions", headers=h).json()
-    assert (v1["author"], v1["note"]) == ("ana", "from template nps (de)")
+    assert (v1["author"], v1["note"]) == ("token ana", "from template nps (de)")
 
 
 def test_a_template_request_is_checked(client, h):
@@ -78,8 +78,8 @@ def test_versions_record_who_made_them_and_what_changed(client, engine, h):
     assert r.json()["version"] == 2
     versions = client.get(f"{SURVEYS}/nps/versions", headers=h).json()
     assert [(v["version"], v["author"], v["note"]) for v in versions] == [
-        (1, "ana", None),
-        (2, "ben", None),
+        (1, "token ana", None),
+        (2, "token ben", None),
     ]
     changes = client.get(f"{SURVEYS}/nps/versions/2/changes", headers=h).json()
     assert [c["text"] for c in changes] == [
@@ -106,7 +106,7 @@ def test_restore_makes_a_new_version_with_the_old_content_and_keeps_the_status(c
     assert r.json()["definition"] == dict(NPS, status="paused")
     versions = list_versions(engine, "p1", "nps")
     assert [v["version"] for v in versions] == [1, 2, 3]  # nothing lost
-    assert (versions[2]["author"], versions[2]["note"]) == ("cy", "restored version 1")
+    assert (versions[2]["author"], versions[2]["note"]) == ("token cy", "restored version 1")
     same = client.post(f"{SURVEYS}/nps/versions/3/restore", headers=h).json()
     assert same["version"] == 3  # the current content again: no new version
     assert client.post(f"{SURVEYS}/nps/versions/7/restore", headers=h).status_code == 404
