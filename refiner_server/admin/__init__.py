@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from refiner_server.admin import people, projects, responses, surveys
+from refiner_server.admin import people, projects, responses, segments, surveys
 from refiner_server.client.models import ErrorOut
 from refiner_server.deps import admin_token
 
@@ -22,5 +22,5 @@ ERRORS = {
 }
 
 router = APIRouter(prefix=PREFIX, dependencies=[Depends(admin_token)], responses=ERRORS)
-for _section in (projects, surveys, people, responses):
+for _section in (projects, surveys, segments, people, responses):
     router.include_router(_section.router)

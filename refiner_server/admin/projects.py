@@ -38,7 +38,7 @@ def project_read(project_id: ProjectPath, engine: AdminEngine) -> dict[str, Any]
     "/projects/{project_id}",
     response_model=ProjectOut,
     summary="Change settings: allowed origins, identity verification and secret, ping "
-    "interval, name",
+    "interval, recontact wait, name",
 )
 def project_update(
     project_id: ProjectPath, body: ProjectPatch, engine: AdminEngine
@@ -56,4 +56,5 @@ def _out(project: dict[str, Any]) -> dict[str, Any]:
         project,
         created_at=iso(project["created_at"]),
         allowed_origins=list(project["allowed_origins"] or []),
+        recontact_days=project["recontact_days"] or 0,
     )
