@@ -133,6 +133,19 @@ class BrowserPlatform:
     def visible(self) -> bool:
         return js.document.visibilityState != "hidden"
 
+    def viewport(self) -> tuple:
+        """(width, height, coarse primary pointer) of the window for `devices.device_class`;
+        None for what a page without `matchMedia` (or one that broke it) cannot say."""
+        try:
+            size = (js.window.innerWidth, js.window.innerHeight)
+        except Exception:  # noqa: BLE001 - a page that broke the window's getters
+            size = (None, None)
+        try:
+            coarse = bool(js.window.matchMedia("(pointer: coarse)").matches)
+        except Exception:  # noqa: BLE001 - a window without matchMedia, or a page that broke it
+            coarse = None
+        return size + (coarse,)
+
     def on_visibility(self, hidden, visible) -> None:  # noqa: ANN001
         def changed(event: object) -> None:
             if self.visible():

@@ -27,6 +27,7 @@ def admin_routes(app):
                 action="pause",
                 endpoint_id="wh-1",
                 delivery_id=1,
+                segment_id="s1",
             )
             out.extend((method.upper(), url) for method in ops)
     return out
@@ -36,7 +37,9 @@ def test_the_admin_api_has_every_operation_of_the_issue(app):
     routes = set(admin_routes(app))
     webhooks = {route for route in routes if "/webhooks" in route[1]}
     assert len(webhooks) == 12  # issue 20's: endpoints, their deliveries, test, redeliver
-    assert len(routes - webhooks) == 22  # launch, pause, resume, archive: a route each
+    segments = {route for route in routes if "/segments" in route[1]}
+    assert len(segments) == 5  # issue 19's: list, create, read, replace, delete
+    assert len(routes - webhooks - segments) == 22  # launch, pause, resume, archive: one each
     for method, tail in [
         ("POST", "/projects"),
         ("PATCH", "/projects/p1"),
