@@ -134,10 +134,16 @@ class BrowserPlatform:
         return js.document.visibilityState != "hidden"
 
     def viewport(self) -> tuple:
-        """(width, height, coarse primary pointer) of the window for `devices.device_class`;
-        None for what a page without `matchMedia` (or one that broke it) cannot say."""
+        """(width, height, coarse primary pointer) of the window for `devices.device_class`,
+        each capped by the screen's (a phone lays a page without a viewport meta tag out 980
+        px wide); None for what a page without `matchMedia` (or one that broke it) cannot say.
+        The loader's first ping decides the same way (`static/refiner.js`, `device`)."""
         try:
-            size = (js.window.innerWidth, js.window.innerHeight)
+            window, screen = js.window, js.window.screen
+            size = (
+                min(window.innerWidth, screen.width),
+                min(window.innerHeight, screen.height),
+            )
         except Exception:  # noqa: BLE001 - a page that broke the window's getters
             size = (None, None)
         try:

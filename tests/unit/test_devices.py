@@ -1,6 +1,11 @@
 """The device class audience rules read: from the viewport and the primary pointer
 (`refiner_web.devices`), sent with every ping."""
 
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -50,3 +55,26 @@ def test_every_ping_says_the_device(platform, make_client):
     make_client(("setProject", "P"))
     platform.run()
     assert [p["device"] for p in platform.posted("/ping")] == ["desktop", "phone"]
+
+
+LOADER = Path(__file__).resolve().parents[2] / "static" / "refiner.js"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+def test_the_loaders_first_ping_decides_as_python_does():
+    """The loader sends the first ping before Python runs; Python takes its answer only when
+    the body is the one it would send, so the two device classes must agree everywhere."""
+    source = LOADER.read_text("utf-8")
+    start = source.index("  function deviceClass(")
+    end = source.index("\n  }\n", start) + 4
+    grid = [
+        [w, h, c]
+        for w in (None, 0, 1, 390, 599, 600, 601, 844, 1366)
+        for h in (None, 0, 390, 599, 600, 1024)
+        for c in (None, True, False)
+    ]
+    script = source[start:end] + "\nconsole.log(JSON.stringify(%s.map(a => deviceClass(...a))))"
+    out = subprocess.run(
+        ["node", "-e", script % json.dumps(grid)], capture_output=True, text=True, check=True
+    )
+    assert json.loads(out.stdout) == [device_class(*args) for args in grid]
