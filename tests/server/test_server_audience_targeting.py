@@ -281,3 +281,52 @@ def test_closing_sets_updated_at_for_every_process(client, clock, engine):
             sa.select(surveys.c.updated_at, surveys.c.closed_at).where(surveys.c.id == "one")
         ).one()
     assert row.closed_at is not None and row.updated_at != before
+
+
+def test_dashboard_settings_and_segments(client, clock, engine):
+    dashboard_page(client, engine, "/admin")
+    post = {"headers": {"origin": "http://testserver"}}
+    page = client.get("/admin")
+    assert "/admin/projects/p1/segments" in page.text and "/admin/projects/p1/settings" in page.text
+    r = client.post("/admin/projects/p1/settings", data={"recontact_days": "21"}, **post)
+    assert r.status_code == 200 and "Settings saved." in r.text
+    assert get_project(engine, "p1")["recontact_days"] == 21
+    r = client.post("/admin/projects/p1/settings", data={"recontact_days": "many"}, **post)
+    assert r.status_code == 422 and 'aria-invalid="true"' in r.text
+    assert get_project(engine, "p1")["recontact_days"] == 21
+
+    served(client, user={"id": "u1", "traits": {"plan": "pro"}})
+    audience = '{"rules": [{"trait": "plan", "op": "eq", "value": "pro"}]}'
+    r = client.post(
+        "/admin/projects/p1/segments",
+        data={"id": "pro", "name": "Pro", "audience": audience},
+        **post,
+    )
+    assert r.status_code == 200 and "Segment created." in r.text
+    assert "<dt>Contacts now</dt><dd>1</dd>" in r.text
+    r = client.post(
+        "/admin/projects/p1/segments", data={"id": "bad", "name": "B", "audience": "{"}, **post
+    )
+    assert r.status_code == 422 and "audience: not JSON" in r.text
+    add(engine, {"id": "s1", "audience": {"rules": [{"segment": "pro"}]}})
+    listing = client.get("/admin/projects/p1/segments").text
+    assert "<td>1</td>" in listing and "<td>s1</td>" in listing
+    r = client.post(
+        "/admin/projects/p1/segments/pro",
+        data={"name": "Pro plan", "audience": '{"identified_only": true}'},
+        **post,
+    )
+    assert r.status_code == 200 and "Segment saved." in r.text and "Pro plan" in r.text
+    r = client.post("/admin/projects/p1/segments/pro/delete", **post)
+    assert r.status_code == 409 and "used by surveys &#39;s1&#39;" in r.text
+    add(engine, {"id": "s1", "audience": {}})
+    r = client.post("/admin/projects/p1/segments/pro/delete", **post)
+    assert r.status_code == 200 and "Segment deleted." in r.text
+    assert client.get("/admin/projects/p1/segments/pro").status_code == 404
+    # from elsewhere, nothing changes
+    r = client.post(
+        "/admin/projects/p1/settings",
+        data={"recontact_days": "1"},
+        headers={"origin": "https://evil.example"},
+    )
+    assert r.status_code == 403 and get_project(engine, "p1")["recontact_days"] == 21
