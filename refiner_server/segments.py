@@ -4,8 +4,8 @@ a survey's `audience` without sampling), which surveys name by id in a rule
 
 The operations behind the admin API and the dashboard: create, read, update, delete (refused
 while a survey names the segment) and the count of contacts a segment matches now, which
-runs the very rules the ping runs (`audience.in_audience`) over every contact of the
-project, loading only the traits and events the rules name, in three queries.
+runs the very rules the ping runs (`audience.rule_matches`) over every contact of the
+project, loading only the traits and events the rules name.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
-from refiner_server.client.audience import Facts, in_audience
+from refiner_server.client.audience import Facts, rule_matches, trait_matches
 from refiner_server.client.contacts import trait_value
 from refiner_server.db import contacts, events, iso, segments, surveys, traits, utcnow
 from refiner_server.surveys.checks import DefinitionError, walk
@@ -127,53 +127,85 @@ def delete_segment(engine: Engine, project_id: str, segment_id: str) -> None:
 def count_contacts(
     conn: Connection, project_id: str, audience: dict[str, Any], now: datetime
 ) -> int:
-    """How many contacts of the project the audience matches now. Device and locale rules
-    are of a visit, which a contact has none of here: they hold, so the count is the most
-    the segment can reach. Three queries (contacts; the traits the rules name; counts of the
-    events they name), then the ping's own rules per contact."""
-    rules = audience.get("rules") or []
-    user_keys = {r["trait"] for r in rules if "trait" in r}
-    account_keys = {r["account_trait"] for r in rules if "account_trait" in r}
-    names = {r["event"] for r in rules if "event" in r}
-    by_contact: dict[int, dict[str, tuple[str, Any]]] = {}
-    by_account: dict[int, dict[str, tuple[str, Any]]] = {}
-    if user_keys or account_keys:
-        for row in conn.execute(
-            sa.select(traits).where(
-                traits.c.project_id == project_id, traits.c.key.in_(user_keys | account_keys)
-            )
-        ):
-            if row.contact_pk is not None and row.key in user_keys:
-                by_contact.setdefault(row.contact_pk, {})[row.key] = (row.type, trait_value(row))
-            elif row.account_pk is not None and row.key in account_keys:
-                by_account.setdefault(row.account_pk, {})[row.key] = (row.type, trait_value(row))
-    counts: dict[int, dict[str, int]] = {}
-    if names:
-        for pk, name, n in conn.execute(
-            sa.select(events.c.contact_pk, events.c.name, sa.func.count())
-            .where(events.c.project_id == project_id, events.c.name.in_(names))
-            .group_by(events.c.contact_pk, events.c.name)
-        ):
-            counts.setdefault(pk, {})[name] = n
-    none: dict[str, Any] = {}
-    matched = 0
+    """How many contacts of the project the audience matches now, by the ping's own rules
+    (`rule_matches`, `trait_matches`), a rule at a time rather than a contact at a time:
+    each rule holds for every contact by default (its outcome with no trait, no event and
+    no visit) but for a set of exceptions, found from the rows of the one trait key or event
+    name it names; `match` combines the sets. Device and locale rules are of a visit, which
+    a contact has none of here: they hold, so the count is the most the segment can reach.
+    One query for the contacts and one per trait or event rule."""
     people = conn.execute(
         sa.select(contacts.c.pk, contacts.c.user_id.is_not(None), contacts.c.account_pk).where(
             contacts.c.project_id == project_id
         )
-    )
-    for pk, identified, account_pk in people:
-        facts = Facts(
-            bool(identified),
-            by_contact.get(pk, none),
-            by_account.get(account_pk, none) if account_pk is not None else none,
-            counts.get(pk, none),
-            now,
-            visit=False,
+    ).all()
+    if audience.get("identified_only"):
+        universe = {pk for pk, known, _ in people if known}
+    elif audience.get("anonymous_only"):
+        universe = {pk for pk, known, _ in people if not known}
+    else:
+        universe = {pk for pk, _, _ in people}
+    rules = audience.get("rules") or []
+    if not rules:
+        return len(universe)
+    outcomes = [_outcome(conn, project_id, rule, now, people) for rule in rules]
+    if audience.get("match") == "any":
+        passing: set[int] = set()
+        failing_all: set[int] | None = None  # contacts every default-true rule fails
+        for default, exceptions in outcomes:
+            if default:
+                failing_all = exceptions if failing_all is None else failing_all & exceptions
+            else:
+                passing |= exceptions
+        if failing_all is not None:
+            passing |= universe - failing_all
+        return len(passing & universe)
+    matched = universe
+    for default, exceptions in sorted(outcomes, key=lambda o: o[0]):  # the narrowing first
+        matched = matched - exceptions if default else matched & exceptions
+    return len(matched)
+
+
+def _outcome(
+    conn: Connection,
+    project_id: str,
+    rule: dict[str, Any],
+    now: datetime,
+    people: list[sa.Row[Any]],
+) -> tuple[bool, set[int]]:
+    """(what `rule` gives a contact it knows nothing of, the contacts it gives the other)."""
+    nothing = Facts(False, {}, {}, {}, now, visit=False)
+    default = rule_matches(rule, nothing, nested=True)
+    if "event" in rule:
+        counted = conn.execute(
+            sa.select(events.c.contact_pk, sa.func.count())
+            .where(events.c.project_id == project_id, events.c.name == rule["event"])
+            .group_by(events.c.contact_pk)
         )
-        if in_audience(audience, facts, nested=True):
-            matched += 1
-    return matched
+        return default, {pk for pk, n in counted if (n >= rule["count"]) != default}
+    key = rule.get("trait", rule.get("account_trait"))
+    if key is None:  # device, locale: no visit here
+        return default, set()
+    owner = traits.c.contact_pk if "trait" in rule else traits.c.account_pk
+    rows = conn.execute(
+        sa.select(
+            owner,
+            traits.c.type,
+            traits.c.value_text,
+            traits.c.value_int,
+            traits.c.value_bool,
+            traits.c.value_date,
+        ).where(traits.c.project_id == project_id, traits.c.key == key, owner.is_not(None))
+    )
+    op, value = rule["op"], rule.get("value")
+    differ = {
+        row[0]
+        for row in rows
+        if trait_matches(op, value, (row.type, trait_value(row)), now) != default
+    }
+    if "trait" in rule:
+        return default, differ
+    return default, {pk for pk, _, account_pk in people if account_pk in differ}
 
 
 def _users(conn: Connection, project_id: str) -> dict[str, list[str]]:

@@ -5,15 +5,28 @@ segments named by surveys, counted, and kept while in use; the admin API and CLI
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from refiner_server import segments as segment_store
 from refiner_server.cli import main
-from refiner_server.db import surveys
-from refiner_server.projects import ProjectError, get_project, import_surveys, update_project
+from refiner_server.client.audience import Facts, in_audience
+from refiner_server.client.contacts import trait_value
+from refiner_server.client.models import EventIn, PingIn
+from refiner_server.client.store import ClientStore
+from refiner_server.db import contacts, events, surveys, traits
+from refiner_server.projects import (
+    ProjectError,
+    create_project,
+    get_project,
+    import_surveys,
+    update_project,
+)
 from refiner_server.surveys.checks import DefinitionError
 from tests.server.admin_support import auth
 
@@ -330,3 +343,84 @@ def test_dashboard_settings_and_segments(client, clock, engine):
         headers={"origin": "https://evil.example"},
     )
     assert r.status_code == 403 and get_project(engine, "p1")["recontact_days"] == 21
+
+
+KEYS = ("plan", "seats", "beta")
+trait_values = st.one_of(st.sampled_from(["pro", "free", "1"]), st.integers(-2, 3), st.booleans())
+person = st.fixed_dictionaries(
+    {
+        "known": st.booleans(),
+        "traits": st.dictionaries(st.sampled_from(KEYS), trait_values, max_size=3),
+        "account": st.one_of(st.none(), st.sampled_from(["acc-a", "acc-b"])),
+        "events": st.integers(0, 3),
+    }
+)
+rule = st.one_of(
+    st.builds(
+        lambda kind, key, op, value: {kind: key, "op": op, "value": value},
+        st.sampled_from(["trait", "account_trait"]),
+        st.sampled_from(KEYS),
+        st.sampled_from(["eq", "neq", "gt", "lte", "contains"]),
+        trait_values.map(lambda v: v if not isinstance(v, bool) else str(v).lower()),
+    ),
+    st.builds(
+        lambda kind, key, op: {kind: key, "op": op},
+        st.sampled_from(["trait", "account_trait"]),
+        st.sampled_from(KEYS),
+        st.sampled_from(["is_set", "not_set"]),
+    ),
+    st.builds(lambda n: {"event": "export", "op": "at_least", "count": n}, st.integers(0, 3)),
+    st.builds(lambda op: {"device": ["phone"], "op": op}, st.sampled_from(["in", "not_in"])),
+)
+audiences = st.fixed_dictionaries(
+    {"match": st.sampled_from(["all", "any"]), "rules": st.lists(rule, max_size=4)},
+    optional={"identified_only": st.just(True), "anonymous_only": st.just(True)},
+).filter(lambda a: not (a.get("identified_only") and a.get("anonymous_only")))
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(people=st.lists(person, max_size=6), audience=audiences)
+def test_segment_counts_are_the_pings_verdicts(engine, people, audience):
+    """Counting a rule at a time gives what the ping's per-contact rules give each contact
+    (device rules, of a visit, holding). Each example in a project of its own."""
+    project = "h" + uuid.uuid4().hex[:12]
+    create_project(engine, project)
+    store = ClientStore(engine)
+    for n, p in enumerate(people):
+        user = None
+        if p["known"]:
+            account = {"id": p["account"], "traits": p["traits"]} if p["account"] else None
+            user = {"id": f"u{n}", "traits": p["traits"], "account": account}
+        store.ping(project, PingIn.model_validate({"anonymous_id": f"anon-{n:010d}", "user": user}))
+        for e in range(p["events"]):
+            body = {
+                "event_id": f"ev-{n:04d}-{e}",
+                "name": "export",
+                "anonymous_id": f"anon-{n:010d}",
+            }
+            body["user_id"] = user["id"] if user else None
+            store.event(project, EventIn.model_validate(body))
+    now = datetime.now(UTC)
+    with engine.connect() as conn:
+        counted = segment_store.count_contacts(conn, project, audience, now)
+        expected = 0
+        for pk, known, account_pk in conn.execute(
+            sa.select(contacts.c.pk, contacts.c.user_id.is_not(None), contacts.c.account_pk).where(
+                contacts.c.project_id == project
+            )
+        ):
+            stored = conn.execute(
+                sa.select(traits).where(
+                    sa.or_(traits.c.contact_pk == pk, traits.c.account_pk == account_pk)
+                )
+            ).all()
+            mine = {r.key: (r.type, trait_value(r)) for r in stored if r.contact_pk is not None}
+            theirs = {r.key: (r.type, trait_value(r)) for r in stored if r.contact_pk is None}
+            n_events = conn.execute(
+                sa.select(sa.func.count()).where(events.c.contact_pk == pk)
+            ).scalar_one()
+            facts = Facts(bool(known), mine, theirs, {"export": n_events}, now, visit=False)
+            expected += in_audience(audience, facts, nested=True)
+    assert counted == expected
