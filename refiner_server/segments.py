@@ -195,13 +195,14 @@ def _outcome(
             traits.c.value_int,
             traits.c.value_bool,
             traits.c.value_date,
-        ).where(traits.c.project_id == project_id, traits.c.key == key, owner.is_not(None))
-    )
+        ).where(traits.c.project_id == project_id, traits.c.key == key)
+    )  # no `owner IS NOT NULL`: SQLite would walk that column's index, not the key's
     op, value = rule["op"], rule.get("value")
     differ = {
         row[0]
         for row in rows
-        if trait_matches(op, value, (row.type, trait_value(row)), now) != default
+        if row[0] is not None
+        and trait_matches(op, value, (row.type, trait_value(row)), now) != default
     }
     if "trait" in rule:
         return default, differ
