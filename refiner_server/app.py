@@ -16,6 +16,7 @@ from refiner_server.client import routes as client_api
 from refiner_server.client.limits import MAX_BODY_VALUES, body_limit, json_values
 from refiner_server.client.store import ClientStore
 from refiner_server.clock import Clock
+from refiner_server.dashboard import audience as audience_pages
 from refiner_server.dashboard import library as dashboard_library
 from refiner_server.dashboard import pages as dashboard_pages
 from refiner_server.dashboard import routes as dashboard
@@ -117,6 +118,7 @@ def create_app(
     app.include_router(signin.router)
     app.include_router(team_pages.router)
     app.include_router(server_key_pages.router)
+    app.include_router(audience_pages.router)
     app.include_router(webhooks_pages.router)
     app.include_router(link_pages.router)
     app.add_exception_handler(SignInRequired, dashboard_pages.to_login)

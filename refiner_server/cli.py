@@ -28,6 +28,7 @@ from refiner_server.projects import (
     get_project,
     import_surveys,
     list_projects,
+    update_project,
 )
 from refiner_server.server_api.keys import create_key, list_keys, revoke_key
 from refiner_server.surveys import templates
@@ -42,6 +43,7 @@ from refiner_server.webhooks.settings import WebhookSettings
 
 DEFAULT_DB = "sqlite:///refiner.db"
 YAML_SUFFIXES = (".yaml", ".yml")
+RECONTACT_HELP = "days no survey is shown after a person saw one (0: off, the default)"
 #: generous: a visitor sends a few requests a minute; 50/s from one address is a corporate
 #: NAT of thousands of visitors, or a loop
 DEFAULT_RATE_PROJECT, DEFAULT_RATE_ADDRESS = "5000/50000", "50/500"
@@ -123,9 +125,16 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--identity-verification", action="store_true")
     create.add_argument("--secret", help="HMAC secret (generated when omitted)")
     create.add_argument("--ping-interval", type=int, default=300, help="seconds (default 300)")
+    create.add_argument("--recontact-days", type=int, default=0, help=RECONTACT_HELP)
     db_arg(create)
     listing = project.add_parser("list", help="list projects")
     db_arg(listing)
+    change = project.add_parser("update", help="change a project's settings")
+    change.add_argument("id")
+    change.add_argument("--name")
+    change.add_argument("--ping-interval", type=int, help="seconds")
+    change.add_argument("--recontact-days", type=int, help=RECONTACT_HELP)
+    db_arg(change)
 
     survey = sub.add_parser("survey", help="manage surveys").add_subparsers(
         dest="action", required=True
@@ -341,6 +350,7 @@ def _project_create(args: argparse.Namespace) -> int:
         identity_verification=args.identity_verification,
         secret=args.secret,
         ping_interval_s=args.ping_interval,
+        recontact_days=args.recontact_days,
     )
     print(f"created project {row['id']}")
     if row["identity_verification"] and not args.secret:
@@ -351,7 +361,22 @@ def _project_create(args: argparse.Namespace) -> int:
 def _project_list(args: argparse.Namespace) -> int:
     for p in list_projects(_engine(args)):
         verified = "verified" if p["identity_verification"] else "open"
-        print(f"{p['id']}\t{p['name']}\t{verified}\tping={p['ping_interval_s']}s")
+        wait = f"{p['recontact_days']}d" if p["recontact_days"] else "off"
+        print(f"{p['id']}\t{p['name']}\t{verified}\tping={p['ping_interval_s']}s\trecontact={wait}")
+    return 0
+
+
+def _project_update(args: argparse.Namespace) -> int:
+    changes = {
+        "name": args.name,
+        "ping_interval_s": args.ping_interval,
+        "recontact_days": args.recontact_days,
+    }
+    row = update_project(
+        _engine(args), args.id, **{k: v for k, v in changes.items() if v is not None}
+    )
+    wait = f"{row['recontact_days']} days" if row["recontact_days"] else "off"
+    print(f"updated project {row['id']}: recontact wait {wait}")
     return 0
 
 
@@ -591,6 +616,7 @@ _COMMANDS = {
     ("migrate", None): _migrate,
     ("project", "create"): _project_create,
     ("project", "list"): _project_list,
+    ("project", "update"): _project_update,
     ("survey", "import"): _survey_import,
     ("survey", "new"): _survey_new,
     ("survey", "templates"): _survey_templates,

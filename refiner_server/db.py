@@ -62,6 +62,8 @@ projects = sa.Table(
     sa.Column("ping_interval_s", sa.Integer, nullable=False, server_default="300"),
     sa.Column("allowed_origins", sa.JSON, nullable=False, default=list),
     sa.Column("created_at", TS, nullable=False),
+    #: days no survey is shown after a person saw one (NULL: no wait; eligibility.py)
+    sa.Column("recontact_days", sa.Integer, nullable=True),
 )
 
 surveys = sa.Table(
@@ -72,6 +74,21 @@ surveys = sa.Table(
     sa.Column("definition", sa.JSON, nullable=False),
     sa.Column("status", sa.String(32), nullable=False, server_default="draft"),
     sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    #: when `schedule.max_responses` completed responses were reached (NULL: open)
+    sa.Column("closed_at", TS, nullable=True),
+    sa.PrimaryKeyConstraint("project_id", "id"),
+)
+
+#: named audiences (`audience` without `sample_percent`) that surveys' rules reference
+segments = sa.Table(
+    "segments",
+    metadata,
+    _project_fk(),
+    sa.Column("id", ID, nullable=False),
+    sa.Column("name", LONG, nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
     sa.PrimaryKeyConstraint("project_id", "id"),

@@ -32,6 +32,7 @@ def create_project(
     secret: str | None = None,
     ping_interval_s: int = 300,
     allowed_origins: list[str] | None = None,
+    recontact_days: int | None = None,
 ) -> dict[str, Any]:
     """Insert a project; with identity verification and no secret, one is generated."""
     if not project_id or len(project_id) > 64 or not _is_id(project_id):
@@ -46,6 +47,7 @@ def create_project(
         "ping_interval_s": ping_interval_s,
         "allowed_origins": allowed_origins or [],
         "created_at": utcnow(),
+        "recontact_days": _recontact(recontact_days),
     }
     with engine.begin() as conn:
         if conn.execute(sa.select(projects.c.id).where(projects.c.id == project_id)).first():
@@ -93,7 +95,7 @@ def import_surveys(
             raise ProjectError(f"[{i}] {exc}" if isinstance(data, list) else str(exc)) from None
     try:
         return upsert_surveys(engine, project_id, defs, progress)
-    except NotFound as exc:
+    except (NotFound, DefinitionError) as exc:  # the project, a segment a survey names
         raise ProjectError(str(exc)) from None
 
 
@@ -107,8 +109,11 @@ def get_project(engine: Engine, project_id: str) -> dict[str, Any]:
 
 def update_project(engine: Engine, project_id: str, **changes: Any) -> dict[str, Any]:
     """Change settings (name, allowed_origins, identity_verification, secret,
-    ping_interval_s); switching verification on without a secret generates one."""
+    ping_interval_s, recontact_days); switching verification on without a secret generates
+    one."""
     current = get_project(engine, project_id)
+    if "recontact_days" in changes:
+        changes["recontact_days"] = _recontact(changes["recontact_days"])
     merged = dict(current, **changes)
     if merged["identity_verification"] and not merged["secret"]:
         changes["secret"] = secrets.token_hex(32)
@@ -130,6 +135,17 @@ def ensure_demo(engine: Engine) -> None:
     if not exists:
         create_project(engine, DEMO_PROJECT, name="Demo")
     import_surveys(engine, DEMO_PROJECT, demo_survey())
+
+
+#: the longest recontact wait, in days (ten years): any longer is a typo
+MAX_RECONTACT_DAYS = 3650
+
+
+def _recontact(days: int | None) -> int | None:
+    """The stored recontact wait: 0 or None is off (NULL)."""
+    if days is not None and (isinstance(days, bool) or not 0 <= days <= MAX_RECONTACT_DAYS):
+        raise ProjectError(f"recontact_days: 0 (off) to {MAX_RECONTACT_DAYS}")
+    return days or None
 
 
 def _is_id(value: str) -> bool:

@@ -140,6 +140,25 @@ class BrowserPlatform:
     def visible(self) -> bool:
         return js.document.visibilityState != "hidden"
 
+    def viewport(self) -> tuple:
+        """(width, height, coarse primary pointer) of the window for `devices.device_class`,
+        each capped by the screen's (a phone lays a page without a viewport meta tag out 980
+        px wide); None for what a page without `matchMedia` (or one that broke it) cannot say.
+        The loader's first ping decides the same way (`static/refiner.js`, `device`)."""
+        try:
+            window, screen = js.window, js.window.screen
+            size = (
+                min(window.innerWidth, screen.width),
+                min(window.innerHeight, screen.height),
+            )
+        except Exception:  # noqa: BLE001 - a page that broke the window's getters
+            size = (None, None)
+        try:
+            coarse = bool(js.window.matchMedia("(pointer: coarse)").matches)
+        except Exception:  # noqa: BLE001 - a window without matchMedia, or a page that broke it
+            coarse = None
+        return size + (coarse,)
+
     def on_visibility(self, hidden, visible) -> None:  # noqa: ANN001
         def changed(event: object) -> None:
             if self.visible():

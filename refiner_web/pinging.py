@@ -9,6 +9,7 @@ the outbox's backoff.
 import json
 
 from refiner_web import wire
+from refiner_web.devices import device_class
 from refiner_web.outbox import backoff_ms, is_retryable
 from refiner_web.refusals import error_code
 
@@ -76,6 +77,7 @@ class Pinger:
             "signature": identity.signature(),
             "locale": identity.locale,
             "page": client.page(),
+            "device": device_class(*self.platform.viewport()),
         }
         carried, self.identity_unsent = self.identity_unsent, False
         self.last_ping_ms = self.platform.now_ms()

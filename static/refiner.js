@@ -196,6 +196,25 @@
     };
   }
 
+  // refiner_web/devices.py's device_class, which Python's pings send: the first ping's body
+  // must be the one Python makes (tests/unit/test_devices.py runs both over a grid)
+  function deviceClass(width, height, coarse) {
+    function size(v) { return typeof v === "number" && v > 0; }
+    if (!size(width) || !size(height)) return null;
+    if (coarse === null) return width < 600 ? "phone" : "desktop";
+    if (!coarse) return "desktop";
+    return Math.min(width, height) < 600 ? "phone" : "tablet";
+  }
+
+  function device() {
+    var coarse = null;
+    try { coarse = !!w.matchMedia("(pointer: coarse)").matches; } catch (_) { /* none */ }
+    try {  // a phone lays a page without a viewport meta tag out 980 px wide: the screen caps it
+      var width = Math.min(w.innerWidth, w.screen.width);
+      return deviceClass(width, Math.min(w.innerHeight, w.screen.height), coarse);
+    } catch (_) { return null; }
+  }
+
   var bridge = {
     api: api,
     nonce: script.nonce || "", // for the widget's <style> under a nonce-based style-src
@@ -306,7 +325,7 @@
     var href = api + "/api/v1/client/" + encodeURIComponent(project) + "/ping";
     var body = JSON.stringify({
       anonymous_id: id, user: null, signature: null, locale: null,
-      page: pageFields(),
+      page: pageFields(), device: device(),
     });
     var response = fetch(href, {
       method: "POST", body: body, headers: { "Content-Type": "application/json" },

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from refiner_server.admin import links, people, projects, responses, surveys
+from refiner_server.admin import links, people, projects, responses, segments, surveys
 from refiner_server.client.models import ErrorOut
 from refiner_server.deps import admin_token
 from refiner_server.team import api as team
@@ -23,5 +23,5 @@ ERRORS = {
 }
 
 router = APIRouter(prefix=PREFIX, dependencies=[Depends(admin_token)], responses=ERRORS)
-for _section in (projects, surveys, people, responses, links, team):
+for _section in (projects, surveys, segments, people, responses, links, team):
     router.include_router(_section.router)

@@ -52,7 +52,7 @@ def project_read(project_id: ProjectPath, engine: AdminEngine, who: ApiViewer) -
     "/projects/{project_id}",
     response_model=ProjectOut,
     summary="Change settings: allowed origins, identity verification and secret, ping "
-    "interval, name",
+    "interval, recontact wait, name",
 )
 def project_update(
     project_id: ProjectPath, body: ProjectPatch, engine: AdminEngine, who: ApiOwner
@@ -83,4 +83,5 @@ def _out(project: dict[str, Any], who: Principal) -> dict[str, Any]:
         secret=project["secret"] if who.may(project["id"], "owner") else None,
         created_at=iso(project["created_at"]),
         allowed_origins=list(project["allowed_origins"] or []),
+        recontact_days=project["recontact_days"] or 0,
     )

@@ -14,6 +14,15 @@ from refiner_server.client.rules import ID_PATTERN, INT_LIMIT, NO_NUL
 ORIGIN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
 Origin = Annotated[str, Field(pattern=ORIGIN, max_length=300, examples=["https://app.example"])]
 Interval = Annotated[int, Field(ge=10, le=86400, description="seconds between pings")]
+Recontact = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=3650,
+        description="days no survey is shown to a person after they saw one (0: off); a "
+        "survey with `frequency.ignore_recontact_wait` is exempt",
+    ),
+]
 #: what a path or a query names is text every database can hold, or an integer of their
 #: keys' range (contacts: 32-bit on PostgreSQL), so that every database answers the same
 AccountPath = Annotated[str, Path(min_length=1, max_length=255, pattern=NO_NUL)]
@@ -33,6 +42,7 @@ class ProjectIn(BaseModel):
     secret: str | None = Field(default=None, min_length=16, max_length=255, pattern=NO_NUL)
     ping_interval_s: Interval = 300
     allowed_origins: list[Origin] = Field(default_factory=list, max_length=100)
+    recontact_days: Recontact = 0
 
 
 class ProjectPatch(BaseModel):
@@ -45,6 +55,7 @@ class ProjectPatch(BaseModel):
     rotate_secret: StrictBool = False
     ping_interval_s: Interval | None = None
     allowed_origins: list[Origin] | None = Field(default=None, max_length=100)
+    recontact_days: Recontact | None = None
 
 
 class ProjectOut(BaseModel):
@@ -55,6 +66,7 @@ class ProjectOut(BaseModel):
     ping_interval_s: int
     allowed_origins: list[str]
     created_at: str
+    recontact_days: int = Field(description="0: no recontact wait")
 
 
 class SurveyOut(BaseModel):
@@ -65,6 +77,13 @@ class SurveyOut(BaseModel):
     definition: dict[str, Any]
     created_at: str
     updated_at: str
+    closed_at: str | None = Field(
+        description="when `schedule.max_responses` completed responses were reached"
+    )
+    closing: str | None = Field(
+        description="why it is no longer served by itself: `closed: 500 responses reached`, "
+        "`ended on 2026-03-31 17:00 UTC`"
+    )
 
 
 class SurveyListItem(SurveyOut):
@@ -179,3 +198,28 @@ class Account(BaseModel):
 
 class AccountDetail(Account):
     members: list[Contact]
+
+
+class SegmentChange(BaseModel):
+    name: str = Field(min_length=1, max_length=255, pattern=NO_NUL)
+    audience: dict[str, Any] = Field(
+        description="identified_only, anonymous_only, match and rules, as a survey's "
+        "`audience` (docs/surveys.md), without sample_percent or segment rules"
+    )
+
+
+class SegmentIn(SegmentChange):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+class SegmentOut(BaseModel):
+    id: str
+    name: str
+    audience: dict[str, Any]
+    surveys: list[str] = Field(description="the surveys whose audience names it")
+    contacts: int = Field(
+        description="contacts it matches now (device and locale rules, which are of a "
+        "visit, counted as holding)"
+    )
+    created_at: str
+    updated_at: str

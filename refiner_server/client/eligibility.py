@@ -1,4 +1,5 @@
-"""Which live surveys a contact may see now: schedule, frequency, audience and sample.
+"""Which live surveys a contact may see now: schedule, frequency, recontact wait, audience
+and sample.
 
 Pure: the store hands over the contact's `Facts` and per-survey `History` (loaded in a
 fixed number of queries, whatever the number of surveys) and the clock's `now`.
@@ -11,6 +12,12 @@ Frequency (`frequency.repeat`):
   was shown (a dismissal with `dismissed_retry_days` may bring it back sooner), and never
   once `max_days` have passed since it was first shown. Completion does not end it: a
   recurring survey is meant to be answered again.
+
+Recontact wait (the project's `recontact_days`, off when null): no survey is served within
+that many days of the last time the contact saw another survey of the project, any survey,
+live or not; a survey with `frequency.ignore_recontact_wait` is exempt. The survey seen
+last is not held back by its own showing (its `frequency` decides), so a survey left open
+on one page is still there on the next.
 """
 
 from __future__ import annotations
@@ -49,15 +56,44 @@ class History:
 NO_HISTORY = History()
 
 
-def needs(definitions: list[dict[str, Any]]) -> tuple[bool, set[str]]:
-    """Whether any audience has trait rules, and which event names rules count: the store
-    loads only that."""
+class Recontact:
+    """The project's recontact wait over one contact's histories: the two surveys shown
+    last, so that each survey finds the latest showing of another in constant time."""
+
+    __slots__ = ("wait", "latest")
+
+    def __init__(self, days: int | None, histories: dict[str, History]) -> None:
+        self.wait = timedelta(days=days) if days else None
+        shown = []
+        if self.wait is not None:
+            for form_id, history in histories.items():
+                times = history.shown()
+                if times is not None:
+                    shown.append((times[1], form_id))
+        self.latest = sorted(shown, reverse=True)[:2]
+
+    def allows(self, definition: dict[str, Any], now: datetime) -> bool:
+        if self.wait is None or (definition.get("frequency") or {}).get("ignore_recontact_wait"):
+            return True
+        other = next((at for at, form_id in self.latest if form_id != definition["id"]), None)
+        return other is None or now >= other + self.wait
+
+
+NO_WAIT = Recontact(None, {})
+
+
+def needs(
+    definitions: list[dict[str, Any]], segments: dict[str, dict[str, Any]] | None = None
+) -> tuple[bool, set[str]]:
+    """Whether any audience (or segment) has rules on traits, and which event names rules
+    count: the store loads only that."""
     any_traits, event_names = False, set()
-    for d in definitions:
-        for rule in (d.get("audience") or {}).get("rules") or []:
+    audiences = [d.get("audience") or {} for d in definitions] + list((segments or {}).values())
+    for audience in audiences:
+        for rule in audience.get("rules") or []:
             if "event" in rule:
                 event_names.add(rule["event"])
-            else:
+            elif "trait" in rule or "account_trait" in rule:
                 any_traits = True
     return any_traits, event_names
 
@@ -68,13 +104,16 @@ def eligible(
     contact_key: str,
     facts: Facts,
     history: History,
+    recontact: Recontact = NO_WAIT,
 ) -> bool:
-    """Everything but `status` (the query selects live surveys). A definition stored before
-    it was validated can hold anything: such a survey is logged and not served."""
+    """Everything but `status` and the response limit (the query selects live surveys not
+    closed). A definition stored before it was validated can hold anything: such a survey
+    is logged and not served."""
     try:
         return (
             in_schedule(definition.get("schedule"), facts.now)
             and frequency_allows(definition.get("frequency"), history, facts.now)
+            and recontact.allows(definition, facts.now)
             and _sampled(definition, project_id, contact_key)
             and in_audience(definition.get("audience"), facts)
         )

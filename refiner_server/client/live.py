@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from refiner_server.client.eligibility import needs
 from refiner_server.client.view import client_view
-from refiner_server.db import iso, projects, surveys
+from refiner_server.db import iso, projects, segments, surveys
 
 # Built once: constructing a statement costs more than running it on SQLite.
 #: the project with the version of its set of surveys (`LiveSurveys.version`)
@@ -27,11 +27,28 @@ PROJECT_AND_SURVEYS = sa.select(
     .where(surveys.c.project_id == projects.c.id)
     .scalar_subquery()
     .label("surveys_updated_at"),
+    # the segments the surveys' rules may name are part of the set too
+    sa.select(sa.func.count())
+    .where(segments.c.project_id == projects.c.id)
+    .scalar_subquery()
+    .label("segments_count"),
+    sa.select(sa.func.max(segments.c.updated_at))
+    .where(segments.c.project_id == projects.c.id)
+    .scalar_subquery()
+    .label("segments_updated_at"),
 ).where(projects.c.id == sa.bindparam("project_id"))
+#: live and not closed by their response limit (`closed_at`, set with `updated_at`)
 _LIVE = (
     sa.select(surveys.c.definition)
-    .where(surveys.c.project_id == sa.bindparam("project_id"), surveys.c.status == "live")
+    .where(
+        surveys.c.project_id == sa.bindparam("project_id"),
+        surveys.c.status == "live",
+        surveys.c.closed_at.is_(None),
+    )
     .order_by(surveys.c.created_at, surveys.c.id)
+)
+_SEGMENTS = sa.select(segments.c.id, segments.c.definition).where(
+    segments.c.project_id == sa.bindparam("project_id")
 )
 
 
@@ -40,15 +57,29 @@ class LiveSurveys:
     ping checks the version (one cheap query, so every process agrees with the database)
     and reuses the rest. The browser gets only their `client_view`s."""
 
-    __slots__ = ("version", "definitions", "encoded", "by_id", "want_traits", "event_names")
+    __slots__ = (
+        "version",
+        "definitions",
+        "segments",
+        "encoded",
+        "by_id",
+        "want_traits",
+        "event_names",
+    )
 
-    def __init__(self, version: tuple[Any, ...], definitions: list[dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        version: tuple[Any, ...],
+        definitions: list[dict[str, Any]],
+        segments: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
         self.version = version
         self.definitions = definitions
+        self.segments = segments or {}
         views = [client_view(d) for d in definitions]
         self.encoded = [dumps(v) for v in views]
         self.by_id = {v.get("id"): v for v in views}
-        self.want_traits, names = needs(definitions)
+        self.want_traits, names = needs(definitions, self.segments)
         self.event_names = sorted(names)
 
 
@@ -61,11 +92,20 @@ class LiveCache:
     def get(self, conn: Connection, project_id: str, project: sa.Row[Any]) -> LiveSurveys:
         """The project's live surveys, decoded again only when the version read with the
         project row (`PROJECT_AND_SURVEYS`) has changed."""
-        version = (project.surveys_count, project.surveys_updated_at)
+        version = (
+            project.surveys_count,
+            project.surveys_updated_at,
+            project.segments_count,
+            project.segments_updated_at,
+        )
         live = self._live.get(project_id)
         if live is None or live.version != version:
-            definitions = list(conn.execute(_LIVE, {"project_id": project_id}).scalars())
-            live = self._live[project_id] = LiveSurveys(version, definitions)
+            params = {"project_id": project_id}
+            definitions = list(conn.execute(_LIVE, params).scalars())
+            found = {}
+            if project.segments_count:
+                found = {sid: audience for sid, audience in conn.execute(_SEGMENTS, params)}
+            live = self._live[project_id] = LiveSurveys(version, definitions, found)
         return live
 
 

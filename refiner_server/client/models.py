@@ -6,15 +6,17 @@ Unknown fields are ignored (pydantic's default), so older servers accept newer c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
     PrivateAttr,
     StrictBool,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -35,6 +37,11 @@ from refiner_server.client.rules import (
     stored_trait,
 )
 from refiner_web import values
+from refiner_web.devices import DEVICES
+
+
+def _known_device(value: Any) -> str | None:
+    return value if value in DEVICES else None
 
 
 def _keep_storable(
@@ -142,6 +149,18 @@ class PingIn(Identified, Noted):
     user: User | None = None
     locale: Locale | None = None
     page: Page | None = None
+    #: the visit's device class as the client decides it (`refiner_web.devices`); a value
+    #: this server does not know is taken as none, so newer clients are never refused
+    device: Annotated[
+        Any,
+        BeforeValidator(_known_device),
+        WithJsonSchema(
+            {
+                "description": "the device class: " + ", ".join(DEVICES) + "; any other "
+                "value is taken as null (unknown), never refused",
+            }
+        ),
+    ] = None
 
     def who(self) -> str | None:
         return self.user.id if self.user is not None else None

@@ -14,6 +14,7 @@ from refiner_server.client.contacts import check_owner
 from refiner_server.client.models import ResponseIn
 from refiner_server.db import iso, responses
 from refiner_server.http.errors import ApiError
+from refiner_server.surveys.closing import close_when_full
 from refiner_server.webhooks.outbox import queue_response
 
 _INSERT_RESPONSE = responses.insert()
@@ -83,6 +84,8 @@ def save_response(
     if row is None or changes:  # webhooks: a completion once, any other save as update
         completes = stored["completed"] and (row is None or "completed" in changes)
         queue_response(conn, project_id, response_id, stored, contact.pk, completes, now)
+        if completes:
+            close_when_full(conn, project_id, body.form_id, now)
     return {
         "id": response_id,
         "form_id": stored["form_id"],

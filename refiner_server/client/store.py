@@ -27,7 +27,7 @@ from refiner_server.client import contacts as contacts_mod
 from refiner_server.client import origins
 from refiner_server.client.answer_checks import AnswerChecks
 from refiner_server.client.audience import Facts
-from refiner_server.client.eligibility import NO_HISTORY, eligible
+from refiner_server.client.eligibility import NO_HISTORY, Recontact, eligible
 from refiner_server.client.history import contact_history
 from refiner_server.client.live import PROJECT_AND_SURVEYS, LiveCache, LiveSurveys, ping_answer
 from refiner_server.client.models import (
@@ -249,7 +249,7 @@ class ClientStore:
                 if live.want_traits or (user and (user.traits or user.account)):
                     stored = self._traits(conn, contact.pk, contact.account_pk)
                 if user is None or contacts_mod.unchanged(contact, user, stored):
-                    forms = self._eligible(conn, project_id, body, contact.pk, live, stored, now)
+                    forms = self._eligible(conn, project, body, contact.pk, live, stored, now)
         if forms is None:
             return self._run(self._ping_write, project_id, body, live, now)
         last_seen = as_utc(contact.last_seen_at)
@@ -268,7 +268,7 @@ class ClientStore:
         if identified:  # with the traits and account of this very ping
             queue_identified(conn, project_id, contact.pk, now)
         stored = self._traits(conn, contact.pk, account_pk) if live.want_traits else []
-        forms = self._eligible(conn, project_id, body, contact.pk, live, stored, now)
+        forms = self._eligible(conn, project, body, contact.pk, live, stored, now)
         return ping_answer(project, contact.first_seen_at, now, live, forms)
 
     @staticmethod
@@ -327,7 +327,7 @@ class ClientStore:
     def _eligible(
         self,
         conn: Connection,
-        project_id: str,
+        project: sa.Row[Any],
         body: PingIn,
         contact_pk: int,
         live: LiveSurveys,
@@ -336,7 +336,8 @@ class ClientStore:
     ) -> list[int]:
         """Indexes of the live surveys this contact may see now, in creation order. One
         query whatever the number of surveys: counts of the events rules name, and the
-        contact's history per survey (the traits are `stored`)."""
+        contact's history per survey, every survey's for the recontact wait (the traits
+        are `stored`)."""
         if not live.definitions:
             return []
         user_traits: dict[str, tuple[str, Any]] = {}
@@ -346,12 +347,22 @@ class ClientStore:
             into[row.key] = (row.type, contacts_mod.trait_value(row))
         counts, histories = contact_history(conn, contact_pk, live.event_names)
         user = body.user
-        facts = Facts(user is not None, user_traits, account_traits, counts, now)
+        facts = Facts(
+            user is not None,
+            user_traits,
+            account_traits,
+            counts,
+            now,
+            device=body.device,
+            locale=body.locale,
+            segments=live.segments,
+        )
         key = user.id if user is not None else body.anonymous_id
+        wait = Recontact(project.recontact_days, histories)
         return [
             i
             for i, d in enumerate(live.definitions)
-            if eligible(d, project_id, key, facts, histories.get(d["id"], NO_HISTORY))
+            if eligible(d, project.id, key, facts, histories.get(d["id"], NO_HISTORY), wait)
         ]
 
     # -- one survey, for a forced showForm ----------------------------------------------

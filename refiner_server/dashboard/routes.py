@@ -121,6 +121,7 @@ def survey_page(
         summary=summary,
         definition=definition,
         version=survey["version"],
+        closing=survey["closing"],
         overview=views.overview(summary),
         questions=[
             views.question(i, q, series, bucket) for i, q in enumerate(summary["questions"])

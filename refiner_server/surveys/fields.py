@@ -18,10 +18,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from refiner_server.client.audience import DAYS_OPS, EVENT_OPS, TRAIT_OPS, VALUELESS_OPS
-from refiner_server.surveys.kinds import Field, Has, Is, Not, Shape
+from refiner_server.client.audience import (
+    DAYS_OPS,
+    EVENT_OPS,
+    SET_OPS,
+    TRAIT_OPS,
+    VALUELESS_OPS,
+)
+from refiner_server.surveys.kinds import Either, Field, Has, Is, Not, Shape
 from refiner_web import appearance, channels, definition
 from refiner_web.answers import MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX
+from refiner_web.devices import DEVICES
 from refiner_web.triggers import (
     DELAY_FROM,
     PAGE_MATCHES,
@@ -32,7 +39,7 @@ from refiner_web.triggers import (
 SURVEY_STATUSES = ("draft", "live", "paused", "archived")
 ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 REPEATS = ("once", "each_trigger", "interval")
-RULE_KINDS = ("trait", "account_trait", "event")
+RULE_KINDS = ("trait", "account_trait", "event", "device", "locale", "segment")
 VALUELESS_LOGIC = ("answered", "skipped")
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 
@@ -133,22 +140,48 @@ def _question_fields() -> tuple[Field, ...]:
 
 def _audience_rule_fields() -> tuple[Field, ...]:
     event = Has("event")
+    trait = Either(Has("trait"), Has("account_trait"))
     other_ops = tuple(op for op in TRAIT_OPS if op not in VALUELESS_OPS + DAYS_OPS + ("contains",))
-    kinds = tuple(
+    names = tuple(
         Field(kind, "text", f"the {kind.replace('_', ' ')}'s name", null_ok=False)
-        for kind in RULE_KINDS
+        for kind in ("trait", "account_trait", "event")
     )
     return (
-        *kinds,
+        *names,
+        Field(
+            "device",
+            "words",
+            "the visit's device class, one of these",
+            null_ok=False,
+            values=DEVICES,
+        ),
+        Field(
+            "locale",
+            "words",
+            "the visit's locale, one of these language tags (`de` takes any region)",
+            null_ok=False,
+        ),
+        Field("segment", "text", "the id of one of the project's segments", null_ok=False),
         Field(
             "op",
             "enum",
-            "trait: " + ", ".join(TRAIT_OPS) + "; event: " + ", ".join(EVENT_OPS),
+            "trait: "
+            + ", ".join(TRAIT_OPS)
+            + "; event: "
+            + ", ".join(EVENT_OPS)
+            + "; device, locale, segment: "
+            + ", ".join(SET_OPS),
             required=True,
-            when=Not(event),
+            when=trait,
             values=TRAIT_OPS,
         ),
         Field("op", "enum", required=True, when=event, values=EVENT_OPS),
+        Field(
+            "op",
+            "enum",
+            when=Either(Has("device"), Has("locale"), Has("segment")),
+            values=SET_OPS,
+        ),
         Field(
             "value",
             "number",
@@ -161,6 +194,21 @@ def _audience_rule_fields() -> tuple[Field, ...]:
         Field("value", "scalar", required=True, when=Is("op", *other_ops)),
         Field(
             "count", "integer", "event: how many times at least", required=True, when=event, low=0
+        ),
+    )
+
+
+def _who(rule_shape: str) -> tuple[Field, ...]:
+    """Identity mode and rules: what an audience and a segment share."""
+    return (
+        Field("identified_only", "flag", "only people the page identified", False),
+        Field("anonymous_only", "flag", "only people it did not", False),
+        Field("match", "enum", "all rules must hold, or any", "all", values=("all", "any")),
+        Field(
+            "rules",
+            "list",
+            "conditions on traits, events, the visit's device and locale, and segments",
+            of=rule_shape,
         ),
     )
 
@@ -364,10 +412,7 @@ SHAPES: dict[str, Shape] = {
     ),
     "audience": Shape(
         (
-            Field("identified_only", "flag", "only people the page identified", False),
-            Field("anonymous_only", "flag", "only people it did not", False),
-            Field("match", "enum", "all rules must hold, or any", "all", values=("all", "any")),
-            Field("rules", "list", "conditions on traits and events", of="audience_rule"),
+            *_who("audience_rule"),
             Field(
                 "sample_percent",
                 "number",
@@ -380,6 +425,14 @@ SHAPES: dict[str, Shape] = {
         not_together=("identified_only", "anonymous_only"),
     ),
     "audience_rule": Shape(_audience_rule_fields(), one_of=RULE_KINDS),
+    # a segment (`segments.py`): an audience without sampling, whose rules name no segment
+    "segment": Shape(
+        _who("segment_rule"), closed=True, not_together=("identified_only", "anonymous_only")
+    ),
+    "segment_rule": Shape(
+        tuple(f for f in _audience_rule_fields() if f.name != "segment"),
+        one_of=tuple(k for k in RULE_KINDS if k != "segment"),
+    ),
     "frequency": Shape(
         (
             Field(
@@ -407,6 +460,12 @@ SHAPES: dict[str, Shape] = {
                 "ask again this many days after a dismissal",
                 low=0,
             ),
+            Field(
+                "ignore_recontact_wait",
+                "flag",
+                "shown whatever the project's recontact wait",
+                False,
+            ),
         )
     ),
     "schedule": Shape(
@@ -420,6 +479,12 @@ SHAPES: dict[str, Shape] = {
                 "end_at",
                 "date",
                 "not shown from: an ISO 8601 date or date-time (UTC unless it says otherwise)",
+            ),
+            Field(
+                "max_responses",
+                "integer",
+                "closed once this many responses are completed",
+                low=1,
             ),
         )
     ),

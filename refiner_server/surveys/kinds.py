@@ -55,7 +55,20 @@ class Not:
         return {"not": self.condition.schema()}
 
 
-Condition = Is | Has | Not
+class Either:
+    """Holds when any of `conditions` does."""
+
+    def __init__(self, *conditions: Is | Has) -> None:
+        self.conditions = conditions
+
+    def holds(self, obj: dict[str, Any]) -> bool:
+        return any(c.holds(obj) for c in self.conditions)
+
+    def schema(self) -> dict[str, Any]:
+        return {"anyOf": [c.schema() for c in self.conditions]}
+
+
+Condition = Is | Has | Not | Either
 Bound = float | Callable[[dict[str, Any]], int] | None
 
 
@@ -169,6 +182,21 @@ def _scalar(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
     return "must be a string, a number or a boolean" if bad else None
 
 
+def _words(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    """A non-empty list of non-empty strings, each one of `values` when the field has them."""
+    if isinstance(value, list) and value and all(isinstance(w, str) and w for w in value):
+        if not f.values or all(w in f.values for w in value):
+            return None
+    if f.values:
+        return f"must be a non-empty list of {', '.join(f.values)}"
+    return "must be a non-empty list of non-empty strings"
+
+
+def _words_schema(f: Field) -> dict[str, Any]:
+    item = {"enum": list(f.values)} if f.values else {"type": "string", "minLength": 1}
+    return {"type": "array", "minItems": 1, "items": item}
+
+
 def _any(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
     return None
 
@@ -263,6 +291,7 @@ KINDS: dict[str, tuple[Callable[[Field, Any, dict], str | None], Callable[[Field
     "enum": (_enum, lambda f: {"enum": list(f.values)}),
     "scalar": (_scalar, lambda f: {"type": ["string", "number", "boolean"]}),
     "any": (_any, lambda f: {}),
+    "words": (_words, _words_schema),
     # the schema says what it can; the check is the validator's
     "url": (_url, lambda f: {"type": "string"}),
     "colour": (

@@ -41,6 +41,8 @@ VALIDATOR_ONLY = (
     "invalid regex",
     "the MicroPython client cannot run",
 )
+#: a segment's shapes (`segments.py`), not part of a survey definition
+SEGMENT_SHAPES = ("segment", "segment_rule")
 #: what the validator reads as "not given" where a field is `falsy_ok`
 FALSY = [None, "", False, 0, {}, []]
 
@@ -133,7 +135,11 @@ def survey_schema() -> dict[str, Any]:
         "title": "refiner-web survey definition",
         "description": "docs/surveys.md; the server's validator (survey_checks) is the judge",
         **_shape(SHAPES["survey"]),
-        "$defs": {name: _shape(shape) for name, shape in SHAPES.items() if name != "survey"},
+        "$defs": {
+            name: _shape(shape)
+            for name, shape in SHAPES.items()
+            if name != "survey" and name not in SEGMENT_SHAPES
+        },
     }
 
 

@@ -19,10 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from refiner_server.db import (
+    as_utc,
     dismissals,
     iso,
     projects,
     responses,
+    segments,
     survey_versions,
     surveys,
     utcnow,
@@ -30,6 +32,7 @@ from refiner_server.db import (
 )
 from refiner_server.surveys import diff, templates
 from refiner_server.surveys.checks import DefinitionError, check_definition
+from refiner_server.surveys.closing import closed_at, closing_note
 from refiner_server.surveys.fields import SURVEY_STATUSES
 
 
@@ -318,7 +321,16 @@ def _save(
 ) -> None:
     """Insert or update one checked definition, recording a new version when it changed."""
     row = _row(conn, project_id, definition["id"])
-    values = {"definition": definition, "status": definition["status"], "updated_at": now}
+    _check_segments(conn, project_id, definition)
+    closed = closed_at(
+        conn, project_id, definition["id"], definition, row.closed_at if row else None, now
+    )
+    values = {
+        "definition": definition,
+        "status": definition["status"],
+        "updated_at": now,
+        "closed_at": closed,
+    }
     if row is None:
         version = 1
         conn.execute(
@@ -346,6 +358,25 @@ def _save(
             note=note,
         )
     )
+
+
+def _check_segments(conn: Connection, project_id: str, definition: dict[str, Any]) -> None:
+    """Every segment the audience names exists in the project."""
+    rules = (definition.get("audience") or {}).get("rules") or []
+    named = [(i, r["segment"]) for i, r in enumerate(rules) if "segment" in r]
+    if not named:
+        return
+    found = set(
+        conn.execute(
+            sa.select(segments.c.id).where(
+                segments.c.project_id == project_id,
+                segments.c.id.in_([sid for _, sid in named]),
+            )
+        ).scalars()
+    )
+    for i, sid in named:
+        if sid not in found:
+            raise DefinitionError(f"audience.rules[{i}].segment", f"no segment {sid!r}")
 
 
 def _content(definition: dict[str, Any]) -> dict[str, Any]:
@@ -399,4 +430,6 @@ def _public(row: sa.Row[Any] | None) -> dict[str, Any]:
         "definition": row.definition,
         "created_at": iso(row.created_at),
         "updated_at": iso(row.updated_at),
+        "closed_at": iso(row.closed_at),
+        "closing": closing_note(row.definition, as_utc(row.closed_at), utcnow()),
     }

@@ -30,6 +30,7 @@ def admin_routes(app):
                 version=1,
                 user_id="u1",
                 invitation_id="i1",
+                segment_id="s1",
             )
             out.extend((method.upper(), url) for method in ops)
     return out
@@ -41,9 +42,11 @@ def test_the_admin_api_has_every_operation_of_the_issue(app):
     assert len(webhooks) == 12  # issue 20's: endpoints, their deliveries, test, redeliver
     team = {r for r in routes if r[1].split("/")[6:7] in (["audit"], ["members"], ["invitations"])}
     assert len(team) == 7  # issue 18's audit log, members and invitations
+    segments = {route for route in routes if "/segments" in route[1]}
+    assert len(segments) == 5  # issue 19's: list, create, read, replace, delete
     # launch, pause, resume, archive: a route each; issue 18's templates, from a template,
     # duplicate, a version's changes and its restore; issue 19's one-time links
-    assert len(routes - webhooks - team) == 28
+    assert len(routes - webhooks - team - segments) == 28
     for method, tail in [
         ("POST", "/projects"),
         ("PATCH", "/projects/p1"),

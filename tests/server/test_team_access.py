@@ -41,6 +41,11 @@ API = {
     ("GET", S + "/versions/{version}/changes"): "viewer",
     ("POST", S + "/versions/{version}/restore"): "editor",
     ("POST", S + "/links"): "editor",
+    ("GET", P + "/segments"): "viewer",
+    ("POST", P + "/segments"): "editor",
+    ("GET", P + "/segments/{segment_id}"): "viewer",
+    ("PUT", P + "/segments/{segment_id}"): "editor",
+    ("DELETE", P + "/segments/{segment_id}"): "editor",
     ("GET", P + "/contacts"): "viewer",
     ("GET", P + "/contacts/{contact_id}"): "viewer",
     ("DELETE", P + "/contacts/{contact_id}"): "owner",
@@ -102,6 +107,13 @@ PAGES = {
     ("POST", D + "/people/{user_id}/remove"): "owner",
     ("POST", D + "/people/invitations/{invitation_id}/revoke"): "owner",
     ("GET", D + "/audit"): "owner",
+    ("GET", D + "/settings"): "owner",
+    ("POST", D + "/settings"): "owner",
+    ("GET", D + "/segments"): "viewer",
+    ("POST", D + "/segments"): "editor",
+    ("GET", D + "/segments/{segment_id}"): "viewer",
+    ("POST", D + "/segments/{segment_id}"): "editor",
+    ("POST", D + "/segments/{segment_id}/delete"): "editor",
 }
 IDS = dict(
     project_id="p1",
@@ -114,6 +126,7 @@ IDS = dict(
     user_id="nobody",
     invitation_id="none",
     version=1,
+    segment_id="none",
 )
 #: a principal's role in p1 (None: an outsider, a member of `sec` only)
 ROLES = {"owner": "owner", "editor": "editor", "viewer": "viewer", "outsider": None}

@@ -63,6 +63,7 @@ class FakePlatform:
         self.pending = []
         self.url = "https://host.example/app"
         self.title = "App"
+        self.window = (1280, 800, False)  # viewport() : width, height, coarse pointer
         self.route_changed = self.scrolled = self.exit_intent = None
         self.locks_held_elsewhere = []
         self.nonce = None  # BrowserPlatform's: the CSP nonce for the widget's <style>
@@ -91,6 +92,9 @@ class FakePlatform:
 
     def visible(self):
         return self.is_visible
+
+    def viewport(self):
+        return self.window
 
     def on_route_change(self, fn):
         self.route_changed = fn
