@@ -5,14 +5,17 @@ handle back on ours; a required matrix, consent and date refuse to go on; every 
 320 px, right to left."""
 
 import json
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser
 
 from refiner_server.cli import main as server_cli
-from tests.e2e.conftest import HostPage, Server
+from tests.e2e.conftest import PROJECT, HostPage, Server
 from tests.e2e.test_client import anonymous_id, wait_for_rows
+from tests.e2e.test_dashboard import axe_violations, signed_in
 from tests.e2e.test_widget import (
     RECORD,
     active,
@@ -259,3 +262,47 @@ def test_every_type_fits_320_px_in_both_directions(
         if survey.locator("button.next").count():
             survey.locator("button.next").click()
     assert survey.locator(".cta a").count() == 1
+
+
+def put_response(server: Server, n: int, answers: dict) -> None:
+    """A response through the client API, as the browser sends it (to our own server)."""
+    body = {"anonymous_id": "anon-dash-%06d" % n, "form_id": "t-dark", "answers": answers}
+    request = urllib.request.Request(
+        "%s/api/v1/client/%s/responses/resp-dash-%06d" % (server.base_url, PROJECT, n),
+        data=json.dumps(dict(body, completed=True)).encode(),
+        headers={"content-type": "application/json"},
+        method="PUT",
+    )
+    with urllib.request.urlopen(request, timeout=30) as answered:
+        assert answered.status == 200
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_dashboard_summarises_every_type_accessibly(
+    browser: Browser,
+    server: Server,
+    typed: None,
+    built_static: dict,
+    capsys: pytest.CaptureFixture[str],
+    scheme: str,
+) -> None:
+    """The survey page of the five types: their charts and tables, axe-core finding
+    nothing in light and dark, and no sideways scroll at 320 px."""
+    put_response(server, 1, EXPECTED)
+    put_response(server, 2, dict(EXPECTED, order=["c", "b", "a"], when="2026-07-01"))
+    capsys.readouterr()
+    assert server_cli(["token", "create", "qtypes", "--db", server.db_url]) == 0
+    raw = capsys.readouterr().out.strip().splitlines()[-1]
+    axe = server.base_url + built_static["base"] + built_static["axe"]
+    options = {
+        "bypass_csp": True,
+        "color_scheme": scheme,
+        "viewport": {"width": 320, "height": 640},
+    }
+    with signed_in(browser, server, raw, **options) as context:
+        page = context.new_page()
+        page.goto(server.base_url + "/admin/projects/%s/surveys/t-dark" % PROJECT)
+        assert page.locator("#q0-row1-t").text_content() == "How do we do?: Price"
+        assert page.get_by_role("table", name="Answers to Rank these").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        assert axe_violations(page, axe) == []
