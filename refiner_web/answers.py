@@ -2,6 +2,10 @@
 runs it as a person answers (`SurveyRun.answer`), the server on every saved response against
 the version of the survey it answers, so what the client sends is what the server keeps.
 
+Answers by type: a scale's integer, a choice's id (or a list of them), text, a matrix's
+`{row id: column}` (a column id, or a scale's integer), a ranking's full order of option
+ids, a date's `YYYY-MM-DD`, and `true` for a consent given or a call to action clicked.
+
 Pure (no browser imports, MicroPython-safe). Questions are as `survey.clean_question` makes
 them: defaults explicit (`min`, `max`, `scale`, `max_length`).
 """
@@ -21,6 +25,12 @@ MAX_QUESTIONS = 100
 #: legitimate response body small (refiner_server.client.limits.MAX_RESPONSE_BYTES): a survey
 #: whose answers could hold more is refused
 MAX_ANSWER_CHARS = 30000
+
+#: rows and columns of a matrix: one row is a radio group across the widget's 320 px
+MAX_ROWS = 20
+MAX_COLUMNS = 10
+#: the types whose one answer is `true`: a consent given, a call to action clicked
+FLAGS = ("consent", "cta")
 
 _EMAIL_LOCAL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-"
 _DOMAIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-"
@@ -79,7 +89,16 @@ def answer_chars(questions: list) -> int:
         if kind == "statement":
             continue
         most = 2
-        if kind == "text":
+        if kind in FLAGS:
+            most = len("true")
+        elif kind == "date":
+            most = len("2026-01-01")
+        elif kind == "matrix":
+            widest = max(len(str(c["id"])) for c in question["columns"])
+            most = sum(len(r["id"]) + widest for r in question["rows"])
+        elif kind == "ranking":
+            most = sum(len(c["id"]) for c in question["choices"])
+        elif kind == "text":
             most = question["max_length"] or TEXT_MAX
         elif kind == "email":
             most = EMAIL_MAX
@@ -99,6 +118,19 @@ def check_answer(question: dict, value: object, other: object = None) -> tuple:
     kind = question["type"]
     if kind == "statement" or value is None or value == "" or value == []:
         return None, None, None
+    if kind in FLAGS:
+        if value is False:
+            return None, None, None
+        return (None, True, None) if value is True else (("invalid", None), None, None)
+    if kind == "date":
+        return _check_date(question, value) + (None,)
+    if kind == "matrix":
+        return _check_matrix(question, value) + (None,)
+    if kind == "ranking":
+        ids = choice_ids(question)
+        if not isinstance(value, list) or sorted_ids(value) != sorted(ids):
+            return ("rank_all", None), None, None
+        return None, list(value), None
     if kind in SCALES:
         low, high = scale_range(question)
         is_int = isinstance(value, int) and not isinstance(value, bool)
@@ -145,6 +177,70 @@ def check_answer(question: dict, value: object, other: object = None) -> tuple:
         if len(other_text) > OTHER_MAX:
             return ("too_long", OTHER_MAX), None, None
     return None, value, other_text
+
+
+def sorted_ids(value: list) -> object:
+    """The strings of `value` in order, or None when it holds anything else."""
+    for item in value:
+        if not isinstance(item, str):
+            return None
+    return sorted(value)
+
+
+def is_day(value: object) -> bool:
+    """Whether `value` is a calendar date written `YYYY-MM-DD` (what a date input gives)."""
+    if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return False
+    parts = (value[:4], value[5:7], value[8:])
+    for part in parts:
+        for char in part:
+            if char not in "0123456789":
+                return False
+    year, month, day = int(parts[0]), int(parts[1]), int(parts[2])
+    if not 1 <= month <= 12 or day < 1:
+        return False
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
+    return year >= 1 and day <= days
+
+
+def _check_date(question: dict, value: object) -> tuple:
+    """ISO dates compare as text, `min` and `max` included."""
+    if not is_day(value):
+        return ("date_invalid", None), None
+    if question.get("min") and value < question["min"]:
+        return ("date_min", question["min"]), None
+    if question.get("max") and value > question["max"]:
+        return ("date_max", question["max"]), None
+    return None, value
+
+
+def matrix_values(question: dict) -> list:
+    """The values a matrix row takes: column ids, or a scale's integers."""
+    return [c["id"] for c in question["columns"]]
+
+
+def _check_matrix(question: dict, value: object) -> tuple:
+    """A row id to one of the columns; a required matrix needs every row."""
+    if not isinstance(value, dict):
+        return ("invalid", None), None
+    rows = [r["id"] for r in question["rows"]]
+    offered = matrix_values(question)
+    kept = {}
+    for row in rows:
+        if row not in value or value[row] is None:
+            continue
+        cell = value[row]
+        if cell not in offered or type(cell) is not type(offered[0]):
+            return ("invalid", None), None
+        kept[row] = cell
+    if len(kept) != len([k for k in value if value[k] is not None]):  # a key no row has
+        return ("invalid", None), None
+    if not kept:
+        return None, None
+    if question["required"] and len(kept) < len(rows):
+        return ("matrix_rows", None), None
+    return None, kept
 
 
 def check_answers(questions: list, answers: dict) -> tuple:

@@ -5,10 +5,23 @@ its logic rules; anything unusable is left out, never raised.
 Pure Python; the server reads its vocabulary (TYPES, OPS) here, so both agree.
 """
 
-from refiner_web.answers import EMAIL_MAX, SCALES, TEXT_MAX
+from refiner_web.answers import (
+    EMAIL_MAX,
+    FLAGS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    SCALES,
+    TEXT_MAX,
+    is_day,
+)
 
 TYPES = SCALES + ("single_choice", "multiple_choice", "text", "email", "statement")
-OPS = ("eq", "neq", "gt", "gte", "lt", "lte", "contains", "answered", "skipped")
+TYPES += ("matrix", "ranking", "date") + FLAGS
+#: `before` and `after` compare a date's answer with a `YYYY-MM-DD` value
+OPS = ("eq", "neq", "gt", "gte", "lt", "lte", "contains", "answered", "skipped", "before", "after")
+#: the types whose links open from the question (a statement's, a consent's terms, a call
+#: to action's button)
+LINKED = ("statement", "consent", "cta")
 DEFAULT_AUTO_CLOSE_S = 3  # the thank-you screen's, when the definition has none
 
 
@@ -54,6 +67,18 @@ def _choices(raw: object) -> list:
     return out
 
 
+def _matrix(question: dict, raw: dict) -> bool:
+    """Rows, and columns: the definition's, or a scale's 1..`scale`; False when unusable."""
+    question["rows"] = _choices(raw.get("rows"))[:MAX_ROWS]
+    columns = _choices(raw.get("columns"))[:MAX_COLUMNS]
+    if not columns:
+        scale = _int_in(raw.get("scale"), 3, 10, 5)
+        question["scale"] = scale
+        columns = [{"id": n, "label": str(n)} for n in range(1, scale + 1)]
+    question["columns"] = columns
+    return bool(question["rows"]) and len(columns) >= 2
+
+
 def _clean_question(raw: object) -> object:
     """Only what the widget understands, with defaults made explicit; None when unusable."""
     if not isinstance(raw, dict):
@@ -63,6 +88,8 @@ def _clean_question(raw: object) -> object:
     if not isinstance(qid, str) or not qid or kind not in TYPES:
         return None
     question = {"id": qid, "type": kind, "required": raw.get("required") is True}
+    if kind == "consent":  # a consent asks to be given unless it says otherwise
+        question["required"] = raw.get("required") is not False
     for key in ("title", "description", "button", "placeholder"):
         if copy_text(raw.get(key)) is not None:
             question[key] = raw[key]
@@ -90,15 +117,30 @@ def _clean_question(raw: object) -> object:
             question["max"] = max(low, high)
     elif kind == "text":
         question["multiline"] = raw.get("multiline") is True
+    elif kind == "matrix" and not _matrix(question, raw):
+        return None
+    elif kind == "ranking":
+        question["choices"] = _choices(raw.get("choices"))
+        if len(question["choices"]) < 2:
+            return None
+    elif kind == "date":
+        for key in ("min", "max"):
+            if is_day(raw.get(key)):
+                question[key] = raw[key]
+    elif kind == "consent" and copy_text(raw.get("label")):
+        question["label"] = raw["label"]
     if kind in ("text", "email"):
         question["max_length"] = _int_in(raw.get("max_length"), 1, TEXT_MAX, 0) or (
             EMAIL_MAX if kind == "email" else 0
         )
     if kind == "statement":
         question["required"] = False
+    if kind in LINKED:
         link = raw.get("link")
         if isinstance(link, dict) and safe_url(link.get("url")) and copy_text(link.get("label")):
             question["link"] = {"label": link["label"], "url": safe_url(link["url"])}
+        elif kind == "cta":  # a call to action is its link
+            return None
     return question
 
 
@@ -124,7 +166,7 @@ def localise_question(question: dict, strings: dict) -> dict:
     out = dict(question)
     if not isinstance(strings, dict):
         strings = {}
-    for key in ("title", "description", "button", "placeholder", "other_label"):
+    for key in ("title", "description", "button", "placeholder", "other_label", "label"):
         if key in question:
             out[key] = translated(question[key], strings.get(key))
     labels = strings.get("labels")
@@ -133,20 +175,9 @@ def localise_question(question: dict, strings: dict) -> dict:
         if isinstance(labels, dict):
             for key in question["labels"]:
                 out["labels"][key] = translated(question["labels"][key], labels.get(key))
-    if "choices" in question:
-        names = strings.get("choices")
-        if isinstance(names, list):  # [{"id", "label"}] like the original
-            names = {
-                c["id"]: c.get("label")
-                for c in names
-                if isinstance(c, dict) and isinstance(c.get("id"), str)
-            }
-        if not isinstance(names, dict):
-            names = {}
-        out["choices"] = [
-            {"id": c["id"], "label": translated(c["label"], names.get(c["id"]))}
-            for c in question["choices"]
-        ]
+    for key in ("choices", "rows", "columns"):  # a scale's numbered columns have no words
+        if key in question:
+            out[key] = _localise_options(question[key], strings.get(key))
     if "link" in question:
         link = strings.get("link")
         label = link.get("label") if isinstance(link, dict) else None
@@ -155,6 +186,20 @@ def localise_question(question: dict, strings: dict) -> dict:
             "url": question["link"]["url"],
         }
     return out
+
+
+def _localise_options(options: list, names: object) -> list:
+    """Options with their labels from `names` (option id -> label, or a list of
+    `{"id", "label"}` like the original) where it has them."""
+    if isinstance(names, list):
+        names = {
+            c["id"]: c.get("label")
+            for c in names
+            if isinstance(c, dict) and isinstance(c.get("id"), str)
+        }
+    if not isinstance(names, dict):
+        names = {}
+    return [{"id": c["id"], "label": translated(c["label"], names.get(c["id"]))} for c in options]
 
 
 def clean_logic(raw: object, ids: list) -> list:

@@ -8,7 +8,7 @@ colours from `refiner_web.appearance`.
 """
 
 from refiner_web.answers import OTHER as OTHER  # the widget reads it here, with SurveyRun
-from refiner_web.answers import SCALES, check_answer
+from refiner_web.answers import SCALES, check_answer, is_day
 from refiner_web.appearance import appearance
 from refiner_web.definition import (
     DEFAULT_AUTO_CLOSE_S,
@@ -40,8 +40,13 @@ def _equal(answer: object, value: object) -> bool:
 
 def condition_holds(condition: dict, answered: bool, answer: object) -> bool:
     """One `if` of a logic rule against the answer to its question. Comparisons on an
-    unanswered question are false (use `skipped` for that case)."""
+    unanswered question are false (use `skipped` for that case). With `row`, the answer is
+    that row's of a matrix; `before` and `after` compare `YYYY-MM-DD` dates."""
     op = condition.get("op")
+    row = condition.get("row")
+    if row is not None:
+        answered = answered and isinstance(answer, dict) and row in answer
+        answer = answer.get(row) if answered else None
     if op == "answered":
         return answered
     if op == "skipped":
@@ -59,6 +64,10 @@ def condition_holds(condition: dict, answered: bool, answer: object) -> bool:
         if isinstance(answer, str) and isinstance(value, (str, int)):
             return str(value).lower() in answer.lower()
         return False
+    if op in ("before", "after"):
+        if not (is_day(answer) and is_day(value)):
+            return False
+        return answer < value if op == "before" else answer > value
     if not (_is_number(answer) and _is_number(value)):
         return False
     if op == "gt":
@@ -240,7 +249,7 @@ class SurveyRun:
             return None
         question = self.questions[self.index]
         if question["required"] and question["id"] not in self.store:
-            return self.text("required")
+            return self.text("consent_required" if question["type"] == "consent" else "required")
         target = self._target(self.index)
         self.history.append(self.index)
         if target == END:

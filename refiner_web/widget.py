@@ -3,7 +3,8 @@
 `refiner_web.survey.SurveyRun` decides everything (copy, checks, branching, progress); this
 module opens and closes the survey and moves between its questions. The host element and its
 styles are in `refiner_web.host`, the drawing of each question family in
-`refiner_web.questions`, focus and keys in `refiner_web.focus`. The orchestrator
+`refiner_web.questions` (and `matrix`, `ranking`, `inputs`), focus and keys in
+`refiner_web.focus`. The orchestrator
 (`refiner_web.surveys`) creates a `SurveyView` and hears back through its `hooks`.
 
 Survey text is only ever set through `textContent` or attribute values, never parsed as
@@ -12,7 +13,7 @@ HTML. Every Python callable handed to JavaScript is kept and released when the v
 
 import js
 
-from refiner_web import questions
+from refiner_web import inputs, matrix, questions, ranking
 from refiner_web.dom import attrs, el, nodes
 from refiner_web.ffi import absent, once, proxy, release
 from refiner_web.focus import Focus, focus_first
@@ -32,6 +33,11 @@ RENDERERS = {
     "multiple_choice": questions.Choices,
     "text": questions.Text,
     "email": questions.Text,
+    "matrix": matrix.Matrix,
+    "ranking": ranking.Ranking,
+    "date": inputs.Date,
+    "consent": inputs.Consent,
+    "cta": inputs.Cta,
 }
 
 
@@ -368,6 +374,8 @@ class SurveyView:
             skip = el("button", "secondary skip", run.text("skip"), nav)
             skip.setAttribute("type", "button")
             self.on(skip, "click", self._skip)
+        if question["type"] in inputs.SELF_ADVANCING:
+            return
         label = question.get("button") or run.text("submit" if run.is_last() else "next")
         primary = el("button", "primary next", label, nav)
         primary.setAttribute("type", "button")

@@ -29,6 +29,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from refiner_server.cli import main as server_cli  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Server, host_html  # noqa: E402
+from tests.e2e.test_question_types import more_types  # noqa: E402
 from tests.e2e.test_widget import ALL_TYPES  # noqa: E402
 
 # (file name, question id, how to give it a value without moving on)
@@ -44,17 +45,24 @@ SHOTS = [
     ("text", "why", ["type:Onboarding took a while; the docs helped."]),
     ("email", "mail", ["type:jane@example.com"]),
     ("statement", "bye", []),
+    ("matrix", "grid", ["ArrowRight", "Tab", "ArrowRight", "ArrowRight"]),
+    ("ranking", "order", ["Enter"]),
+    ("date", "when", ["type:03152026"]),
+    ("consent", "terms", [" "]),
+    ("cta", "go", []),
 ]
 LABELS = {"low": "Not likely", "high": "Very likely"}
 #: An accent with ~1:1 contrast on each theme's panel (the audit's, issue 16).
 FAINT = {"light": "#ffff00", "dark": "#111111"}
 
 
-def forms() -> list:
+def forms(base_url: str) -> list:
+    """`base_url`: the server's, where a call to action's link points (nothing leaves)."""
     out = []
+    every = ALL_TYPES + more_types(base_url)
     for theme in ("light", "dark"):
         for name, qid, _ in SHOTS:
-            question = dict(next(q for q in ALL_TYPES if q["id"] == qid), required=False)
+            question = dict(next(q for q in every if q["id"] == qid), required=False)
             if qid == "nps":
                 question["labels"] = LABELS
             out.append(
@@ -185,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     try:
         path = work / "forms.json"
-        path.write_text(json.dumps(forms() + CHANNEL_FORMS), "utf-8")
+        path.write_text(json.dumps(forms(server.base_url) + CHANNEL_FORMS), "utf-8")
         command = ["survey", "import", str(path), "--project", "demo", "--db", server.db_url]
         if server_cli(command) != 0:
             return 1

@@ -32,6 +32,11 @@ PROBLEMS = {
     "at_least": "fewer than %d choices",
     "at_most": "more than %d choices",
     "other_missing": "'other' picked without its text",
+    "matrix_rows": "a required matrix with rows unanswered",
+    "rank_all": "not an order of every item",
+    "date_invalid": "not a date YYYY-MM-DD",
+    "date_min": "before %s",
+    "date_max": "after %s",
 }
 
 _SURVEY = sa.select(surveys.c.version, surveys.c.created_at).where(

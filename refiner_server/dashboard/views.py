@@ -1,5 +1,7 @@
 """What the survey page shows of a summary: per question its headline numbers, its charts
-and the same numbers as table rows. Pure functions of `reports.survey_summary` output."""
+and the same numbers as table rows (a matrix: a chart per row, one table; a ranking: items
+by average rank; dates: a column per month; consents and calls to action: a count). Pure
+functions of `reports.survey_summary` output."""
 
 from __future__ import annotations
 
@@ -59,6 +61,8 @@ def question(
     out["answered"] = q["answered"]
     if kind in SCALE_RANGES:
         _scale(out, cid, q, series, unit)
+    elif kind in MORE:
+        MORE[kind](out, cid, q)
     elif "choices" in q:
         bars = [Bar(c["label"], c["count"]) for c in q["choices"]]
         chart = bar_list(f"{cid}-choices", f"Answers to {q['title']}", _counts(bars), bars)
@@ -66,6 +70,53 @@ def question(
         out["table"] = [(c["label"], c["count"], fmt(c["percent"]) + " %") for c in q["choices"]]
         out["columns"] = ("Choice", "Count", "Share")
     return out
+
+
+def _matrix(out: dict[str, Any], cid: str, q: dict[str, Any]) -> None:
+    rows = q["rows"]
+    labels = [d["label"] for d in rows[0]["distribution"]] if rows else []
+    for i, row in enumerate(rows):
+        bars = [Bar(d["label"], d["count"]) for d in row["distribution"]]
+        chart = column_chart(f"{cid}-row{i}", f"{q['title']}: {row['label']}", _counts(bars), bars)
+        out["charts"].append((f"{row['label']}: answers per column", chart))
+    scale = rows and "average" in rows[0]
+    out["table"] = [
+        (row["label"], *(d["count"] for d in row["distribution"]))
+        + ((fmt(row["average"]),) if scale else ())
+        for row in rows
+    ]
+    out["columns"] = ("Row", *labels) + (("Average",) if scale else ())
+
+
+def _ranking(out: dict[str, Any], cid: str, q: dict[str, Any]) -> None:
+    """Best first: the lowest average rank (unranked items last)."""
+    items = sorted(q["items"], key=lambda i: (i["average_rank"] is None, i["average_rank"] or 0))
+    bars = [Bar(i["label"], i["first"]) for i in items]
+    chart = bar_list(f"{cid}-first", f"Ranked first in {q['title']}", _counts(bars), bars)
+    out["charts"].append(("Times ranked first", chart))
+    out["table"] = [(i["label"], fmt(i["average_rank"]), i["first"]) for i in items]
+    out["columns"] = ("Item", "Average rank", "Ranked first")
+
+
+def _dates(out: dict[str, Any], cid: str, q: dict[str, Any]) -> None:
+    if q["earliest"]:
+        out["headline"] = ("From", f"{q['earliest']} to {q['latest']}")
+    bars = [Bar(m["month"], m["count"]) for m in q["months"]]
+    if bars:
+        chart = column_chart(f"{cid}-months", f"Dates in {q['title']}", _counts(bars), bars)
+        out["charts"].append(("Answers per month", chart))
+    out["table"] = [(m["month"], m["count"]) for m in q["months"]]
+    out["columns"] = ("Month", "Count")
+
+
+def _flag(out: dict[str, Any], cid: str, q: dict[str, Any]) -> None:
+    word = "Given" if q["type"] == "consent" else "Clicked"
+    out["headline"] = (word, str(q["answered"]))
+    out["table"] = [(word, q["answered"], fmt(q["percent"]) + " %")]
+    out["columns"] = ("Answer", "Count", "Share of responses")
+
+
+MORE = {"matrix": _matrix, "ranking": _ranking, "date": _dates, "consent": _flag, "cta": _flag}
 
 
 def _counts(bars: list[Bar]) -> str:

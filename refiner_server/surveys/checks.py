@@ -37,11 +37,13 @@ def check_definition(definition: Any) -> dict[str, Any]:
     survey = _object("survey", definition)
     walk("", survey, "survey")
     ids = _questions(survey["questions"])
+    by_id = {q["id"]: q for q in survey["questions"]}
     if (chars := answer_chars(clean_questions(survey["questions"]))) > MAX_ANSWER_CHARS:
         why = f"answers hold at most {MAX_ANSWER_CHARS} characters in all, these {chars}"
         raise _fail("questions", why + " (lower the text questions' max_length)")
     for i, rule in enumerate(survey.get("logic") or []):
         _jump(f"logic[{i}]", rule, ids)
+        _row(f"logic[{i}].if.row", rule["if"], by_id[rule["if"]["question"]])
     for locale, entry in (survey.get("translations") or {}).items():
         for qid in entry.get("questions") or {}:
             if qid not in ids:
@@ -149,17 +151,29 @@ def _questions(questions: list[dict[str, Any]]) -> list[str]:
         if qid.endswith("_other") and qid[: -len("_other")] in ids:
             raise _fail(f"{path}.id", f"clashes with the other-text answer of {qid[:-6]!r}")
         ids.append(qid)
-        if question["type"] in CHOICE_TYPES:
+        if question["type"] in (*CHOICE_TYPES, "ranking"):
             _choices(path, question)
+        elif question["type"] == "matrix":
+            for key in ("rows", "columns"):
+                _unique(f"{path}.{key}", question.get(key) or [], key[:-1])
+        elif question["type"] == "date" and question.get("min") and question.get("max"):
+            if question["min"] > question["max"]:
+                raise _fail(f"{path}.min", "must not be after max")
     return ids
 
 
-def _choices(path: str, question: dict[str, Any]) -> None:
+def _unique(path: str, options: list[dict[str, Any]], noun: str) -> list[str]:
+    """The ids of `options`, refused when one comes twice."""
     seen: list[str] = []
-    for i, choice in enumerate(question["choices"]):
-        if choice["id"] in seen:
-            raise _fail(f"{path}.choices[{i}].id", f"duplicate choice id {choice['id']!r}")
-        seen.append(choice["id"])
+    for i, option in enumerate(options):
+        if option["id"] in seen:
+            raise _fail(f"{path}[{i}].id", f"duplicate {noun} id {option['id']!r}")
+        seen.append(option["id"])
+    return seen
+
+
+def _choices(path: str, question: dict[str, Any]) -> None:
+    seen = _unique(f"{path}.choices", question["choices"], "choice")
     if question.get("other") and OTHER in seen:
         raise _fail(f"{path}.choices", f"the id {OTHER!r} is taken by other: true")
     low, high = question.get("min"), question.get("max")
@@ -176,6 +190,16 @@ def _jump(path: str, rule: dict[str, Any], ids: list[str]) -> None:
         raise _fail(f"{path}.goto", f"no question with id {target!r} (or 'end')")
     if target != "end" and ids.index(target) <= ids.index(source):
         raise _fail(f"{path}.goto", "must jump forward (the client ignores backward jumps)")
+
+
+def _row(path: str, condition: dict[str, Any], question: dict[str, Any]) -> None:
+    """A condition's `row` names a row of the matrix it asks about."""
+    row = condition.get("row")
+    if row is None:
+        return
+    rows = [r["id"] for r in question.get("rows") or []] if question["type"] == "matrix" else []
+    if row not in rows:
+        raise _fail(path, f"no row with id {row!r} in question {question['id']!r}")
 
 
 def _at(path: str, key: str) -> str:

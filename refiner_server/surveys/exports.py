@@ -3,13 +3,14 @@ keyset pagination on (created_at, response_id), each batch in its own short read
 million responses never sit in memory and never hold a long transaction open.
 
 CSV has one column per question (over every version of the surveys exported, with
-`<id>_other` after a question that offers "other") and one per hidden field (`data.<key>`)
-up to `HIDDEN_COLUMNS` per survey: hidden-field keys come from strangers (`addToResponse`),
-so the keys most responses have get columns and the rest, like answers to keys no question
-takes (stored before the server checked answers), go into one JSON column,
-`extra_fields`, keyed as their columns would be. Then `notes`: what the server left out of
-the response. Cells a spreadsheet would read as a formula (`= + - @`, tab, carriage return)
-get a leading apostrophe, header cells too.
+`<id>_other` after a question that offers "other", and a matrix's rows as `<id>.<row id>`
+columns; a ranking's order is its ids joined by `;`, first the best) and one per hidden
+field (`data.<key>`) up to `HIDDEN_COLUMNS` per survey: hidden-field keys come from
+strangers (`addToResponse`), so the keys most responses have get columns and the rest, like
+answers to keys no question takes (stored before the server checked answers), go into one
+JSON column, `extra_fields`, keyed as their columns would be. Then `notes`: what the server
+left out of the response. Cells a spreadsheet would read as a formula (`= + - @`, tab,
+carriage return) get a leading apostrophe, header cells too.
 """
 
 from __future__ import annotations
@@ -141,9 +142,10 @@ def responses_csv(
 ) -> Iterator[bytes]:
     """CSV with a header row (see the module docstring for the columns); `progress(n)`
     after each chunk of n rows."""
-    questions, hidden = _columns(engine, project_id, filters)
-    header = [*FIXED_COLUMNS, *questions, *(f"data.{k}" for k in hidden), *TAIL_COLUMNS]
-    asked, shown = set(questions), set(hidden)
+    cells, hidden = _columns(engine, project_id, filters)
+    names = [name for name, _, _ in cells]
+    header = [*FIXED_COLUMNS, *names, *(f"data.{k}" for k in hidden), *TAIL_COLUMNS]
+    asked, shown = {qid for _, qid, _ in cells}, set(hidden)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([_cell(h) for h in header])
@@ -155,7 +157,7 @@ def responses_csv(
         extra.update((f"data.{k}", v) for k, v in data.items() if k not in shown)
         writer.writerow(
             [_cell(out[c]) for c in FIXED_COLUMNS]
-            + [_cell(answers.get(q)) for q in questions]
+            + [_cell(_answer(answers, qid, row)) for _, qid, row in cells]
             + [_cell(data.get(k)) for k in hidden]
             + [_cell(extra or None), _cell(out["notes"] or None)]
         )
@@ -168,6 +170,14 @@ def responses_csv(
     if progress is not None:
         progress(n % BATCH)
     yield buffer.getvalue().encode("utf-8")
+
+
+def _answer(answers: dict[str, Any], qid: str, row: str | None) -> Any:
+    """The answer to `qid`, or to one `row` of it (a matrix)."""
+    value = answers.get(qid)
+    if row is None:
+        return value
+    return value.get(row) if isinstance(value, dict) else None
 
 
 def attachment(project_id: str, survey_id: str | None, fmt: str) -> str:
@@ -218,13 +228,21 @@ def _where(
     return where
 
 
+Column = tuple[str, str, str | None]  # name, question id, matrix row id
+
+
 def _columns(
     engine: Engine, project_id: str, filters: dict[str, Any]
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[Column], list[str]]:
     """Question columns in definition order (latest version first, then what older
-    versions had), `<id>_other` after a question with "other"; hidden fields sorted (up to
-    `HIDDEN_COLUMNS` per survey, see `_hidden`)."""
-    questions: list[str] = []
+    versions had), `<id>_other` after a question with "other", a matrix's rows; hidden
+    fields sorted (up to `HIDDEN_COLUMNS` per survey, see `_hidden`)."""
+    questions: list[Column] = []
+
+    def add(name: str, qid: str, row: str | None = None) -> None:
+        if name not in [c[0] for c in questions]:
+            questions.append((name, qid, row))
+
     where = [survey_versions.c.project_id == project_id]
     if filters.get("survey_id") is not None:
         where.append(survey_versions.c.survey_id == filters["survey_id"])
@@ -237,10 +255,13 @@ def _columns(
         for definition in definitions:
             for question in definition.get("questions") or []:
                 qid = question["id"]
-                if qid not in questions and question.get("type") != "statement":
-                    questions.append(qid)
+                if question.get("type") == "matrix":
+                    for row in question.get("rows") or []:
+                        add(f"{qid}.{row['id']}", qid, row["id"])
+                elif question.get("type") != "statement":
+                    add(qid, qid)
                     if question.get("other"):
-                        questions.append(qid + "_other")
+                        add(qid + "_other", qid + "_other")
         hidden = _hidden(conn, _where(project_id, **filters))
     return questions, sorted(hidden)
 

@@ -27,7 +27,7 @@ from refiner_server.client.audience import (
 )
 from refiner_server.surveys.kinds import Either, Field, Has, Is, Not, Shape
 from refiner_web import appearance, channels, definition
-from refiner_web.answers import MAX_CHOICES, MAX_QUESTIONS, TEXT_MAX
+from refiner_web.answers import MAX_CHOICES, MAX_COLUMNS, MAX_QUESTIONS, MAX_ROWS, TEXT_MAX
 from refiner_web.devices import DEVICES
 from refiner_web.triggers import (
     DELAY_FROM,
@@ -53,7 +53,7 @@ def _question_fields() -> tuple[Field, ...]:
     def text(name: str, doc: str) -> Field:
         return Field(name, "string", doc)
 
-    rating, csat = Is("type", "rating"), Is("type", "csat")
+    rating, csat, date = Is("type", "rating"), Is("type", "csat"), Is("type", "date")
     return (
         Field(
             "id",
@@ -69,9 +69,18 @@ def _question_fields() -> tuple[Field, ...]:
         text("button", "the question's button"),
         text("placeholder", "the question's placeholder"),
         text("other_label", "the question's other label"),
+        text("label", "consent: the checkbox's words"),
         Field("required", "flag", "an answer is needed to go on", False),
         Field("labels", "object", "words under the ends of a scale", of="labels"),
-        Field("scale", "integer", "rating: the number of steps", 5, when=rating, low=3, high=10),
+        Field(
+            "scale",
+            "integer",
+            "rating, matrix without columns: the number of steps",
+            5,
+            when=Is("type", "rating", "matrix"),
+            low=3,
+            high=10,
+        ),
         Field(
             "style",
             "enum",
@@ -88,6 +97,34 @@ def _question_fields() -> tuple[Field, ...]:
             when=Is("type", *CHOICE_TYPES),
             low=1,
             high=MAX_CHOICES,
+            of="choice",
+        ),
+        Field(
+            "choices",
+            "list",
+            required=True,
+            when=Is("type", "ranking"),
+            low=2,
+            high=MAX_CHOICES,
+            of="choice",
+        ),
+        Field(
+            "rows",
+            "list",
+            "matrix: the rows, each answered on the columns",
+            required=True,
+            when=Is("type", "matrix"),
+            low=1,
+            high=MAX_ROWS,
+            of="choice",
+        ),
+        Field(
+            "columns",
+            "list",
+            "matrix: the options of every row (without them, a scale of 1 to `scale`)",
+            when=Is("type", "matrix"),
+            low=2,
+            high=MAX_COLUMNS,
             of="choice",
         ),
         Field(
@@ -113,6 +150,8 @@ def _question_fields() -> tuple[Field, ...]:
             low=1,
             high=_options,
         ),
+        Field("min", "day", when=date),
+        Field("max", "day", when=date),
         Field(
             "multiline",
             "flag",
@@ -131,10 +170,11 @@ def _question_fields() -> tuple[Field, ...]:
         Field(
             "link",
             "object",
-            "statement: a link under the text",
-            when=Is("type", "statement"),
+            "statement, consent: a link under the text; cta: its button",
+            when=Is("type", "statement", "consent"),
             of="link",
         ),
+        Field("link", "object", required=True, when=Is("type", "cta"), of="link"),
     )
 
 
@@ -357,6 +397,7 @@ SHAPES: dict[str, Shape] = {
                 required=True,
                 message="no question with id {value!r}",
             ),
+            Field("row", "text", "matrix: the row whose answer is compared"),
             Field(
                 "op",
                 "enum",
@@ -364,6 +405,7 @@ SHAPES: dict[str, Shape] = {
                 required=True,
                 values=tuple(definition.OPS),
             ),
+            Field("value", "day", required=True, when=Is("op", "before", "after")),
             Field(
                 "value",
                 "any",

@@ -12,6 +12,7 @@ from typing import Any
 
 from refiner_server.client.rules import parse_date
 from refiner_web import appearance, channels, definition
+from refiner_web.answers import is_day
 from refiner_web.triggers import regex_fault
 
 #: what MicroPython's `re` cannot compile: counted repetition, named groups, lookarounds
@@ -223,6 +224,10 @@ def _date(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
     return None
 
 
+def _day(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
+    return None if is_day(value) else "must be a date YYYY-MM-DD"
+
+
 def _regex(f: Field, value: Any, obj: dict[str, Any]) -> str | None:
     """A regex both clients can run: the dialect of `refiner_web.triggers`."""
     try:
@@ -299,6 +304,7 @@ KINDS: dict[str, tuple[Callable[[Field, Any, dict], str | None], Callable[[Field
         lambda f: {"type": "string", "pattern": "^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"},
     ),
     "date": (_date, lambda f: {"type": "string"}),
+    "day": (_day, lambda f: {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
     "regex": (_regex, lambda f: {"type": "string", "minLength": 1}),
     "names": (_names, _names_schema),
 }

@@ -1,5 +1,7 @@
 """Summaries of one survey's answers: NPS, scale averages and distributions, choice counts,
-response rate, and the same over time (per UTC day or ISO week).
+a matrix's distribution per row, a ranking's average rank per item, dates per month,
+consents given and calls to action clicked, response rate, and the same over time (per UTC
+day or ISO week).
 
 Answers are JSON whose shape the client decides, so the arithmetic runs in Python over one
 bounded streaming pass (`exports.responses_rows`: keyset pages of 1,000 rows, each its own
@@ -20,6 +22,8 @@ from sqlalchemy.engine import Engine
 from refiner_server.db import as_utc, iso, responses, views
 from refiner_server.surveys.exports import BATCH, responses_rows
 from refiner_server.surveys.store import get_survey, list_versions
+from refiner_web.answers import FLAGS, is_day
+from refiner_web.definition import clean_questions
 
 BUCKETS = ("day", "week")
 #: (lowest, highest) answer of each scale type; a rating's highest is its `scale`
@@ -27,6 +31,9 @@ SCALE_RANGES = {"nps": (0, 10), "rating": (1, 5), "csat": (1, 5), "emoji": (1, 5
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 COUNTED_TYPES = ("text", "email")
 OTHER = "other"
+#: months a date summary lists one by one; beyond, it counts years (answers come from
+#: strangers: a date question without min and max takes any day of ten thousand years)
+MAX_MONTHS = 120
 
 
 def ratio(numerator: int, denominator: int) -> int:
@@ -158,10 +165,144 @@ class Answered:
         return {"answered": self.answered}
 
 
-def _tally(
-    question: dict[str, Any], earlier: dict[str, str] | None = None
-) -> Scale | Choices | Answered | None:
+class Matrix:
+    """Per row, picks of each column; with a scale, the row's average too."""
+
+    def __init__(self, question: dict[str, Any]) -> None:
+        self.scale = bool(question.get("scale"))
+        self.rows = question["rows"]
+        self.columns = question["columns"]
+        self.counts = {r["id"]: [0] * len(self.columns) for r in self.rows}
+        self.answered = 0
+
+    def add(self, value: Any) -> None:
+        if not isinstance(value, dict):
+            return
+        ids = [c["id"] for c in self.columns]
+        counted = False
+        for row, counts in self.counts.items():
+            cell = value.get(row)
+            if cell in ids and type(cell) is type(ids[0]):
+                counts[ids.index(cell)] += 1
+                counted = True
+        self.answered += counted
+
+    def summary(self) -> dict[str, Any]:
+        rows = []
+        for row in self.rows:
+            counts = self.counts[row["id"]]
+            out: dict[str, Any] = {
+                "id": row["id"],
+                "label": row["label"],
+                "answered": sum(counts),
+                "distribution": [
+                    {"value": c["id"], "label": c["label"], "count": n}
+                    for c, n in zip(self.columns, counts, strict=True)
+                ],
+            }
+            if self.scale:
+                total = sum(c["id"] * n for c, n in zip(self.columns, counts, strict=True))
+                out["average"] = average(total, sum(counts))
+            rows.append(out)
+        return {"answered": self.answered, "rows": rows}
+
+
+class Ranking:
+    """Per item, the sum of its ranks (1 is first) and how often it came first."""
+
+    def __init__(self, question: dict[str, Any]) -> None:
+        self.items = question["choices"]
+        self.ids = sorted(c["id"] for c in self.items)
+        self.ranks = {c["id"]: 0 for c in self.items}
+        self.first = {c["id"]: 0 for c in self.items}
+        self.answered = 0
+
+    def add(self, value: Any) -> None:
+        """Only full orders of the current items count (an older version's do not)."""
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return
+        if sorted(value) != self.ids:
+            return
+        self.answered += 1
+        self.first[value[0]] += 1
+        for rank, item in enumerate(value, 1):
+            self.ranks[item] += rank
+
+    def summary(self) -> dict[str, Any]:
+        items = [
+            {
+                "id": c["id"],
+                "label": c["label"],
+                "average_rank": average(self.ranks[c["id"]], self.answered),
+                "first": self.first[c["id"]],
+            }
+            for c in self.items
+        ]
+        return {"answered": self.answered, "items": items}
+
+
+class Dates:
+    """Answers per calendar month (`YYYY-MM`), the earliest and latest day."""
+
+    def __init__(self) -> None:
+        self.months: dict[str, int] = {}
+        self.answered = 0
+        self.earliest: str | None = None
+        self.latest: str | None = None
+
+    def add(self, value: Any) -> None:
+        if not is_day(value):
+            return
+        self.answered += 1
+        self.months[value[:7]] = self.months.get(value[:7], 0) + 1
+        self.earliest = min(self.earliest or value, value)
+        self.latest = max(self.latest or value, value)
+
+    def summary(self) -> dict[str, Any]:
+        """`months`, oldest first, each with its count; by year (`YYYY`) when they are more
+        than `MAX_MONTHS`."""
+        counts = self.months
+        if len(counts) > MAX_MONTHS:
+            years: dict[str, int] = {}
+            for month, n in counts.items():
+                years[month[:4]] = years.get(month[:4], 0) + n
+            counts = years
+        return {
+            "answered": self.answered,
+            "earliest": self.earliest,
+            "latest": self.latest,
+            "months": [{"month": m, "count": counts[m]} for m in sorted(counts)],
+        }
+
+
+class Flags:
+    """A consent given or a call to action clicked: how many, of all responses."""
+
+    def __init__(self) -> None:
+        self.answered = 0
+        self.responses = 0  # set once every response is read
+
+    def add(self, value: Any) -> None:
+        self.answered += value is True
+
+    def summary(self) -> dict[str, Any]:
+        return {"answered": self.answered, "percent": percent(self.answered, self.responses)}
+
+
+Tally = Scale | Choices | Answered | Matrix | Ranking | Dates | Flags
+
+
+def _tally(question: dict[str, Any], earlier: dict[str, str] | None = None) -> Tally | None:
     kind = question.get("type")
+    if kind in ("matrix", "ranking"):
+        cleaned = clean_questions([question])  # a matrix's scale as columns
+        if not cleaned:
+            return None
+        return Matrix(cleaned[0]) if kind == "matrix" else Ranking(cleaned[0])
+    if kind == "date":
+        return Dates()
+    if kind in FLAGS:
+        return Flags()
     if kind in SCALE_RANGES:
         low, high = SCALE_RANGES[kind]
         if kind == "rating" and isinstance(question.get("scale"), int):
@@ -242,6 +383,9 @@ def survey_summary(
                 tally.add(answers[qid])  # type: ignore[union-attr]
                 if qid in here.scales:
                     here.scales[qid].add(answers[qid])  # type: ignore[union-attr]
+    for tally in tallies.values():
+        if isinstance(tally, Flags):
+            tally.responses = total
     return {
         "survey_id": survey_id,
         "name": survey["name"],

@@ -37,6 +37,11 @@ VALIDATOR_ONLY = (
     "must be an http(s) URL",
     "must be a colour",
     "must be an ISO 8601 date",
+    "must be a date YYYY-MM-DD",  # the schema's pattern takes 2026-02-30
+    "must not be after max",
+    "no row with id",
+    "duplicate row id",
+    "duplicate column id",
     "must be after start_at",
     "invalid regex",
     "the MicroPython client cannot run",

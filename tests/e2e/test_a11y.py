@@ -12,7 +12,8 @@ import pytest
 from refiner_server.cli import main as server_cli
 from refiner_web.appearance import contrast_ratio
 from tests.e2e.conftest import HostPage, Server
-from tests.e2e.test_widget import definition, title
+from tests.e2e.test_question_types import typed  # noqa: F401 - a fixture
+from tests.e2e.test_widget import animations_done, axe_violations, definition, title
 
 CHOICES = [{"id": "free", "label": "Free"}, {"id": "pro", "label": "Pro"}]
 NPS = {"id": "nps", "type": "nps", "title": "How likely?", "required": True}
@@ -383,3 +384,41 @@ def test_demo_page_log_takes_focus_and_links_read_in_dark_mode(host: HostPage, f
     for link in page.locator("main p a").all():
         text = rgb(link.evaluate("e => getComputedStyle(e).color"))
         assert contrast_ratio(text, ground) >= 4.5, (link.text_content(), text, ground)
+
+
+# -- issue 19's question types under axe-core, light and dark -----------------------------------
+
+
+@pytest.mark.usefixtures("typed")
+@pytest.mark.parametrize(("form_id", "scheme"), [("t-mouse", "light"), ("t-dark", "dark")])
+def test_axe_finds_nothing_on_the_new_types_and_their_errors(
+    host: HostPage, built_static: dict, form_id: str, scheme: str
+) -> None:
+    """Matrix, ranking, date, consent, call to action: each as drawn, and each refusal
+    (a matrix row missing, a date out of range, the consent not given) as drawn."""
+    host.page.emulate_media(color_scheme=scheme)
+    start(host)
+    host.page.add_script_tag(url=built_static["base"] + built_static["axe"])
+    survey = show(host, form_id)
+    animations_done(host)
+    for step in ("matrix", "ranking", "date", "consent", "cta"):
+        assert axe_violations(host) == [], step
+        if step == "cta":
+            break
+        if step == "ranking":
+            survey.get_by_role("button", name="Move Alerts down").click()
+        elif step == "date":
+            survey.locator("input[type=date]").fill("2027-01-01")
+        if step != "ranking":
+            survey.get_by_role("button", name="Next").click()  # refused: the error state
+            assert survey.locator(".error").text_content(), step
+            assert axe_violations(host) == [], step + " error"
+        if step == "matrix":
+            survey.get_by_role("radio", name="Speed: OK").click()
+            survey.get_by_role("radio", name="Price: Good").click()
+        elif step == "date":
+            survey.locator("input[type=date]").fill("2026-05-05")
+        elif step == "consent":
+            survey.get_by_role("checkbox").check()
+        survey.get_by_role("button", name="Next").click()
+    assert title(host) == "Talk to us?"
