@@ -7,6 +7,11 @@ one) alternately, `--rounds` times each (A B, then B A, ...: neither side always
 first), against one PostgreSQL cluster, and prints every run and the medians per side.
 
     python bench/ab.py --base /tmp/base --rounds 3 -- --db postgresql --endpoints ping
+
+The two sides may also be one tree with different options (`--a-args`, `--b-args`), e.g.
+one server process against two over one PostgreSQL database:
+
+    python bench/ab.py --base . --a-args=--workers=1 --b-args=--workers=2 -- --db postgresql
 """
 
 from __future__ import annotations
@@ -40,12 +45,15 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--base", type=Path, required=True, help="tree A (before)")
     p.add_argument("--tree", type=Path, default=ROOT, help="tree B (after; default this one)")
+    p.add_argument("--a-args", default="", help="options of side A only (space-separated)")
+    p.add_argument("--b-args", default="", help="options of side B only (space-separated)")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--json", type=Path, help="write every run here")
     p.add_argument("server_args", nargs=argparse.REMAINDER, help="-- then bench/server.py's")
     args = p.parse_args()
     extra = [a for a in args.server_args if a != "--"]
     sides = {"A": args.base.resolve(), "B": args.tree.resolve()}
+    own = {"A": args.a_args.split(), "B": args.b_args.split()}
     got: list[dict[str, Any]] = []
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -53,7 +61,7 @@ def main() -> int:
             extra += ["--pg-url", stack.enter_context(Cluster(durable=True)).url()]
         for i in range(args.rounds):
             for side in ("A", "B") if i % 2 == 0 else ("B", "A"):
-                results = run(sides[side], extra, tmp / f"{side}{i}.json")
+                results = run(sides[side], extra + own[side], tmp / f"{side}{i}.json")
                 for db, result in results.items():
                     for row in result["median"]:
                         got.append({"round": i + 1, "side": side, "db": db, **row})
@@ -69,7 +77,8 @@ def main() -> int:
                 med.update(round="med", side=side, db=db, endpoint=endpoint)
                 print(line({**med, "errors": 0 if ok else "!", "rows_match": ok}))
     if args.json:
-        args.json.write_text(json.dumps({"base": str(sides["A"]), "runs": got}, indent=2) + "\n")
+        sides_of = {k: {"tree": str(v), "args": own[k]} for k, v in sides.items()}
+        args.json.write_text(json.dumps({"sides": sides_of, "runs": got}, indent=2) + "\n")
     return 0
 
 

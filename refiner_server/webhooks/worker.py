@@ -15,6 +15,7 @@ import asyncio
 import logging
 import random
 import secrets
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -299,18 +300,31 @@ class Worker:
 
 @asynccontextmanager
 async def running(worker: Worker) -> AsyncIterator[None]:
-    """Run `worker` in the background for the duration of the block (the server's
-    lifespan); on exit it stops after the attempt in flight."""
-    stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop))
+    """Run `worker` for the duration of the block (the server's lifespan), in a thread with
+    an event loop of its own; on exit it stops after the attempt in flight. On the
+    server's loop each step of a delivery (connect, send, read, record) waited behind the
+    requests being served, which on SQLite run on that loop: one endpoint's messages,
+    sent one after another, crawled while responses were coming in."""
+    started = threading.Event()
+    loop_and_stop: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop_and_stop.append((asyncio.get_running_loop(), stop))
+        started.set()
+        await worker.run(stop)
+
+    thread = threading.Thread(target=asyncio.run, args=(main(),), name="webhooks", daemon=True)
+    thread.start()
+    await asyncio.to_thread(started.wait)
     try:
         yield
     finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, worker.timeout_s + 5)
-        except TimeoutError:
-            pass  # cancelled by wait_for: the lease expires and another process resends
+        loop, stop = loop_and_stop[0]
+        loop.call_soon_threadsafe(stop.set)
+        # a daemon thread: one still stuck in an attempt after this dies with the process,
+        # its lease expires and another process resends
+        await asyncio.to_thread(thread.join, worker.timeout_s + 5)
 
 
 def _ms(started: float) -> int:
