@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Screenshots of the owners' dashboard into ``docs/screenshots/admin-*.png``: the survey
-list, a survey page light and dark, and the survey page at 320 px.
+list, a survey page light and dark, the survey page at 320 px, and a survey's life: the
+new-survey page, a draft made from the NPS template, two of its versions compared.
 
 Usage: ``python tools/admin_screenshots.py [--out DIR] [--days N]``
 
@@ -20,6 +21,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import urllib.request
 import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -137,6 +139,30 @@ def shoot(page: Page, path: Path, height: int | None = None) -> None:
     print("wrote", path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
 
+def library(page: Page, server: Server, raw: str, out: Path) -> None:
+    """The new-survey page, the draft it makes from the NPS template in German, and that
+    survey's first two versions compared (the second saved through the admin API)."""
+    page.goto(server.base_url + "/admin/projects/demo/new-survey")
+    page.get_by_label("Language").select_option("de")
+    page.get_by_label("Id (optional)").fill("nps-q3")
+    shoot(page, out / "admin-new-survey.png", 1500)
+    page.get_by_role("button", name="Create draft").click()
+    page.wait_for_url("**/surveys/nps-q3?done=created")
+    shoot(page, out / "admin-draft.png", 520)
+    url = server.base_url + "/api/v1/admin/projects/demo/surveys/nps-q3"
+    headers = {"Authorization": f"Bearer {raw}", "Content-Type": "application/json"}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as answer:
+        definition = json.loads(answer.read())["definition"]
+    definition["questions"][0]["title"] = "Würden Sie uns weiterempfehlen?"
+    definition["questions"][1]["required"] = True
+    definition["trigger"] = {"type": "event", "event": "Finished onboarding"}
+    definition["appearance"] = {"position": "center", "theme": "dark"}
+    body = json.dumps(definition).encode()
+    urllib.request.urlopen(urllib.request.Request(url, body, headers, method="PUT")).close()
+    page.goto(server.base_url + "/admin/projects/demo/surveys/nps-q3/versions/compare?a=1&b=2")
+    shoot(page, out / "admin-versions.png")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -168,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
                     page.set_viewport_size({"width": 320, "height": 640})
                     shoot(page, args.out / "admin-survey-320.png", 2400)
                 page.close()
+            page = browser.new_page(viewport={"width": 1000, "height": 800})
+            sign_in(page, server.base_url, raw)
+            library(page, server, raw, args.out)
             browser.close()
     finally:
         server.stop()

@@ -46,7 +46,7 @@ router = APIRouter(tags=["admin: surveys"])
 class FromTemplate(BaseModel):
     """A new draft from a template."""
 
-    template: Literal[templates.ORDER] = Field(description="a key of GET /templates")  # type: ignore[valid-type]
+    template: Literal[*templates.ORDER] = Field(description="a key of GET /templates")
     locale: str = Field(
         "en", max_length=35, description="its words' language; English when it has none in it"
     )
@@ -82,7 +82,8 @@ def survey_create(
 
 
 @router.post(
-    BASE + "/from-template",
+    # beside the surveys, not under them: `surveys/{survey_id}` would take it for a survey
+    "/projects/{project_id}/from-template",
     response_model=SurveyOut,
     status_code=201,
     summary="Create a draft survey from a template, in a language",

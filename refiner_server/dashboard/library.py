@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from refiner_server.dashboard import session
@@ -139,7 +140,7 @@ async def new_survey(
 
 
 def blank_survey(
-    engine: Any, project_id: str, survey_id: str | None, name: str, author: str
+    engine: Engine, project_id: str, survey_id: str | None, name: str, author: str
 ) -> dict[str, Any]:
     """A draft with no questions yet, for the editor to fill."""
     definition = {

@@ -55,7 +55,7 @@ def test_the_admin_api_has_every_operation_of_the_issue(app):
         ("POST", "/projects/p1/surveys/live-one/pause"),
         ("GET", "/projects/p1/surveys/live-one/versions"),
         ("GET", "/templates"),
-        ("POST", "/projects/p1/surveys/from-template"),
+        ("POST", "/projects/p1/from-template"),
         ("POST", "/projects/p1/surveys/live-one/duplicate"),
         ("GET", "/projects/p1/surveys/live-one/versions/1/changes"),
         ("POST", "/projects/p1/surveys/live-one/versions/1/restore"),

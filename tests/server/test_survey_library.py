@@ -15,6 +15,7 @@ from refiner_server.surveys.store import get_survey, list_versions
 from .admin_support import ADMIN, CLIENT, NPS, auth, respond
 
 SURVEYS = f"{ADMIN}/projects/p1/surveys"
+FROM_TEMPLATE = f"{ADMIN}/projects/p1/from-template"
 
 
 @pytest.fixture
@@ -35,14 +36,14 @@ def test_the_templates_are_listed_with_their_languages(client, h):
 
 
 def test_a_survey_from_a_template_is_a_draft_in_its_language_served_to_nobody(client, h):
-    r = client.post(f"{SURVEYS}/from-template", json={"template": "nps", "locale": "de"}, headers=h)
+    r = client.post(FROM_TEMPLATE, json={"template": "nps", "locale": "de"}, headers=h)
     assert r.status_code == 201, r.text
     made = r.json()
     assert (made["id"], made["status"], made["version"]) == ("nps", "draft", 1)
     assert made["definition"]["questions"][0]["title"].startswith("Wie wahrscheinlich")
     assert "en" in made["definition"]["translations"]
     assert "nps" not in live_ids(client)
-    again = client.post(f"{SURVEYS}/from-template", json={"template": "nps"}, headers=h).json()
+    again = client.post(FROM_TEMPLATE, json={"template": "nps"}, headers=h).json()
     assert again["id"] == "nps-2"
     assert client.post(f"{SURVEYS}/nps/launch", headers=h).json()["status"] == "live"
     assert "nps" in live_ids(client) and "nps-2" not in live_ids(client)
@@ -51,16 +52,14 @@ def test_a_survey_from_a_template_is_a_draft_in_its_language_served_to_nobody(cl
 
 
 def test_a_template_request_is_checked(client, h):
-    r = client.post(f"{SURVEYS}/from-template", json={"template": "nope"}, headers=h)
+    r = client.post(FROM_TEMPLATE, json={"template": "nope"}, headers=h)
     assert r.status_code == 422 and "nps" in r.text
-    r = client.post(f"{SURVEYS}/from-template", json={"template": "ces", "id": "a b"}, headers=h)
+    r = client.post(FROM_TEMPLATE, json={"template": "ces", "id": "a b"}, headers=h)
     assert r.status_code == 422 and r.json()["error"]["message"].startswith("id:")
-    r = client.post(
-        f"{ADMIN}/projects/nope/surveys/from-template", json={"template": "ces"}, headers=h
-    )
+    r = client.post(f"{ADMIN}/projects/nope/from-template", json={"template": "ces"}, headers=h)
     assert r.status_code == 404
     r = client.post(
-        f"{SURVEYS}/from-template",
+        FROM_TEMPLATE,
         json={"template": "ces", "locale": "pt", "id": "effort", "name": "Support effort"},
         headers=h,
     )
