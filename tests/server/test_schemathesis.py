@@ -41,6 +41,8 @@ DEFINITION_BODIES = [
     # Slack endpoint takes response.completed only
     f"POST {ADMIN}/projects/{{project_id}}/webhooks",
     f"PATCH {ADMIN}/projects/{{project_id}}/webhooks/{{endpoint_id}}",
+    # and an invitation's email: one address (`team.users.normal_email`)
+    f"POST {ADMIN}/projects/{{project_id}}/invitations",
 ]
 
 
