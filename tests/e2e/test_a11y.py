@@ -12,7 +12,8 @@ import pytest
 from refiner_server.cli import main as server_cli
 from refiner_web.appearance import contrast_ratio
 from tests.e2e.conftest import HostPage, Server
-from tests.e2e.test_widget import definition, title
+from tests.e2e.test_channels import feedback_page, import_forms, open_link
+from tests.e2e.test_widget import axe_violations, definition, title
 
 CHOICES = [{"id": "free", "label": "Free"}, {"id": "pro", "label": "Pro"}]
 NPS = {"id": "nps", "type": "nps", "title": "How likely?", "required": True}
@@ -383,3 +384,37 @@ def test_demo_page_log_takes_focus_and_links_read_in_dark_mode(host: HostPage, f
     for link in page.locator("main p a").all():
         text = rgb(link.evaluate("e => getComputedStyle(e).color"))
         assert contrast_ratio(text, ground) >= 4.5, (link.text_content(), text, ground)
+
+
+# -- channels (docs/channels.md): the link page and the feedback button ------------------------
+
+
+@pytest.fixture(scope="module")
+def channel_forms(_server_session: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
+    import_forms(_server_session, tmp_path_factory)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_on_the_link_page_and_the_feedback_button(
+    host: HostPage, built_static: dict, channel_forms: None, scheme: str
+) -> None:
+    """The link page (its theme follows the system) on a question and on its thank-you
+    screen, and a site with the feedback button, closed and with its survey open."""
+
+    page = host.page
+    page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
+    survey = open_link(host, "/s/demo/ch-link?plan=pro")
+    axe = built_static["base"] + built_static["axe"]
+    page.add_script_tag(url=axe)  # the page's policy allows scripts of its own origin
+    assert axe_violations(host) == [], "link page"
+    survey.get_by_role("radio", name="9 of 10").click()
+    survey.get_by_role("textbox").fill("Faster exports")
+    survey.get_by_role("button", name="Submit").click()
+    survey.get_by_role("heading", name="Thank you!").wait_for()
+    assert axe_violations(host) == [], "link page, thank-you"
+    button = feedback_page(host)
+    page.add_script_tag(url=axe)
+    assert axe_violations(host) == [], "feedback button"
+    button.click()
+    page.locator("refiner-survey .title").wait_for()
+    assert axe_violations(host) == [], "feedback button, survey open"

@@ -85,9 +85,7 @@ def test_refused_origin_is_told_once_and_the_write_waits_until_allowed(
     )["allowed_origins"]
     assert allowed == [site.origin]
     sql = "SELECT name FROM events WHERE project_id = ? ORDER BY received_at"
-    assert rows_while_routing(host, db_path, sql, project) == [
-        ("kept-while-refused",)
-    ]
+    assert rows_while_routing(host, db_path, sql, project) == [("kept-while-refused",)]
     wait_in_page(host, lambda: outbox_entries(host) == [])
     host.page.evaluate("_refiner('trackEvent', 'after')")
     assert rows_while_routing(host, db_path, sql, project, count=2) == [

@@ -36,7 +36,9 @@ def test_the_admin_api_has_every_operation_of_the_issue(app):
     routes = set(admin_routes(app))
     webhooks = {route for route in routes if "/webhooks" in route[1]}
     assert len(webhooks) == 12  # issue 20's: endpoints, their deliveries, test, redeliver
-    assert len(routes - webhooks) == 22  # launch, pause, resume, archive: a route each
+    links = {route for route in routes if route[1].endswith("/links")}
+    assert len(links) == 1  # issue 19's: mint a one-time link
+    assert len(routes - webhooks - links) == 22  # launch, pause, resume, archive: a route each
     for method, tail in [
         ("POST", "/projects"),
         ("PATCH", "/projects/p1"),
