@@ -323,3 +323,20 @@ def test_a_spent_link_holds_on_the_database(engine, client, surveys) -> None:
                 used_at=now,
             )
         )
+
+
+def test_the_dashboard_mints_a_link(client, engine, surveys) -> None:
+    from refiner_server.tokens import create_token
+    from tests.server.test_dashboard import ORIGIN, sign_in
+
+    sign_in(client, create_token(engine, "owner")[1])
+    survey_page = client.get("/admin/projects/p1/surveys/feedback").text
+    assert 'href="/s/p1/feedback"' in survey_page and "Create one-time link" in survey_page
+    assert "Create one-time link" not in client.get("/admin/projects/p1/surveys/no-link").text
+    url = "/admin/projects/p1/surveys/invited/links"
+    made = client.post(url, data={"user_id": "user-9", "days": "7"}, headers=ORIGIN)
+    assert made.status_code == 200
+    link = re.search(r'value="http://testserver(/s/p1/invited\?t=[^"]+)"', made.text).group(1)
+    assert settings(client.get(html.unescape(link)).text)["link"] == html.unescape(link)[16:]
+    assert client.post(url, data={"user_id": ""}, headers=ORIGIN).status_code == 422
+    assert client.post(url, data={"user_id": "u"}).status_code == 403  # not from our pages
