@@ -206,6 +206,11 @@ def test_a_one_time_link_files_the_answers_under_its_person_once(client, engine,
     (person,) = db.rows(contacts)
     assert stored["contact_pk"] == person["pk"] and person["user_id"] == "user-42"
     assert stored["data"] == {"plan": "pro"}
+    export = client.get(
+        "/api/v1/admin/projects/p1/responses/export?format=csv", headers=auth(engine)
+    ).text
+    header, row = export.splitlines()[:2]
+    assert "data.plan" in header.split(",") and "user-42" in row and "pro" in row.split(",")
     (use,) = db.rows(link_uses)
     assert (use["token_id"], use["response_id"]) == (
         links.read_token(
@@ -340,3 +345,15 @@ def test_the_dashboard_mints_a_link(client, engine, surveys) -> None:
     assert settings(client.get(html.unescape(link)).text)["link"] == html.unescape(link)[16:]
     assert client.post(url, data={"user_id": ""}, headers=ORIGIN).status_code == 422
     assert client.post(url, data={"user_id": "u"}).status_code == 403  # not from our pages
+
+
+def test_a_ping_serves_the_button_and_keeps_the_link_settings(app, client) -> None:
+    button = {"label": "Ideas?", "position": "left"}
+    import_surveys(
+        app.state.engine,
+        "p1",
+        [survey(id="with-button", channels={"link": "one_time", "title": "x", "button": button})],
+    )
+    answer = client.post("/api/v1/client/p1/ping", json={"anonymous_id": "anon-00000001"})
+    (served,) = [f for f in answer.json()["forms"] if f["id"] == "with-button"]
+    assert served["channels"] == {"button": button} and "hidden_fields" not in served
