@@ -357,3 +357,11 @@ def test_a_ping_serves_the_button_and_keeps_the_link_settings(app, client) -> No
     answer = client.post("/api/v1/client/p1/ping", json={"anonymous_id": "anon-00000001"})
     (served,) = [f for f in answer.json()["forms"] if f["id"] == "with-button"]
     assert served["channels"] == {"button": button} and "hidden_fields" not in served
+
+
+def test_a_link_for_the_longest_user_id_is_taken(client, engine, db, surveys) -> None:
+    user = "u" * 255
+    token = mint(client, engine, user=user).json()["token"]
+    assert len(token) > 255
+    assert answer(client, token, "resp-long-001").status_code == 200
+    assert [c["user_id"] for c in db.rows(contacts)] == [user]
