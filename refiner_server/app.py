@@ -18,6 +18,7 @@ from refiner_server.client.store import ClientStore
 from refiner_server.clock import Clock
 from refiner_server.dashboard import audience as audience_pages
 from refiner_server.dashboard import library as dashboard_library
+from refiner_server.dashboard import links as dashboard_links
 from refiner_server.dashboard import pages as dashboard_pages
 from refiner_server.dashboard import routes as dashboard
 from refiner_server.dashboard.headers import AdminHeaders
@@ -121,6 +122,7 @@ def create_app(
     app.include_router(audience_pages.router)
     app.include_router(webhooks_pages.router)
     app.include_router(link_pages.router)
+    app.include_router(dashboard_links.router)
     app.add_exception_handler(SignInRequired, dashboard_pages.to_login)
     app.add_exception_handler(CrossSite, dashboard_pages.refused)
     app.add_exception_handler(NotAllowed, team_pages.not_allowed)

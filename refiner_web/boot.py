@@ -8,7 +8,6 @@ import json
 import js
 
 from refiner_web.browser import BrowserPlatform
-from refiner_web.channels import start_link_page
 from refiner_web.client import Client
 from refiner_web.ffi import proxy
 from refiner_web.jsvalues import decode_call
@@ -60,7 +59,10 @@ def start() -> Client:
 
 def _start_link_page(bridge: object) -> Client:
     """The link page (`/s/{project}/{survey}`): its settings come from the page, not from
-    `_refiner` calls, and it sets no cookie (`refiner_web.channels.start_link_page`)."""
+    `_refiner` calls, and it sets no cookie (`refiner_web.channels.start_link_page`,
+    imported here: a site's pages never need it)."""
+    from refiner_web.channels import start_link_page
+
     platform = BrowserPlatform(bridge, bridge.nonce, cookies=False)
     client = _client(platform, bridge.api, page=True)
     try:

@@ -10,15 +10,17 @@ from pydantic import BaseModel, Field
 
 from refiner_server.admin.refusals import refusals
 from refiner_server.channels import links
-from refiner_server.client.rules import FormPath, ProjectPath
+from refiner_server.client.rules import FormPath, ProjectPath, UserId
 from refiner_server.deps import AdminEngine
 from refiner_server.http.errors import ApiError
 from refiner_server.team.access import ApiEditor
 
 
 class LinkIn(BaseModel):
-    user_id: str = Field(description="the person's user id, as identifyUser names them")
-    days: float = Field(links.DEFAULT_DAYS, description="days until the link expires")
+    user_id: UserId = Field(description="the person's user id, as identifyUser names them")
+    days: float = Field(
+        links.DEFAULT_DAYS, gt=0, le=links.MAX_DAYS, description="days until the link expires"
+    )
 
 
 class LinkOut(BaseModel):

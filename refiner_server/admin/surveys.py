@@ -244,9 +244,7 @@ def survey_restore(
     who: ApiEditor,
 ) -> dict[str, Any]:
     with refusals():
-        restored = survey_store.restore_version(
-            engine, project_id, survey_id, version, who.label
-        )
+        restored = survey_store.restore_version(engine, project_id, survey_id, version, who.label)
     _changed(engine, who, project_id, restored, "survey.restored", restored_version=version)
     return restored
 

@@ -27,6 +27,7 @@ from refiner_server.client.rules import (
     Fields,
     FormId,
     HiddenFields,
+    LinkToken,
     Locale,
     Short,
     Signature,
@@ -177,7 +178,7 @@ class WriteIn(Identified):
     #: the user's account, sent only so that a signature covering it can be checked
     account_id: UserId | None = None
     #: a one-time link's token (docs/channels.md): the write is filed under its person
-    link: Short | None = None
+    link: LinkToken | None = None
 
 
 class EventIn(WriteIn):

@@ -51,6 +51,8 @@ UserId = Annotated[
     str, StringConstraints(strict=True, min_length=1, max_length=255, pattern=NO_NUL)
 ]
 Short = Annotated[str, StringConstraints(strict=True, max_length=255, pattern=NO_NUL)]
+#: a one-time link's token (refiner_server/channels/links.py, at most its MAX_TOKEN)
+LinkToken = Annotated[str, StringConstraints(strict=True, max_length=1024, pattern=NO_NUL)]
 Url = Annotated[str, StringConstraints(strict=True, max_length=2048, pattern=NO_NUL)]
 Locale = Annotated[str, StringConstraints(strict=True, max_length=64, pattern=NO_NUL)]
 Signature = Annotated[str, StringConstraints(strict=True, max_length=128, pattern=NO_NUL)]

@@ -28,7 +28,6 @@ def form(form_id: str, questions: list, **extra: Any) -> dict:
         "status": "live",
         "questions": questions,
         "thank_you": {"title": "Thank you!", "auto_close_s": 0},
-        "appearance": {"theme": "light"},
         **extra,
     }
 
@@ -50,12 +49,17 @@ DESKTOP = {"width": 1280, "height": 800}
 SURVEY = "refiner-survey"
 
 
-@pytest.fixture(scope="module")
-def forms(_server_session: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
+def import_forms(server: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The channels' test surveys, imported through the real CLI (test_a11y's too)."""
     path = tmp_path_factory.mktemp("channels") / "forms.json"
     path.write_text(json.dumps(FORMS), "utf-8")
-    command = ["survey", "import", str(path), "--project", "demo", "--db", _server_session.db_url]
+    command = ["survey", "import", str(path), "--project", "demo", "--db", server.db_url]
     assert server_cli(command) == 0
+
+
+@pytest.fixture(scope="module")
+def forms(_server_session: Server, tmp_path_factory: pytest.TempPathFactory) -> None:
+    import_forms(_server_session, tmp_path_factory)
 
 
 def stored(db_path: Path, form_id: str = "ch-link", count: int = 1) -> list:

@@ -206,6 +206,11 @@ def test_a_one_time_link_files_the_answers_under_its_person_once(client, engine,
     (person,) = db.rows(contacts)
     assert stored["contact_pk"] == person["pk"] and person["user_id"] == "user-42"
     assert stored["data"] == {"plan": "pro"}
+    export = client.get(
+        "/api/v1/admin/projects/p1/responses/export?format=csv", headers=auth(engine)
+    ).text
+    header, row = export.splitlines()[:2]
+    assert "data.plan" in header.split(",") and "user-42" in row and "pro" in row.split(",")
     (use,) = db.rows(link_uses)
     assert (use["token_id"], use["response_id"]) == (
         links.read_token(
@@ -323,3 +328,40 @@ def test_a_spent_link_holds_on_the_database(engine, client, surveys) -> None:
                 used_at=now,
             )
         )
+
+
+def test_the_dashboard_mints_a_link(client, engine, surveys) -> None:
+    from refiner_server.tokens import create_token
+    from tests.server.test_dashboard import ORIGIN, sign_in
+
+    sign_in(client, create_token(engine, "owner")[1])
+    survey_page = client.get("/admin/projects/p1/surveys/feedback").text
+    assert 'href="/s/p1/feedback"' in survey_page and "Create one-time link" in survey_page
+    assert "Create one-time link" not in client.get("/admin/projects/p1/surveys/no-link").text
+    url = "/admin/projects/p1/surveys/invited/links"
+    made = client.post(url, data={"user_id": "user-9", "days": "7"}, headers=ORIGIN)
+    assert made.status_code == 200
+    link = re.search(r'value="http://testserver(/s/p1/invited\?t=[^"]+)"', made.text).group(1)
+    assert settings(client.get(html.unescape(link)).text)["link"] == html.unescape(link)[16:]
+    assert client.post(url, data={"user_id": ""}, headers=ORIGIN).status_code == 422
+    assert client.post(url, data={"user_id": "u"}).status_code == 403  # not from our pages
+
+
+def test_a_ping_serves_the_button_and_keeps_the_link_settings(app, client) -> None:
+    button = {"label": "Ideas?", "position": "left"}
+    import_surveys(
+        app.state.engine,
+        "p1",
+        [survey(id="with-button", channels={"link": "one_time", "title": "x", "button": button})],
+    )
+    answer = client.post("/api/v1/client/p1/ping", json={"anonymous_id": "anon-00000001"})
+    (served,) = [f for f in answer.json()["forms"] if f["id"] == "with-button"]
+    assert served["channels"] == {"button": button} and "hidden_fields" not in served
+
+
+def test_a_link_for_the_longest_user_id_is_taken(client, engine, db, surveys) -> None:
+    user = "u" * 255
+    token = mint(client, engine, user=user).json()["token"]
+    assert len(token) > 255
+    assert answer(client, token, "resp-long-001").status_code == 200
+    assert [c["user_id"] for c in db.rows(contacts)] == [user]
