@@ -15,6 +15,7 @@ from refiner_server.client import routes as client_api
 from refiner_server.client.limits import MAX_BODY_VALUES, body_limit, json_values
 from refiner_server.client.store import ClientStore
 from refiner_server.clock import Clock
+from refiner_server.dashboard import editor as survey_editor
 from refiner_server.dashboard import pages as dashboard_pages
 from refiner_server.dashboard import routes as dashboard
 from refiner_server.dashboard.headers import AdminHeaders
@@ -102,6 +103,7 @@ def create_app(
     app.include_router(webhooks_api.router)
     app.include_router(docs.router)
     app.include_router(dashboard.router)
+    app.include_router(survey_editor.router)
     app.include_router(server_key_pages.router)
     app.include_router(webhooks_pages.router)
     app.add_exception_handler(SignInRequired, dashboard_pages.to_login)

@@ -108,8 +108,9 @@ def survey_page(
     definition = survey["definition"]
     titles = {q["id"]: q.get("title") or q["id"] for q in definition.get("questions") or []}
     series = summary["over_time"]
-    done = done if done in TOGGLE else None
-    notice = None if done is None else "Survey paused" if done == "paused" else "Survey resumed"
+    notice = {"paused": "Survey paused", "live": "Survey resumed", "saved": "Survey saved"}.get(
+        done or ""
+    )
     # A status message present at load is not announced; a page's title is, at once.
     return page(
         "survey.html",

@@ -246,9 +246,7 @@ def _row(
     return conn.execute(query.with_for_update() if lock else query).first()
 
 
-def _existing(
-    conn: Connection, project_id: str, survey_id: str, lock: bool = False
-) -> sa.Row[Any]:
+def _existing(conn: Connection, project_id: str, survey_id: str, lock: bool = False) -> sa.Row[Any]:
     row = _row(conn, project_id, survey_id, lock)
     if row is None:
         _project(conn, project_id)
