@@ -31,7 +31,6 @@ from refiner_server.dashboard.pages import HERE, form_fields, page, survey_url
 from refiner_server.deps import AdminEngine, Owner, PostingOwner, StaticDir
 from refiner_server.surveys import store as survey_store
 from refiner_server.surveys.fields import RULE_KINDS, SHAPES
-from refiner_web import appearance, definition, triggers
 
 #: the editor's page may run this project's MicroPython (WebAssembly) and frame the preview
 CSP = (
@@ -40,23 +39,30 @@ CSP = (
     "base-uri 'none'"
 )
 SCRIPT, LIVE = HERE / "editor.js", HERE / "editor_live.py"
+
+
+def _values(shape: str, name: str) -> tuple[str, ...]:
+    """The allowed values of a field of the validator's tables."""
+    return next(f.values for f in SHAPES[shape].fields if f.name == name and f.values)
+
+
 #: the words of each choice the form offers, from the validator's own vocabulary
 VOCABULARY = {
-    "types": definition.TYPES,
-    "logic_ops": definition.OPS,
+    "types": _values("question", "type"),
+    "logic_ops": _values("condition", "op"),
     "valueless_logic": ("answered", "skipped"),
     "trait_ops": TRAIT_OPS,
     "event_ops": EVENT_OPS,
     "valueless_ops": VALUELESS_OPS,
     "days_ops": DAYS_OPS,
     "rule_kinds": RULE_KINDS,
-    "trigger_types": triggers.TRIGGER_TYPES,
-    "delay_from": triggers.DELAY_FROM,
-    "page_matches": triggers.PAGE_MATCHES,
-    "page_parts": triggers.PAGE_PARTS,
-    "positions": appearance.POSITIONS,
-    "themes": appearance.THEMES,
-    "repeats": next(f.values for f in SHAPES["frequency"].fields if f.name == "repeat"),
+    "trigger_types": _values("trigger", "type"),
+    "delay_from": _values("trigger", "from"),
+    "page_matches": _values("page_rule", "match"),
+    "page_parts": _values("page_rule", "on"),
+    "positions": _values("appearance", "position"),
+    "themes": _values("appearance", "theme"),
+    "repeats": _values("frequency", "repeat"),
     "choice_types": ("single_choice", "multiple_choice"),
     "scale_types": ("nps", "rating", "csat", "emoji"),
 }

@@ -6,7 +6,10 @@ between the page and the server's one validator. Runs on MicroPython only (serve
 - Live checks: a change posts the form to `.../edit/check` (at most one request at a time,
   50 ms after the last change) and shows each fault next to its field (`aria-invalid`,
   `aria-describedby` and the text of the field's error slot: text, never HTML).
-- The preview: each checked draft is posted to the preview frame.
+- The preview: each checked draft is posted to the preview frame, addressed to any origin:
+  the frame is sandboxed without `allow-same-origin`, so its origin is opaque and a
+  message addressed to this page's origin never arrives (measured); what goes is the
+  owner's own draft, to the frame this page loaded from its own server.
 - Unsaved changes: leaving asks first, but not for the form's own buttons.
 - Drag to reorder: dropping a question's handle on another question posts the same move a
   button would (`_drag`), so the server makes every structural edit.
@@ -178,7 +181,7 @@ class Live:
         }
         target = self.frame.contentWindow
         if target:
-            target.postMessage(js.JSON.parse(json.dumps(message)), js.location.origin)
+            target.postMessage(js.JSON.parse(json.dumps(message)), "*")
 
     # -- leaving and dragging ----------------------------------------------------------------
 

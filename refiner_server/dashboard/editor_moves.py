@@ -15,9 +15,10 @@ import copy
 import re
 from typing import Any
 
-from refiner_server.surveys.fields import CHOICE_TYPES
-from refiner_web.answers import OTHER
-from refiner_web.definition import TYPES
+from refiner_server.surveys.checks import OTHER  # the choice id an `other` option takes
+from refiner_server.surveys.fields import CHOICE_TYPES, SHAPES
+
+TYPES = next(f.values for f in SHAPES["question"].fields if f.name == "type")
 
 #: what each list's new item starts as
 NEW_ITEMS: dict[str, Any] = {
