@@ -162,8 +162,12 @@ async def check(
 
 
 def _draft(fields: dict[str, str], survey: dict[str, Any]) -> dict[str, Any]:
-    """The posted definition, with the survey's id and the status stored now."""
-    return {"id": survey["id"], "status": survey["status"], **definition_of(fields)}
+    """The posted definition, with the survey's id, the status stored now, and the stored
+    top-level keys the validator does not know (a `$schema`, a tool's notes), which the form
+    does not show but a save must not drop."""
+    known = SHAPES["survey"].names()
+    kept = {k: v for k, v in survey["definition"].items() if k not in known}
+    return {**kept, "id": survey["id"], "status": survey["status"], **definition_of(fields)}
 
 
 def _editor(

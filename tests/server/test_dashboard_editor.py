@@ -34,6 +34,7 @@ SURVEY = {
         {"id": "why", "type": "text", "title": "Why?"},
     ],
     "translations": {"de": {"questions": {"score": {"title": "Empfehlen?"}}}},
+    "$schema": "http://127.0.0.1:8000/api/v1/schema/survey.json",  # kept, though not shown
 }
 
 
