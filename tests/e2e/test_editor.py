@@ -255,3 +255,18 @@ def test_axe_finds_nothing_and_320px_does_not_scroll_sideways(
         assert axe_violations(page, axe) == []
         page.set_viewport_size({"width": 1280, "height": 900})
         assert axe_violations(page, axe) == []
+
+
+def test_dragging_a_question_by_its_handle_reorders_the_draft(
+    owner: BrowserContext, server: Server, survey_id: str
+) -> None:
+    page = open_editor(owner, server, survey_id)
+    page.set_viewport_size({"width": 1280, "height": 4000})  # both in view: no scroll mid-drag
+    page.drag_and_drop(
+        esc("questions[3]") + " .handle", esc("questions[0]"), target_position={"x": 40, "y": 20}
+    )
+    page.wait_for_selector("#editor[data-changed=true]")
+    page.wait_for_selector(READY)
+    ids = [page.input_value(esc(f"questions[{i}].id")) for i in range(4)]
+    assert ids == ["stars", "score", "why", "plan"]
+    assert stored(server, survey_id)["version"] == 1  # a draft until saved
