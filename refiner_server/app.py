@@ -17,6 +17,7 @@ from refiner_server.client.limits import MAX_BODY_VALUES, body_limit, json_value
 from refiner_server.client.store import ClientStore
 from refiner_server.clock import Clock
 from refiner_server.dashboard import audience as audience_pages
+from refiner_server.dashboard import editor as survey_editor
 from refiner_server.dashboard import library as dashboard_library
 from refiner_server.dashboard import links as dashboard_links
 from refiner_server.dashboard import pages as dashboard_pages
@@ -118,6 +119,7 @@ def create_app(
     app.include_router(dashboard_library.router)
     app.include_router(signin.router)
     app.include_router(team_pages.router)
+    app.include_router(survey_editor.router)
     app.include_router(server_key_pages.router)
     app.include_router(audience_pages.router)
     app.include_router(webhooks_pages.router)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Screenshots of the owners' dashboard into ``docs/screenshots/admin-*.png``: the survey
-list, a survey page light and dark, the survey page at 320 px, and a survey's life: the
-new-survey page, a draft made from the NPS template, two of its versions compared.
+list, a survey page light and dark, the survey page at 320 px, a survey's life (the
+new-survey page, a draft made from the NPS template, two of its versions compared), and the
+survey editor (its top, and a question with a fault the live check found as it was typed).
 
 Usage: ``python tools/admin_screenshots.py [--out DIR] [--days N]``
 
@@ -25,6 +26,7 @@ import urllib.request
 import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -163,6 +165,20 @@ def library(page: Page, server: Server, raw: str, out: Path) -> None:
     shoot(page, out / "admin-versions.png")
 
 
+def editor(browser: Any, base_url: str, raw: str, out: Path) -> None:
+    """The editor of the demo survey: its top, then question 4 with a scale out of range."""
+    page = browser.new_page(viewport={"width": 1000, "height": 800})
+    sign_in(page, base_url, raw)
+    page.goto(base_url + SURVEY + "/edit")
+    page.wait_for_selector("html[data-editor=ready]")
+    shoot(page, out / "admin-editor.png", 1100)
+    page.fill("#questions\\[3\\]\\.scale", "42")
+    page.wait_for_selector("#err-questions\\[3\\]\\.scale:not([hidden])")
+    page.locator("#questions\\[3\\]").screenshot(path=str(out / "admin-editor-fault.png"))
+    print("wrote", out / "admin-editor-fault.png")
+    page.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -197,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             page = browser.new_page(viewport={"width": 1000, "height": 800})
             sign_in(page, server.base_url, raw)
             library(page, server, raw, args.out)
+            editor(browser, server.base_url, raw, args.out)
             browser.close()
     finally:
         server.stop()

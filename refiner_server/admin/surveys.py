@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
@@ -20,8 +20,10 @@ from refiner_server.admin.schemas import (
     SurveyVersion,
     TemplateOut,
 )
+from refiner_server.client.models import ErrorOut
 from refiner_server.client.rules import INT_LIMIT, FormPath, ProjectPath, Timestamp
 from refiner_server.deps import AdminEngine
+from refiner_server.http.errors import ApiError
 from refiner_server.surveys import diff, templates
 from refiner_server.surveys import store as survey_store
 from refiner_server.surveys.reports import survey_summary
@@ -111,6 +113,7 @@ def survey_read(
     BASE + "/{survey_id}",
     response_model=SurveyOut,
     summary="Replace a survey's definition (a new version when it changed)",
+    responses={412: {"model": ErrorOut, "description": "the survey is past base_version"}},
 )
 def survey_update(
     project_id: ProjectPath,
@@ -118,10 +121,21 @@ def survey_update(
     definition: Definition,
     engine: AdminEngine,
     who: ApiEditor,
+    base_version: Annotated[
+        int | None,
+        Query(ge=1, description="the version this edit started from: 412 if it is no longer"),
+    ] = None,
+    if_match: Annotated[
+        str | None,
+        Header(description='the same as base_version, as an entity tag: "3" or W/"3"'),
+    ] = None,
 ) -> dict[str, Any]:
+    base = base_version if if_match is None else _version_tag(if_match)
     with refusals():
         before = survey_store.get_survey(engine, project_id, survey_id)["version"]
-        saved = survey_store.update_survey(engine, project_id, survey_id, definition, who.label)
+        saved = survey_store.update_survey(
+            engine, project_id, survey_id, definition, who.label, base
+        )
     _changed(engine, who, project_id, saved, "survey.updated", previous_version=before)
     return saved
 
@@ -145,6 +159,15 @@ def survey_duplicate(
         )
     _changed(engine, who, project_id, made, "survey.duplicated", source=survey_id)
     return made
+
+
+def _version_tag(value: str) -> int:
+    """The version an `If-Match` names (`"3"`, `W/"3"` or `3`); 422 for anything else
+    (`*` too: it would guard nothing a PUT to an existing survey does not already)."""
+    tag = value.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit() or len(tag) > 9:
+        raise ApiError(422, "invalid_if_match", f"If-Match: {value!r} is not a survey version")
+    return int(tag)
 
 
 class StatusChange:

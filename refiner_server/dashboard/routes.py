@@ -56,6 +56,7 @@ NOTICES = {
     "created": "Survey created as a draft",
     "duplicated": "Copy created as a draft",
     "restored": "Version restored as a new version",
+    "saved": "Survey saved",
 }
 
 router = APIRouter(prefix=session.PATH, include_in_schema=False)

@@ -44,6 +44,19 @@ class Conflict(ValueError):
     """The survey exists already (create) or the ids disagree (update)."""
 
 
+class VersionConflict(Conflict):
+    """An update named the version it started from and the survey has moved on since:
+    nothing was written; `current` is the survey as stored now."""
+
+    def __init__(self, base_version: int, current: dict[str, Any]) -> None:
+        super().__init__(
+            f"survey {current['id']!r} is at version {current['version']}, not {base_version}:"
+            " someone saved it since (reload it, or save again on top of that version)"
+        )
+        self.base_version = base_version
+        self.current = current
+
+
 def create_survey(
     engine: Engine,
     project_id: str,
@@ -112,15 +125,20 @@ def update_survey(
     survey_id: str,
     definition: Any,
     author: str | None = None,
+    base_version: int | None = None,
 ) -> dict[str, Any]:
-    """Replace the definition; a new version when anything but `status` changed."""
+    """Replace the definition; a new version when anything but `status` changed. With
+    `base_version` (the version the writer started from), `VersionConflict` instead of a
+    write when the survey is at another version now, so no one overwrites a save unseen."""
     if isinstance(definition, dict):
         definition.setdefault("id", survey_id)
     definition = check_definition(definition)
     if definition["id"] != survey_id:
         raise DefinitionError("id", f"must be {survey_id!r}, the survey being updated")
     with engine.begin() as conn:
-        _existing(conn, project_id, survey_id)
+        row = _existing(conn, project_id, survey_id, lock=base_version is not None)
+        if base_version is not None and row.version != base_version:
+            raise VersionConflict(base_version, _public(row))
         _save(conn, project_id, definition, utcnow(), author)
         return _public(_row(conn, project_id, survey_id))
 
@@ -393,8 +411,13 @@ def _project(conn: Connection, project_id: str) -> None:
         raise NotFound(f"project {project_id!r} does not exist")
 
 
-def _row(conn: Connection, project_id: str, survey_id: str) -> sa.Row[Any] | None:
-    return conn.execute(sa.select(surveys).where(*_key(project_id, survey_id))).first()
+def _row(
+    conn: Connection, project_id: str, survey_id: str, lock: bool = False
+) -> sa.Row[Any] | None:
+    """The survey's row; `lock`: held until the transaction ends (PostgreSQL's row lock;
+    SQLite's writer holds the whole database)."""
+    query = sa.select(surveys).where(*_key(project_id, survey_id))
+    return conn.execute(query.with_for_update() if lock else query).first()
 
 
 def _version(conn: Connection, project_id: str, survey_id: str, version: int) -> sa.Row[Any]:
@@ -412,8 +435,8 @@ def _version(conn: Connection, project_id: str, survey_id: str, version: int) ->
     return row
 
 
-def _existing(conn: Connection, project_id: str, survey_id: str) -> sa.Row[Any]:
-    row = _row(conn, project_id, survey_id)
+def _existing(conn: Connection, project_id: str, survey_id: str, lock: bool = False) -> sa.Row[Any]:
+    row = _row(conn, project_id, survey_id, lock)
     if row is None:
         _project(conn, project_id)
         raise NotFound(f"survey {survey_id!r} does not exist in project {project_id!r}")

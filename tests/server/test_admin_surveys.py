@@ -291,3 +291,47 @@ def test_summary_of_a_survey(client, h):
     assert score["score"] == 25  # (2 promoters - 1 detractor) / 4
     assert client.get(f"{SURVEYS}/missing/summary", headers=h).status_code == 404
     assert client.get(f"{SURVEYS}/nps/summary?bucket=year", headers=h).status_code == 422
+
+
+def test_an_update_naming_its_base_version_refuses_a_stale_one(client, h):
+    """Two writers start from version 1: the first saves, the second is refused with 412
+    and the survey keeps the first one's words; a save that names version 2 goes through."""
+    client.post(SURVEYS, json=nps(), headers=h)
+    mine, theirs = nps(), nps()
+    mine["questions"][0]["title"], theirs["questions"][0]["title"] = "Mine", "Theirs"
+    first = client.put(f"{SURVEYS}/nps", json=theirs, headers={**h, "If-Match": '"1"'})
+    assert (first.status_code, first.json()["version"]) == (200, 2)
+    stale = client.put(f"{SURVEYS}/nps", json=mine, headers={**h, "If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert stale.json()["error"]["code"] == "version_conflict"
+    assert "version 2, not 1" in stale.json()["error"]["message"]
+    stored = client.get(f"{SURVEYS}/nps", headers=h).json()
+    assert (stored["version"], stored["definition"]["questions"][0]["title"]) == (2, "Theirs")
+    assert client.put(f"{SURVEYS}/nps?base_version=1", json=mine, headers=h).status_code == 412
+    on_top = client.put(f"{SURVEYS}/nps?base_version=2", json=mine, headers=h)
+    assert (on_top.status_code, on_top.json()["version"]) == (200, 3)
+    weak = client.put(f"{SURVEYS}/nps", json=theirs, headers={**h, "If-Match": 'W/"3"'})
+    assert (weak.status_code, weak.json()["version"]) == (200, 4)
+    versions = client.get(f"{SURVEYS}/nps/versions", headers=h).json()
+    assert [v["definition"]["questions"][0]["title"] for v in versions[1:]] == [
+        "Theirs",
+        "Mine",
+        "Theirs",
+    ]
+
+
+@pytest.mark.parametrize("tag", ["*", '"x"', "", '"1", "2"'])
+def test_an_if_match_that_names_no_version_is_refused(client, h, tag):
+    client.post(SURVEYS, json=nps(), headers=h)
+    r = client.put(f"{SURVEYS}/nps", json=nps(name="n"), headers={**h, "If-Match": tag})
+    assert (r.status_code, r.json()["error"]["code"]) == (422, "invalid_if_match")
+    assert client.get(f"{SURVEYS}/nps", headers=h).json()["version"] == 1
+
+
+def test_a_stale_base_version_is_checked_before_the_definition(client, h):
+    """A status-only update keeps the version, so it conflicts with nothing after it."""
+    client.post(SURVEYS, json=nps(), headers=h)
+    client.put(f"{SURVEYS}/nps", json=nps(name="renamed"), headers=h)
+    r = client.put(f"{SURVEYS}/nps?base_version=1", json=nps(status="paused"), headers=h)
+    assert r.status_code == 412
+    assert client.get(f"{SURVEYS}/nps", headers=h).json()["status"] == "live"
