@@ -16,6 +16,7 @@ from refiner_server.client.limits import MAX_BODY_VALUES, body_limit, json_value
 from refiner_server.client.store import ClientStore
 from refiner_server.clock import Clock
 from refiner_server.dashboard import pages as dashboard_pages
+from refiner_server.dashboard import preview as dashboard_preview
 from refiner_server.dashboard import routes as dashboard
 from refiner_server.dashboard.headers import AdminHeaders
 from refiner_server.db import make_engine, migrate
@@ -102,6 +103,7 @@ def create_app(
     app.include_router(webhooks_api.router)
     app.include_router(docs.router)
     app.include_router(dashboard.router)
+    app.include_router(dashboard_preview.router)
     app.include_router(server_key_pages.router)
     app.include_router(webhooks_pages.router)
     app.add_exception_handler(SignInRequired, dashboard_pages.to_login)
@@ -131,7 +133,7 @@ def create_app(
         )
     app.add_middleware(
         CORSMiddleware,
-        prefixes=(client_api.PREFIX + "/", "/static/"),
+        prefixes=(client_api.PREFIX + "/", "/static/", survey_schema.CHECK_PATH),
         api_prefix=client_api.PREFIX + "/",
     )
     app.add_middleware(SecurityHeadersMiddleware)

@@ -6,7 +6,7 @@ Unknown fields are ignored (pydantic's default), so older servers accept newer c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -15,6 +15,7 @@ from pydantic import (
     ModelWrapValidatorHandler,
     PrivateAttr,
     StrictBool,
+    StringConstraints,
     model_validator,
 )
 
@@ -157,6 +158,14 @@ class WriteIn(Identified):
     user_id: UserId | None = None
     #: the user's account, sent only so that a signature covering it can be checked
     account_id: UserId | None = None
+
+
+class TryoutIn(BaseModel):
+    """The token of a try-out link (`refiner_server.tryouts`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=512)]
 
 
 class EventIn(WriteIn):

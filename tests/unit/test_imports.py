@@ -14,7 +14,17 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "refiner_web"
 #: the modules that touch the browser or the interpreter, the only ones that may import
 #: what BROWSER names; a module not named here is pure
-ADAPTERS = ("boot", "browser", "ffi", "widget", "host", "questions", "focus", "dom")
+ADAPTERS = (
+    "boot",
+    "browser",
+    "ffi",
+    "widget",
+    "host",
+    "questions",
+    "focus",
+    "dom",
+    "preview_frame",
+)
 #: the browser's modules, the interpreters' FFI and the loader's bridge
 BROWSER = ("js", "pyscript", "pyodide", "jsffi", "refiner_bridge")
 
