@@ -255,7 +255,7 @@ def test_a_try_out_link_shows_a_paused_survey_and_records_nothing(
     browser: Browser, host: HostPage, server: Server, token: str, tmp_path: Path, db_path: Path
 ) -> None:
     import_surveys(server, tmp_path, BRANCHING)
-    target = host.serve("try.html", _host_page(host))
+    target = site_page(host, "try.html")
     link = try_link(browser, server, token, target + "?plan=pro#top")
     assert link.startswith(target + "?plan=pro&refiner_try=") and link.endswith("#top")
     host.page.goto(link)
@@ -271,8 +271,16 @@ def test_a_try_out_link_shows_a_paused_survey_and_records_nothing(
     assert host.errors() == []
 
 
-def _host_page(host: HostPage) -> str:
-    return host_html(host.runtime, "<main><h1>My site</h1></main>")
+def site_page(host: HostPage, name: str) -> str:
+    """A host page of the owner's site at `{base_url}/test/{name}`, served whatever its
+    query; its URL."""
+    url = f"{host.base_url}/test/{name}"
+    text = host_html(host.runtime, "<main><h1>My site</h1></main>")
+    host.page.route(
+        lambda seen: seen.split("?")[0] == url,
+        lambda route: route.fulfill(body=text, content_type="text/html"),
+    )
+    return url
 
 
 @pytest.mark.parametrize("fault", ["expired", "forged", "other project", "garbled"])
@@ -292,7 +300,7 @@ def test_an_expired_or_forged_try_out_link_shows_nothing(
         minted = tryouts._b64(payload.encode()) + "." + minted.split(".")[1]
     elif fault == "garbled":
         minted = "<script>alert(1)</script>"
-    url = host.serve("try-bad.html", _host_page(host))
+    url = site_page(host, "try-bad.html")
     host.page.goto(url + "?" + urlencode({tryouts.PARAM: minted}))
     host.wait_ready()
     wait_in_page(host, lambda: any("tryout" in w for w in refiner_warnings(host)))
