@@ -53,16 +53,15 @@ class Tryout:
         except ValueError as error:
             self.refused(str(error))
             return
-        if token is not None:
-            client.platform.spawn(self._ask(token))
+        if token is not None:  # asked of the project named now, whatever comes later
+            client.platform.spawn(self._ask(client.url("tryout"), wire.dumps({"token": token})))
 
     def refused(self, why: str) -> None:
         self.client.warn_command("tryout", "survey not shown: " + why)
 
-    async def _ask(self, token: str) -> None:
+    async def _ask(self, url: str, body: str) -> None:
         client = self.client
-        body = wire.dumps({"token": token})
-        status, text, _ = await client.platform.request("POST", client.url("tryout"), body, False)
+        status, text, _ = await client.platform.request("POST", url, body, False)
         try:
             answer = json.loads(text)
         except ValueError:
