@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Screenshots of the owners' dashboard into ``docs/screenshots/admin-*.png``: the survey
-list, a survey page light and dark, and the survey page at 320 px.
+list, a survey page light and dark, its preview light and dark, and the survey page at
+320 px.
 
 Usage: ``python tools/admin_screenshots.py [--out DIR] [--days N]``
 
@@ -164,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
                     page.set_viewport_size({"width": 1000, "height": 800})
                 page.goto(server.base_url + SURVEY)
                 shoot(page, args.out / f"admin-survey-{theme}.png", 1900)
+                page.goto(server.base_url + SURVEY + "/preview")
+                page.get_by_label("Theme").select_option(theme)
+                frame = page.frame_locator("#preview-frame")
+                frame.locator(f"refiner-survey .panel.theme-{theme} .title").wait_for()
+                shoot(page, args.out / f"admin-preview-{theme}.png", 1000)
                 if theme == "light":
                     page.set_viewport_size({"width": 320, "height": 640})
                     shoot(page, args.out / "admin-survey-320.png", 2400)

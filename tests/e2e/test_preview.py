@@ -315,3 +315,15 @@ def test_an_expired_or_forged_try_out_link_shows_nothing(
     assert warnings[0].startswith("[refiner] tryout: survey not shown: ")
     assert host.page.locator("refiner-survey").count() == 0
     assert host.errors() == []
+
+
+def test_a_redraw_leaves_the_editors_focus_where_it_is(editor: Editor) -> None:
+    """The owner types in the editor while the frame redraws: even a modal survey (center)
+    must not take the focus out of the field."""
+    editor.page.evaluate(
+        "() => { const f = document.createElement('input'); f.id = 'field';"
+        " document.body.prepend(f); f.focus(); }"
+    )
+    for position in ("center", "bottom-right", "center"):
+        editor.post(request(BRANCHING, position=position))
+        assert editor.page.evaluate("document.activeElement.id") == "field", position
