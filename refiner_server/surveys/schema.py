@@ -178,7 +178,21 @@ def survey_definition_schema() -> JSONResponse:
     return JSONResponse(_served_schema(), headers={"cache-control": "no-cache"})
 
 
-@router.post(CHECK_PATH, tags=["schema"], summary="Check a survey definition")
+@router.post(
+    CHECK_PATH,
+    tags=["schema"],
+    summary="Check a survey definition",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "description": f"as {SCHEMA_PATH} describes"}
+                }
+            },
+        }
+    },
+)
 async def check_survey(request: Request) -> dict[str, bool]:
     """The validator's verdict on the definition in the body (JSON whatever the
     Content-Type: the preview frame sends text/plain, which needs no preflight): 200
