@@ -194,7 +194,8 @@ def start_server(workdir: Path, surveys: list = SURVEYS, serve: list = SERVE) ->
         stderr=subprocess.DEVNULL,
     )
     base = f"http://{HOST}:{port}"
-    for _ in range(200):
+    deadline = time.monotonic() + 60  # a loaded machine starts it slowly
+    while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(base + "/static/refiner.js", timeout=1)
             return proc, base

@@ -21,6 +21,7 @@ from refiner_server.dashboard import editor as survey_editor
 from refiner_server.dashboard import library as dashboard_library
 from refiner_server.dashboard import links as dashboard_links
 from refiner_server.dashboard import pages as dashboard_pages
+from refiner_server.dashboard import preview as dashboard_preview
 from refiner_server.dashboard import routes as dashboard
 from refiner_server.dashboard.headers import AdminHeaders
 from refiner_server.db import make_engine, migrate
@@ -120,6 +121,7 @@ def create_app(
     app.include_router(signin.router)
     app.include_router(team_pages.router)
     app.include_router(survey_editor.router)
+    app.include_router(dashboard_preview.router)
     app.include_router(server_key_pages.router)
     app.include_router(audience_pages.router)
     app.include_router(webhooks_pages.router)
@@ -153,7 +155,7 @@ def create_app(
         )
     app.add_middleware(
         CORSMiddleware,
-        prefixes=(client_api.PREFIX + "/", "/static/"),
+        prefixes=(client_api.PREFIX + "/", "/static/", survey_schema.CHECK_PATH),
         api_prefix=client_api.PREFIX + "/",
     )
     app.add_middleware(SecurityHeadersMiddleware)

@@ -23,6 +23,7 @@ from refiner_web.pinging import Pinger
 from refiner_web.refusals import Refusals
 from refiner_web.sending import Sender
 from refiner_web.storage import SafeStore
+from refiner_web.tryout import Tryout
 from refiner_web.values import MAX_URL, storable
 
 #: console lines one call may cost (then one line with the count of the rest): with the
@@ -61,6 +62,7 @@ class Client:
         self.sender = Sender(self)
         self.pinger = Pinger(self)
         self.moments = Moments(self)
+        self.tryout = Tryout(self)
         platform.on_visibility(self._page_hidden, self._page_visible)
         platform.on_route_change(self._route_changed)
 
@@ -93,6 +95,7 @@ class Client:
         self.outbox.wake(self.platform.now_ms())
         self.pinger.schedule(0)
         self.sender.schedule(0)
+        self.tryout.start()
 
     # -- commands ----------------------------------------------------------------------
 
@@ -103,6 +106,7 @@ class Client:
         self.sender.project_set()
         if changed and not self.booting:
             self.pinger.schedule(0)
+            self.tryout.start()
 
     def identify_user(self, args: list, warn: object) -> None:
         self.identity.identify(commands.parse_identify(args, warn))

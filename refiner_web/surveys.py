@@ -28,6 +28,8 @@ class Hooks:
         self.form = form
         self.form_id = form["id"]
         self.response_id = surveys.client.platform.random_id()
+        #: a try-out link's survey (`refiner_web.tryout`): shown, never recorded
+        self.trial = form.get("trial") is True
         self.closed_once = False
         self.hold_timer = None
 
@@ -304,6 +306,9 @@ class Surveys:
         return when
 
     def _shown(self, hooks: Hooks) -> None:
+        if hooks.trial:
+            self.client.lifecycle.emit("onShow", [hooks.form_id])
+            return
         shown_at = self._mark(hooks.form_id, "seen_at")
         view_id = self.client.platform.random_id()
         self.client.record(
@@ -318,27 +323,33 @@ class Surveys:
     def _answered(self, hooks: Hooks, answers: dict, completed: bool) -> None:
         client = self.client
         data = client.hidden_fields()
-        client.record(
-            "response",
-            hooks.response_id,
-            "PUT",
-            "responses/" + hooks.response_id,
-            {
-                "form_id": hooks.form_id,
-                "answers": answers,
-                "data": data,
-                "locale": client.identity.locale,
-                "page_url": client.page()["url"],
-                "completed": completed,
-            },
-        )
+        if not hooks.trial:
+            client.record(
+                "response",
+                hooks.response_id,
+                "PUT",
+                "responses/" + hooks.response_id,
+                {
+                    "form_id": hooks.form_id,
+                    "answers": answers,
+                    "data": data,
+                    "locale": client.identity.locale,
+                    "page_url": client.page()["url"],
+                    "completed": completed,
+                },
+            )
         if completed:
-            self._mark(hooks.form_id, "completed_at")
+            if not hooks.trial:
+                self._mark(hooks.form_id, "completed_at")
             response_data = dict(data)
             response_data.update(answers)
             client.lifecycle.emit("onComplete", [hooks.form_id, response_data])
 
     def _dismissed(self, form_id: str) -> None:
+        if self._on_screen(form_id) and self.current.trial:
+            self.client.lifecycle.emit("onDismiss", [form_id])
+            self.close(form_id)
+            return
         dismissed_at = self._mark(form_id, "dismissed_at")
         dismissal_id = self.client.platform.random_id()
         self.client.record(

@@ -5,6 +5,9 @@
  * file system, registers the `refiner_bridge` JS module (docs/internals.md) and runs
  * `import refiner_web.boot; refiner_web.boot.start()`. Leaves no globals besides `_refiner` and
  * `_refinerQueue`. build.py substitutes the manifest of versioned URLs below.
+ * With `data-preview` (only the dashboard's preview frame, /admin/preview) it starts
+ * `refiner_web.preview_frame` instead: no client, no ping, no writes; the bridge then also
+ * carries the editor's messages in and the frame's out (docs/dashboard.md, "Preview").
  */
 (function () {
   "use strict";
@@ -127,6 +130,7 @@
   // The link page's settings (refiner_server/channels/page.py): a JSON block it names
   var pageTag = script.getAttribute("data-page");
   var linkPage = pageTag ? (d.getElementById(pageTag) || {}).textContent || "" : "";
+  var preview = script.hasAttribute("data-preview");
   var live = null;
 
   // A call the page made unreadable (a getter that throws, a non-array in the queue) costs
@@ -273,6 +277,41 @@
     },
   };
 
+  // --- the preview frame (refiner_web/preview_frame.py) -------------------------------------
+  var PREVIEW = "refiner:preview";
+  var CHECK_PATH = "/api/v1/schema/survey/check";
+
+  if (preview) {
+    // Messages of the preview's type from the parent window only (the editor); Python checks
+    // the rest of their shape. `at` is when the change arrived, for the redraw's timing.
+    bridge.listenPreview = function (fn) {
+      w.addEventListener("message", function (event) {
+        if (w.parent === w || event.source !== w.parent) return;
+        var data = event.data;
+        if (!data || typeof data !== "object" || data.type !== PREVIEW) return;
+        var at = performance.now();
+        var json;
+        try { json = JSON.stringify(data); } catch (_) { return; }
+        fn(json, at);
+      });
+    };
+    // The frame's origin is opaque (sandbox="allow-scripts"); its parent is the dashboard,
+    // at the origin of the frame's URL.
+    bridge.toParent = function (json) {
+      if (w.parent !== w) w.parent.postMessage(JSON.parse(json), location.origin);
+    };
+    // The server's validator (a read: it stores nothing). text/plain needs no preflight.
+    bridge.check = function (body, done) {
+      fetch(api + CHECK_PATH, {
+        method: "POST", body: body, headers: { "Content-Type": "text/plain" },
+        credentials: "omit",
+      }).then(function (r) {
+        return r.text().then(function (text) { done(r.status, text); });
+      }).catch(function () { done(0, ""); });
+    };
+    bridge.now = function () { return performance.now(); };
+  }
+
   // --- boot ---------------------------------------------------------------------------------
   function url(rel) { return new URL(rel, src).href; }
 
@@ -415,7 +454,7 @@
       return r.arrayBuffer();
     });
     pack.catch(function () { /* reported below */ });
-    if (!linkPage) {
+    if (!linkPage && !preview) {
       try { sendFirstPing(); } catch (_) { /* blocked storage or cookies: Python pings */ }
     }
     var py = await started;
@@ -432,7 +471,7 @@
     // Starting the interpreter, importing the client and starting it run as three tasks, not
     // one long one, so the page can paint and take input in between.
     await nextTask();
-    var client = py.pyimport("refiner_web.boot");
+    var client = py.pyimport(preview ? "refiner_web.preview_frame" : "refiner_web.boot");
     await nextTask();
     client.start();
   }

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Screenshots of the owners' dashboard into ``docs/screenshots/admin-*.png``: the survey
-list, a survey page light and dark, the survey page at 320 px, a survey's life (the
-new-survey page, a draft made from the NPS template, two of its versions compared), and the
-survey editor (its top, and a question with a fault the live check found as it was typed).
+list, a survey page light and dark, its preview light and dark, the survey page at 320 px,
+a survey's life (the new-survey page, a draft made from the NPS template, two of its
+versions compared), and the survey editor (its top, and a question with a fault the live
+check found as it was typed).
 
 Usage: ``python tools/admin_screenshots.py [--out DIR] [--days N]``
 
@@ -206,6 +207,11 @@ def main(argv: list[str] | None = None) -> int:
                     page.set_viewport_size({"width": 1000, "height": 800})
                 page.goto(server.base_url + SURVEY)
                 shoot(page, args.out / f"admin-survey-{theme}.png", 1900)
+                page.goto(server.base_url + SURVEY + "/preview")
+                page.get_by_label("Theme").select_option(theme)
+                frame = page.frame_locator("#preview-frame")
+                frame.locator(f"refiner-survey .panel.theme-{theme} .title").wait_for()
+                shoot(page, args.out / f"admin-preview-{theme}.png", 1000)
                 if theme == "light":
                     page.set_viewport_size({"width": 320, "height": 640})
                     shoot(page, args.out / "admin-survey-320.png", 2400)

@@ -16,6 +16,7 @@ from pydantic import (
     ModelWrapValidatorHandler,
     PrivateAttr,
     StrictBool,
+    StringConstraints,
     WithJsonSchema,
     model_validator,
 )
@@ -179,6 +180,14 @@ class WriteIn(Identified):
     account_id: UserId | None = None
     #: a one-time link's token (docs/channels.md): the write is filed under its person
     link: LinkToken | None = None
+
+
+class TryoutIn(BaseModel):
+    """The token of a try-out link (`refiner_server.tryouts`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=512)]
 
 
 class EventIn(WriteIn):

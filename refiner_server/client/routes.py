@@ -20,11 +20,14 @@ from refiner_server.client.models import (
     PingOut,
     ResponseIn,
     ResponseOut,
+    TryoutIn,
     ViewIn,
     WriteIn,
 )
 from refiner_server.client.rules import ID_PATTERN, FormPath, ProjectPath
 from refiner_server.deps import Store
+from refiner_server.http.errors import ApiError
+from refiner_server.tryouts import Refused, verify
 
 log = logging.getLogger("refiner_server")
 PREFIX = "/api/v1/client"
@@ -69,6 +72,16 @@ async def get_form(
     """The client view of one live survey (for `showForm(id, true)`); 404 otherwise.
     A POST with the identity of a write: a verified project serves only signed users."""
     return await store.call(store.form, project, form_id, body)
+
+
+@router.post("/{project}/tryout")
+async def tryout(project: ProjectPath, body: TryoutIn, store: Store) -> dict[str, Any]:
+    """The survey a try-out link names, whatever its status, marked `trial`: the client
+    shows it and writes nothing (docs/dashboard.md). 403 `tryout_refused` says why not."""
+    try:
+        return await store.call(verify, store.engine, body.token, project, store.clock.now())
+    except Refused as exc:
+        raise ApiError(403, "tryout_refused", str(exc)) from exc
 
 
 @router.post("/{project}/events", status_code=202, response_model=Accepted)

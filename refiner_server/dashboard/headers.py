@@ -21,8 +21,9 @@ HEADERS = [
 
 
 class AdminHeaders:
-    """Adds `HEADERS` to every response under `/admin`, and `no-store` but to the
-    stylesheet."""
+    """Adds `HEADERS` to every response under `/admin` (a page that sets one of its own,
+    such as the preview's CSP, keeps it), and `no-store` but to the stylesheet and the
+    files that say how they are cached."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -38,7 +39,7 @@ class AdminHeaders:
                 headers = list(message.get("headers", []))
                 present = {key.lower() for key, _ in headers}  # e.g. nosniff set elsewhere
                 headers += [h for h in HEADERS if h[0] not in present]
-                if path != "/admin/admin.css":
+                if path != "/admin/admin.css" and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
             await send(message)

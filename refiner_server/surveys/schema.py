@@ -11,18 +11,23 @@ choices, date order, colours and URLs the client cleans, and regular expressions
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
 import jsonschema_rs
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
-from refiner_server.surveys.checks import fault_at
+from refiner_server.http.errors import ApiError
+from refiner_server.surveys.checks import DefinitionError, check_definition, fault_at
 from refiner_server.surveys.fields import SHAPES
 from refiner_server.surveys.kinds import KINDS, Field, Shape
 
 SCHEMA_PATH = "/api/v1/schema/survey.json"
+#: the validator itself, for the dashboard's preview frame (static/refiner.js CHECK_PATH)
+CHECK_PATH = "/api/v1/schema/survey/check"
 #: the validator's faults that no schema states, by the start of their message
 VALIDATOR_ONLY = (
     "duplicate question id",
@@ -182,6 +187,37 @@ router = APIRouter()
 @router.get(SCHEMA_PATH, tags=["schema"], summary="JSON Schema of a survey definition")
 def survey_definition_schema() -> JSONResponse:
     return JSONResponse(_served_schema(), headers={"cache-control": "no-cache"})
+
+
+@router.post(
+    CHECK_PATH,
+    tags=["schema"],
+    summary="Check a survey definition",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "description": f"as {SCHEMA_PATH} describes"}
+                }
+            },
+        }
+    },
+)
+async def check_survey(request: Request) -> dict[str, bool]:
+    """The validator's verdict on the definition in the body (JSON whatever the
+    Content-Type: the preview frame sends text/plain, which needs no preflight): 200
+    `{"ok": true}`, or 422 `invalid_definition` with the fault's path and message, the same
+    as the admin API and `survey import` give. Public, like the schema: it stores nothing."""
+    try:
+        definition = json.loads(await request.body())
+    except ValueError as exc:
+        raise ApiError(400, "invalid_json", "body: not JSON") from exc
+    try:
+        await run_in_threadpool(check_definition, definition)  # large ones take a while
+    except DefinitionError as exc:
+        raise ApiError(422, "invalid_definition", str(exc)) from exc
+    return {"ok": True}
 
 
 @cache

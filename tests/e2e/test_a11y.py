@@ -5,13 +5,18 @@ selection that does not move focus or the survey on (3.2.2), descriptions that o
 error, text that follows the browser's font size (1.4.4), and the demo page."""
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser
 
 from refiner_server.cli import main as server_cli
 from refiner_web.appearance import contrast_ratio
-from tests.e2e.conftest import HostPage, Server
+from tests.e2e.conftest import READY_TIMEOUT_S, HostPage, Server
+from tests.e2e.test_dashboard import import_surveys, signed_in
+from tests.e2e.test_dashboard import token as token  # the fixture
+from tests.e2e.test_preview import BRANCHING
 from tests.e2e.test_question_types import typed  # noqa: F401 - a fixture
 from tests.e2e.test_widget import animations_done, axe_violations, definition, title
 
@@ -422,3 +427,42 @@ def test_axe_finds_nothing_on_the_new_types_and_their_errors(
             survey.get_by_role("checkbox").check()
         survey.get_by_role("button", name="Next").click()
     assert title(host) == "Talk to us?"
+
+
+# -- the dashboard's preview -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_preview_page_and_its_frame_have_no_axe_violations(
+    browser: Browser,
+    server: Server,
+    token: str,
+    built_static: dict[str, Any],
+    tmp_path: Path,
+    scheme: str,
+) -> None:
+    """The owner's preview page, and the frame with a survey drawn in the same scheme
+    (axe runs in each document: the frame is another origin, which axe does not enter)."""
+    import_surveys(server, tmp_path, BRANCHING)
+    axe = server.base_url + built_static["base"] + built_static["axe"]
+    options = {"bypass_csp": True, "color_scheme": scheme}  # axe is a script: let it in
+    with signed_in(browser, server, token, **options) as context:
+        page = context.new_page()
+        page.set_default_timeout(READY_TIMEOUT_S * 1000)
+        page.goto(server.base_url + "/admin/projects/demo/surveys/pv-branch/preview")
+        page.get_by_label("Theme").select_option(scheme)
+        frame = page.frame_locator("#preview-frame")
+        frame.locator(f"refiner-survey .panel.theme-{scheme} .title").wait_for()
+        page.add_script_tag(url=axe)
+        found = page.evaluate(
+            "axe.run(document, {iframes: false, resultTypes: ['violations']}).then(r =>"
+            " r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' '))))"
+        )
+        assert found == [], "preview page"
+        inner = page.query_selector("#preview-frame").content_frame()
+        inner.add_script_tag(url=axe)
+        found = inner.evaluate(
+            "axe.run(document, {resultTypes: ['violations']}).then(r =>"
+            " r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' '))))"
+        )
+        assert found == [], "preview frame"

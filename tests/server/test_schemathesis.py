@@ -37,6 +37,7 @@ PROJECTS = ("p1", "sec")
 DEFINITION_BODIES = [
     f"POST {ADMIN}/projects/{{project_id}}/surveys",
     f"PUT {ADMIN}/projects/{{project_id}}/surveys/{{survey_id}}",
+    "POST /api/v1/schema/survey/check",  # the validator's verdict on such a body
     # likewise a webhook's URL: https and a public host (docs/webhooks.md "Targets"), and a
     # Slack endpoint takes response.completed only
     f"POST {ADMIN}/projects/{{project_id}}/webhooks",

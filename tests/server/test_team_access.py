@@ -89,6 +89,8 @@ PAGES = {
     ("GET", DS + "/edit"): "editor",
     ("POST", DS + "/edit"): "editor",
     ("POST", DS + "/edit/check"): "editor",
+    ("GET", DS + "/preview"): "viewer",
+    ("POST", DS + "/preview"): "editor",
     ("GET", DS + "/delete"): "owner",
     ("POST", DS + "/delete"): "owner",
     ("GET", DS + "/versions/compare"): "viewer",

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "refiner_web"
 #: what BROWSER names; a module not named here is pure
 ADAPTERS = ("boot", "browser", "ffi", "widget", "host", "questions", "focus", "dom", "launcher")
 ADAPTERS += ("matrix", "ranking", "inputs")  # renderers beside questions.py
+ADAPTERS += ("preview_frame",)  # the dashboard's preview frame
 #: the browser's modules, the interpreters' FFI and the loader's bridge
 BROWSER = ("js", "pyscript", "pyodide", "jsffi", "refiner_bridge")
 
