@@ -411,11 +411,10 @@ def test_segment_counts_are_the_pings_verdicts(engine, people, audience):
                 contacts.c.project_id == project
             )
         ):
-            stored = conn.execute(
-                sa.select(traits).where(
-                    sa.or_(traits.c.contact_pk == pk, traits.c.account_pk == account_pk)
-                )
-            ).all()
+            owners = [traits.c.contact_pk == pk]
+            if account_pk is not None:  # `== None` would be IS NULL: every contact's traits
+                owners.append(traits.c.account_pk == account_pk)
+            stored = conn.execute(sa.select(traits).where(sa.or_(*owners))).all()
             mine = {r.key: (r.type, trait_value(r)) for r in stored if r.contact_pk is not None}
             theirs = {r.key: (r.type, trait_value(r)) for r in stored if r.contact_pk is None}
             n_events = conn.execute(
