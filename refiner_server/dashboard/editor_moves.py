@@ -64,10 +64,17 @@ def apply_move(definition: dict[str, Any], move: str) -> dict[str, Any]:
 
 
 def new_question(kind: str, taken: list[str]) -> dict[str, Any]:
-    """A question of type `kind` with an unused id, ready to answer (choices have two)."""
+    """A question of type `kind` with an unused id, ready to answer: choices, a ranking's
+    items and a matrix's columns have two, a matrix one row, a call to action a link."""
     question: dict[str, Any] = {"id": _unique("q1", taken), "type": kind, "title": ""}
-    if kind in CHOICE_TYPES:
-        question["choices"] = [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}]
+    two = [{"id": "a", "label": "A"}, {"id": "b", "label": "B"}]
+    if kind in CHOICE_TYPES or kind == "ranking":
+        question["choices"] = two
+    elif kind == "matrix":
+        question["rows"] = [{"id": "r1", "label": "Row 1"}]
+        question["columns"] = two
+    elif kind == "cta":
+        question["link"] = {"label": "Open", "url": "https://example.com/"}
     return question
 
 
