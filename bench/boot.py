@@ -194,7 +194,7 @@ def start_server(workdir: Path, surveys: list = SURVEYS, serve: list = SERVE) ->
         stderr=subprocess.DEVNULL,
     )
     base = f"http://{HOST}:{port}"
-    deadline = time.monotonic() + 60  # a loaded machine starts it slowly
+    deadline = time.monotonic() + 180  # a loaded machine starts it slowly
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(base + "/static/refiner.js", timeout=1)

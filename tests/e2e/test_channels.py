@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from refiner_server.cli import main as server_cli
-from tests.e2e.conftest import HostPage, Server, host_html
+from tests.e2e.conftest import READY_TIMEOUT_S, HostPage, Server, host_html
 
 SCORE = {"id": "score", "type": "nps", "title": "How likely are you to recommend us?"}
 IDEA = {"id": "idea", "type": "text", "title": "What should we improve?"}
@@ -64,8 +64,8 @@ def forms(_server_session: Server, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def stored(db_path: Path, form_id: str = "ch-link", count: int = 1) -> list:
     """(data, completed, user id) of the form's responses, in the order stored, once at
-    least `count` of them are completed (or 30 s have passed)."""
-    deadline = time.monotonic() + 30
+    least `count` of them are completed (or READY_TIMEOUT_S have passed)."""
+    deadline = time.monotonic() + READY_TIMEOUT_S
     while True:
         with sqlite3.connect(db_path) as db:
             rows = db.execute(

@@ -49,7 +49,7 @@ def serve(tmp_path: Path) -> Iterator:
 
 def wait_for(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
     """Until the server answers (each `--workers` process builds its app first)."""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine builds each app slowly
     while time.monotonic() < deadline:
         assert proc.poll() is None, log.read_text()
         try:
