@@ -23,7 +23,7 @@ from refiner_server.projects import MAX_RECONTACT_DAYS, ProjectError, get_projec
 from refiner_server.surveys.checks import DefinitionError
 from refiner_server.surveys.store import Conflict, NotFound
 from refiner_server.team.access import PageOwner, PageViewer, PostingEditor, PostingOwner
-from refiner_server.team.audit import record
+from refiner_server.team.audit import recorded
 from refiner_server.team.principal import Principal
 
 router = APIRouter(prefix=session.PATH + "/projects/{project_id}", include_in_schema=False)
@@ -41,15 +41,13 @@ def _not_found(token: Principal, exc: Exception) -> Response:
 async def _audit(
     engine: Engine, who: Principal, project_id: str, action: str, subject: str, **detail: Any
 ) -> None:
-    await run_in_threadpool(
-        lambda: record(
-            engine,
-            project_id=project_id,
-            actor=who,
-            action=action,
-            subject=subject,
-            detail=detail or None,
-        )
+    await recorded(
+        engine,
+        project_id=project_id,
+        actor=who,
+        action=action,
+        subject=subject,
+        detail=detail or None,
     )
 
 

@@ -32,7 +32,7 @@ from refiner_server.deps import AdminEngine, Owner, StaticDir
 from refiner_server.surveys import store as survey_store
 from refiner_server.surveys.fields import RULE_KINDS, SHAPES
 from refiner_server.team.access import PageEditor, PostingEditor
-from refiner_server.team.audit import record
+from refiner_server.team.audit import recorded
 from refiner_server.team.principal import Principal
 
 #: the editor's page may run this project's MicroPython (WebAssembly) and frame the preview
@@ -143,15 +143,13 @@ async def edit(
             409,
             conflict=exc.current,
         )
-    await run_in_threadpool(
-        lambda: record(
-            engine,
-            project_id=project_id,
-            actor=token,
-            action="survey.updated",
-            subject="survey:" + survey_id,
-            detail={"previous_version": base},
-        )
+    await recorded(
+        engine,
+        project_id=project_id,
+        actor=token,
+        action="survey.updated",
+        subject="survey:" + survey_id,
+        detail={"previous_version": base},
     )
     target = survey_url(project_id, survey_id) + "?" + urlencode({"done": "saved"})
     return RedirectResponse(target, status_code=303)

@@ -32,7 +32,7 @@ from refiner_server.team.access import (
     PostingEditor,
     PostingOwner,
 )
-from refiner_server.team.audit import record
+from refiner_server.team.audit import recorded
 from refiner_server.team.principal import Principal
 
 #: the languages the client ships its own words in (refiner_web.strings), by name
@@ -59,15 +59,13 @@ async def audit(
     engine: Any, who: Principal, project_id: str, survey_id: str, action: str, **detail: Any
 ) -> None:
     """The audit row of a change made here."""
-    await run_in_threadpool(
-        lambda: record(
-            engine,
-            project_id=project_id,
-            actor=who,
-            action=action,
-            subject="survey:" + survey_id,
-            detail=detail or None,
-        )
+    await recorded(
+        engine,
+        project_id=project_id,
+        actor=who,
+        action=action,
+        subject="survey:" + survey_id,
+        detail=detail or None,
     )
 
 

@@ -27,7 +27,7 @@ from refiner_server.surveys import store as survey_store
 from refiner_server.surveys.exports import attachment, responses_csv
 from refiner_server.surveys.reports import BUCKETS, survey_summary
 from refiner_server.team.access import PageViewer, PostingEditor
-from refiner_server.team.audit import record
+from refiner_server.team.audit import recorded
 from refiner_server.webhooks.endpoints import disabled_endpoints
 
 CSS = HERE / "admin.css"
@@ -164,14 +164,12 @@ async def change_status(
     except survey_store.NotFound as exc:
         return page("error.html", 404, title="Not found", message=str(exc), token=token)
     verb = verbs[status].lower()
-    await run_in_threadpool(
-        lambda: record(
-            engine,
-            project_id=project_id,
-            actor=token,
-            action="survey." + DONE[verb],
-            subject="survey:" + survey_id,
-        )
+    await recorded(
+        engine,
+        project_id=project_id,
+        actor=token,
+        action="survey." + DONE[verb],
+        subject="survey:" + survey_id,
     )
     target = survey_url(project_id, survey_id) + "?" + urlencode({"done": verb})
     return RedirectResponse(target, status_code=303)

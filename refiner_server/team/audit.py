@@ -24,6 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 
 from refiner_server.db import iso, utcnow
 from refiner_server.team.principal import Principal
@@ -59,6 +60,12 @@ def record(
             c.execute(audit_log.insert().values(**row))
     else:
         conn.execute(audit_log.insert().values(**row))
+
+
+async def recorded(engine: Engine, **row: Any) -> None:
+    """`record` from an async route: in the threadpool, since the write may wait for the
+    database's lock."""
+    await run_in_threadpool(lambda: record(engine, **row))
 
 
 def entries(

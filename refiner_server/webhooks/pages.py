@@ -25,7 +25,7 @@ from refiner_server.deps import AdminEngine, WebhookConfig
 from refiner_server.projects import get_project
 from refiner_server.surveys.store import NotFound
 from refiner_server.team.access import PageOwner, PostingOwner
-from refiner_server.team.audit import record
+from refiner_server.team.audit import recorded
 from refiner_server.team.principal import Principal
 from refiner_server.webhooks import endpoints as store
 from refiner_server.webhooks import slack
@@ -118,15 +118,13 @@ async def create(
     except store.InvalidEndpoint as exc:
         project = await run_in_threadpool(get_project, engine, project_id)
         return _list(engine, token, project, 422, error=str(exc), form=fields)
-    await run_in_threadpool(
-        lambda: record(
-            engine,
-            project_id=project_id,
-            actor=token,
-            action="webhook.created",
-            subject="webhook:" + made["id"],
-            detail={"url": made["url"], "events": made["events"], "format": made["format"]},
-        )
+    await recorded(
+        engine,
+        project_id=project_id,
+        actor=token,
+        action="webhook.created",
+        subject="webhook:" + made["id"],
+        detail={"url": made["url"], "events": made["events"], "format": made["format"]},
     )
     return _redirect(endpoint_url(project_id, made["id"]), "created")
 
@@ -176,15 +174,13 @@ async def _failed(
         return page("error.html", 404, title="Not found", message=str(exc), token=token)
     if audit:
         engine, project_id, endpoint_id = args[:3]
-        await run_in_threadpool(
-            lambda: record(
-                engine,
-                project_id=project_id,
-                actor=token,
-                action=audit,
-                subject="webhook:" + endpoint_id,
-                detail=kw,
-            )
+        await recorded(
+            engine,
+            project_id=project_id,
+            actor=token,
+            action=audit,
+            subject="webhook:" + endpoint_id,
+            detail=kw,
         )
     return None
 
