@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, Frame, Page, Request
 
 from refiner_server import tryouts
+from refiner_server.team.principal import Principal
 from tests.e2e.conftest import PROJECT, READY_TIMEOUT_S, HostPage, Server, host_html
 from tests.e2e.hardening import wait_in_page
 from tests.e2e.test_client import query, refiner_warnings
@@ -293,10 +294,12 @@ def test_an_expired_or_forged_try_out_link_shows_nothing(
     now = datetime.now(UTC)
     when = now - tryouts.TTL - timedelta(minutes=1) if fault == "expired" else now
     project = "elsewhere" if fault == "other project" else PROJECT
-    minted = tryouts.mint(engine, token_id, project, BRANCHING["id"], when)
+    maker = Principal("token", token_id, "e2e", None)  # the server-wide token
+    minted = tryouts.mint(engine, maker, project, BRANCHING["id"], when)
     engine.dispose()
     if fault == "forged":
-        payload = json.dumps({"t": token_id, "p": PROJECT, "s": "demo-nps", "e": 2**40})
+        claims = {"k": "token", "t": token_id, "p": PROJECT, "s": "demo-nps", "e": 2**40}
+        payload = json.dumps(claims)
         minted = tryouts._b64(payload.encode()) + "." + minted.split(".")[1]
     elif fault == "garbled":
         minted = "<script>alert(1)</script>"
