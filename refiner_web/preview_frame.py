@@ -102,7 +102,7 @@ class Frame:
             preview_form(request), request["locale"], self.hooks, self.bridge.nonce, self.warn
         )
         # the editor's field keeps the focus; a click in the frame ("show again") moves it
-        self.view.take_focus = bool(js.document.hasFocus())
+        self.view.modal_focus = bool(js.document.hasFocus())
         self.view.open()
         if self.view.panel is not None:
             self.view.panel.classList.remove("animated")  # a redraw per keystroke: no motion

@@ -82,7 +82,7 @@ class SurveyView:
         self.field = None  # the renderer of the question on screen, when it takes an answer
         #: a modal takes the focus when it opens; the dashboard's preview frame says no
         #: while the owner types in the editor around it (`refiner_web.preview_frame`)
-        self.take_focus = True
+        self.modal_focus = True
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -172,7 +172,7 @@ class SurveyView:
         self.host, self.root, self.panel, self.meter = host, root, panel, meter
         insert(host, self.page)
         self._render(False)
-        if modal and self.take_focus:
+        if modal and self.modal_focus:
             focus_first(self.screen)
 
     def _listen_document(self, name: str, fn) -> None:  # noqa: ANN001
