@@ -90,7 +90,8 @@ def test_admin_time_filters_are_date_times_with_a_zone(client, engine, path, whe
 
 FILL = {"project": "p1", "project_id": "p1", "survey_id": "live-one", "contact_id": "1"}
 FILL.update(form_id="live-one", response_id="resp-0000001", account_id="acme")
-FILL.update(endpoint_id="wh-1", delivery_id="1")
+FILL.update(endpoint_id="wh-1", delivery_id="1", version="1", segment_id="s1")
+FILL.update(user_id="u1", invitation_id="i1")
 UNDECLARED = ("PATCH", "DELETE", "PUT", "POST", "GET")
 
 
