@@ -52,5 +52,7 @@ def link_create(
     with refusals():
         try:
             return links.mint(engine, project_id, survey_id, body.user_id, body.days)
+        except links.LinkOff as exc:
+            raise ApiError(409, "link_off", str(exc)) from None
         except ValueError as exc:
             raise ApiError(422, "invalid_link", str(exc)) from None

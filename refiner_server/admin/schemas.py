@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from refiner_server.client.rules import ID_PATTERN, INT_LIMIT, NO_NUL
 
@@ -15,7 +15,7 @@ ORIGIN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
 Origin = Annotated[str, Field(pattern=ORIGIN, max_length=300, examples=["https://app.example"])]
 Interval = Annotated[int, Field(ge=10, le=86400, description="seconds between pings")]
 Recontact = Annotated[
-    int,
+    StrictInt,
     Field(
         ge=0,
         le=3650,

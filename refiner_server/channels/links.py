@@ -147,12 +147,18 @@ def spend(
         )
 
 
+class LinkOff(ValueError):
+    """The survey takes no links (`channels.link` is `off`): the request was fine, the
+    survey's state refuses it."""
+
+
 def mint(
     engine: Engine, project_id: str, form_id: str, user_id: Any, days: Any = DEFAULT_DAYS
 ) -> dict[str, Any]:
     """A one-time link for `user_id` to answer `form_id`: `{"token", "path", "user_id",
     "expires_at"}`. The survey must exist with `channels.link` other than `off` (`NotFound`,
-    `ValueError` otherwise); a project without a secret gets one."""
+    `LinkOff`); a bad user id or number of days is a `ValueError`; a project without a
+    secret gets one."""
     try:
         user_id = values.check_name(user_id)
     except ValueError as exc:
@@ -173,7 +179,7 @@ def mint(
         if definition is None:
             raise NotFound(f"survey {form_id!r} does not exist in project {project_id!r}")
         if channels.link_access(definition) == "off":
-            raise ValueError(f"survey {form_id!r}: channels.link is off; links need it on")
+            raise LinkOff(f"survey {form_id!r}: channels.link is off; links need it on")
         key = secret[0]
         if not key:
             key = secrets.token_hex(32)

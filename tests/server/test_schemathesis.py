@@ -44,6 +44,9 @@ DEFINITION_BODIES = [
     f"PATCH {ADMIN}/projects/{{project_id}}/webhooks/{{endpoint_id}}",
     # and an invitation's email: one address (`team.users.normal_email`)
     f"POST {ADMIN}/projects/{{project_id}}/invitations",
+    # and a segment's audience: the survey format's rules (docs/surveys.md)
+    f"POST {ADMIN}/projects/{{project_id}}/segments",
+    f"PUT {ADMIN}/projects/{{project_id}}/segments/{{segment_id}}",
 ]
 
 
