@@ -246,7 +246,9 @@ def test_ping_queries_do_not_grow_with_surveys(client, clock, engine):
             ],
         )
         seen = []
-        listener = lambda *a: seen.append(a[2])  # noqa: E731
+        # the ping's own statements: the app's webhook worker polls the same engine from
+        # its thread meanwhile
+        listener = lambda *a: "webhook" in a[2] or seen.append(a[2])  # noqa: E731
         event.listen(engine, "before_cursor_execute", listener)
         try:
             served(client, {"id": "u1", "traits": {"plan": "pro"}})
