@@ -7,15 +7,26 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
-from pydantic import BaseModel, Field, StrictBool, StrictInt
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool
 
 from refiner_server.client.rules import ID_PATTERN, INT_LIMIT, NO_NUL
 
 ORIGIN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
 Origin = Annotated[str, Field(pattern=ORIGIN, max_length=300, examples=["https://app.example"])]
 Interval = Annotated[int, Field(ge=10, le=86400, description="seconds between pings")]
+
+
+def _not_a_flag(value: Any) -> Any:
+    """JSON's true and false are no number of days (pydantic would take them as 1 and 0);
+    200.0 is 200, as JSON Schema's integer says."""
+    if isinstance(value, bool):
+        raise ValueError("a whole number of days, not true or false")
+    return value
+
+
 Recontact = Annotated[
-    StrictInt,
+    int,
+    BeforeValidator(_not_a_flag),
     Field(
         ge=0,
         le=3650,
