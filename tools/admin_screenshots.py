@@ -2,8 +2,9 @@
 """Screenshots of the owners' dashboard into ``docs/screenshots/admin-*.png``: the survey
 list, a survey page light and dark, its preview light and dark, the survey page at 320 px,
 a survey's life (the new-survey page, a draft made from the NPS template, two of its
-versions compared), and the survey editor (its top, and a question with a fault the live
-check found as it was typed).
+versions compared), the survey editor (its top, and a question with a fault the live
+check found as it was typed), and the project's pages: segments, settings, people and the
+audit log.
 
 Usage: ``python tools/admin_screenshots.py [--out DIR] [--days N]``
 
@@ -180,6 +181,31 @@ def editor(browser: Any, base_url: str, raw: str, out: Path) -> None:
     page.close()
 
 
+def project_pages(page: Page, base_url: str, out: Path) -> None:
+    """A segment made through its form, the settings, an invitation on the people page, and
+    the audit log those changes left."""
+    project = base_url + "/admin/projects/demo"
+    page.goto(project + "/segments")
+    page.get_by_label("Id").fill("pro")
+    page.get_by_label("Name").fill("Pro customers")
+    rules = {"identified_only": True, "rules": [{"trait": "plan", "op": "eq", "value": "pro"}]}
+    page.get_by_label("Audience (JSON)").fill(json.dumps(rules))
+    page.get_by_role("button", name="Create segment").click()
+    page.wait_for_url("**/segments/pro?done=created")
+    page.goto(project + "/segments")
+    shoot(page, out / "admin-segments.png", 900)
+    page.goto(project + "/settings")
+    shoot(page, out / "admin-settings.png", 600)
+    page.goto(project + "/people")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_label("Role", exact=True).select_option("editor")
+    page.get_by_role("button", name="Create invitation link").click()
+    page.wait_for_load_state()
+    shoot(page, out / "admin-people.png", 900)
+    page.goto(project + "/audit")
+    shoot(page, out / "admin-audit.png", 900)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
@@ -219,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             page = browser.new_page(viewport={"width": 1000, "height": 800})
             sign_in(page, server.base_url, raw)
             library(page, server, raw, args.out)
+            project_pages(page, server.base_url, args.out)
             editor(browser, server.base_url, raw, args.out)
             browser.close()
     finally:
