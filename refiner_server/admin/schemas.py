@@ -26,13 +26,13 @@ def _not_a_flag(value: Any) -> Any:
 
 Recontact = Annotated[
     int,
-    BeforeValidator(_not_a_flag),
     Field(
         ge=0,
         le=3650,
         description="days no survey is shown to a person after they saw one (0: off); a "
         "survey with `frequency.ignore_recontact_wait` is exempt",
     ),
+    BeforeValidator(_not_a_flag),  # after the Field: before it, ge and le left the schema
 ]
 #: what a path or a query names is text every database can hold, or an integer of their
 #: keys' range (contacts: 32-bit on PostgreSQL), so that every database answers the same
