@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from refiner_server import segments as segment_store
 from refiner_server.dashboard import session
-from refiner_server.dashboard.pages import form_fields, page
+from refiner_server.dashboard.pages import form_fields, not_found, page
 from refiner_server.deps import AdminEngine
 from refiner_server.projects import MAX_RECONTACT_DAYS, ProjectError, get_project, update_project
 from refiner_server.surveys.checks import DefinitionError
@@ -32,10 +32,6 @@ EXAMPLE = {"identified_only": True, "rules": [{"trait": "plan", "op": "eq", "val
 
 def project_url(project_id: str, tail: str) -> str:
     return f"{session.PATH}/projects/{quote(project_id, safe='')}{tail}"
-
-
-def _not_found(token: Principal, exc: Exception) -> Response:
-    return page("error.html", 404, title="Not found", message=str(exc), token=token)
 
 
 async def _audit(
@@ -60,7 +56,7 @@ def _settings_page(
     try:
         project = get_project(engine, project_id)
     except NotFound as exc:
-        return _not_found(token, exc)
+        return not_found(token, exc)
     title = extra.pop("title", "Settings")
     return page(
         "settings.html",
@@ -91,7 +87,7 @@ async def save_settings(
         days = int(raw)
         await run_in_threadpool(update_project, engine, project_id, recontact_days=days)
     except NotFound as exc:
-        return _not_found(token, exc)
+        return not_found(token, exc)
     except (ValueError, ProjectError):
         error = f"A whole number of days from 0 (off) to {MAX_RECONTACT_DAYS}."
         return await run_in_threadpool(
@@ -112,7 +108,7 @@ def _segments_page(
         project = get_project(engine, project_id)
         found = segment_store.list_segments(engine, project_id)
     except NotFound as exc:
-        return _not_found(token, exc)
+        return not_found(token, exc)
     title = extra.pop("title", "Segments")
     form = extra.pop("form", {"audience": json.dumps(EXAMPLE, indent=2)})
     return page(
@@ -140,7 +136,7 @@ def _segment_page(
     try:
         segment = segment_store.get_segment(engine, project_id, segment_id)
     except NotFound as exc:
-        return _not_found(token, exc)
+        return not_found(token, exc)
     form = extra.pop("form", None) or {
         "name": segment["name"],
         "audience": json.dumps(segment["audience"], indent=2),
@@ -187,7 +183,7 @@ async def create(
             segment_store.create_segment, engine, project_id, sid, name, audience
         )
     except NotFound as exc:
-        return _not_found(token, exc)
+        return not_found(token, exc)
     except (DefinitionError, Conflict) as exc:
         return await run_in_threadpool(
             _segments_page, engine, token, project_id, 422, error=str(exc), form=form
@@ -226,7 +222,7 @@ async def save(
             audience,
         )
     except NotFound as exc:
-        return _not_found(token, exc)
+        return not_found(token, exc)
     except DefinitionError as exc:
         return await run_in_threadpool(
             _segment_page, engine, token, project_id, segment_id, 422, error=str(exc), form=form
@@ -243,7 +239,7 @@ async def delete(
     try:
         await run_in_threadpool(segment_store.delete_segment, engine, project_id, segment_id)
     except NotFound as exc:
-        return _not_found(token, exc)
+        return not_found(token, exc)
     except segment_store.SegmentInUse as exc:
         return await run_in_threadpool(
             _segment_page, engine, token, project_id, segment_id, 409, refused=str(exc)

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from refiner_server.dashboard import session
-from refiner_server.dashboard.pages import form_fields, page, survey_url
+from refiner_server.dashboard.pages import form_fields, not_found, page, survey_url
 from refiner_server.deps import AdminEngine
 from refiner_server.projects import get_project
 from refiner_server.surveys import diff, templates
@@ -49,10 +49,6 @@ def new_url(project_id: str) -> str:
 def done(project_id: str, survey_id: str, what: str) -> RedirectResponse:
     target = survey_url(project_id, survey_id) + "?" + urlencode({"done": what})
     return RedirectResponse(target, status_code=303)
-
-
-def not_found(token: Principal, exc: Exception) -> Response:
-    return page("error.html", 404, title="Not found", message=str(exc), token=token)
 
 
 async def audit(

@@ -36,6 +36,11 @@ def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(templates.get_template(name).render(**context), status_code=status)
 
 
+def not_found(token: Any, exc: Exception) -> HTMLResponse:
+    """The error page of a project, survey or segment that is not there; `exc` names it."""
+    return page("error.html", 404, title="Not found", message=str(exc), token=token)
+
+
 async def to_login(request: Request, _exc: Exception) -> RedirectResponse:
     """Back to the sign-in form, remembering where the owner wanted to go."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
